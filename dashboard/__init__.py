@@ -1,0 +1,1 @@
+"""Care-team appointment prep dashboard for recurrent liver cancer."""

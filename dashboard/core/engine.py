@@ -1,0 +1,149 @@
+"""The assessment (criteria.md section 8.1): validate, derive, classify every option, explain.
+
+Pure and deterministic: the same factors and content always give the same Assessment, and no
+per-patient state is kept between calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Mapping
+
+from .conditions import Unknown, evaluate
+from .derive import facts_and_derived
+from .factors import parse_factors
+from .model import (Assessment, Content, Finding, Issue, Option, OptionResult, PatientFactors,
+                    Rule, Verdict, text_in)
+
+_ORDER = (Verdict.APPLICABLE, Verdict.CAUTION, Verdict.NOT_APPLICABLE)
+
+
+def assess(data: Any, content: Content) -> Assessment:
+    """Assess one patient-factors object (as decoded from JSON) against the content."""
+    factors, errors, range_errors = parse_factors(data, content)
+    if factors is None:
+        return _refused(content, errors + range_errors, factors)
+    facts, derived = facts_and_derived(factors.values, factors.unknown)
+    codes_errors, warnings = _validation(content, facts)
+    named = {f for issue in codes_errors for f in _fields_of(issue, content)}
+    errors = codes_errors + [e for e in range_errors if e.field not in named]
+    if errors:
+        return _refused(content, errors, factors, warnings)
+    results = _classify(content, facts)
+    return Assessment(content_version=content.version, results=results,
+                      warnings=tuple(warnings), errors=(), derived=derived,
+                      fingerprint=fingerprint(factors, content), factors=factors)
+
+
+def fingerprint(factors: PatientFactors, content: Content) -> str:
+    """A short check code of the clinical inputs and content version (shown on screen and sheet).
+
+    It is built from the factors only, never from names or notes.
+    """
+    payload = json.dumps({"values": factors.values, "unknown": sorted(factors.unknown),
+                          "content": content.version}, sort_keys=True, default=str)
+    digest = hashlib.sha256(payload.encode()).hexdigest()[:8].upper()
+    return f"{digest[:4]}-{digest[4:]}"
+
+
+def _refused(content: Content, errors: list[Issue], factors: PatientFactors | None,
+             warnings: list[Issue] = ()) -> Assessment:
+    return Assessment(content_version=content.version, results=(), warnings=tuple(warnings),
+                      errors=tuple(errors), derived=None, fingerprint="", factors=factors)
+
+
+def _fields_of(issue: Issue, content: Content) -> set[str]:
+    """The fields an issue covers, including unit aliases of those fields."""
+    fields = set(content.rule(issue.code).fields) if issue.code in _code_ids(content) else {
+        issue.field}
+    return fields | {f.id for f in content.factors if f.alias_of in fields}
+
+
+def _code_ids(content: Content) -> set[str]:
+    return {code.id for code in content.validation}
+
+
+def _validation(content: Content, facts: Mapping[str, Any]) -> tuple[list[Issue], list[Issue]]:
+    errors, warnings = [], []
+    for code in content.validation:
+        if evaluate(code.when, facts) is True:
+            issue = Issue(code.id, code.fields[0] if code.fields else "",
+                          text_in(code.clinician, "en"))
+            (errors if code.severity == "error" else warnings).append(issue)
+    return errors, warnings
+
+
+def _classify(content: Content, facts: dict[str, Any]) -> tuple[OptionResult, ...]:
+    """Phases in order (8.1 step 4); each phase may read the base verdicts of earlier phases."""
+    results: dict[str, OptionResult] = {}
+    for phase in sorted({o.phase for o in content.options}):
+        phase_options = [o for o in content.options if o.phase == phase]
+        for option in phase_options:
+            results[option.id] = _base_result(option, facts)
+        for option in phase_options:
+            facts[f"verdict.{option.id}"] = _verdict_fact(results[option.id], option)
+    return tuple(_final_result(results[o.id], o, content, facts) for o in content.options)
+
+
+def _base_result(option: Option, facts: Mapping[str, Any]) -> OptionResult:
+    findings = [finding for rule in option.rules if (finding := _apply(rule, facts))]
+    tracks = sorted({rule.track for rule in option.rules} | {option.default.track}) \
+        if option.combine == "best_of_tracks" else ["main"]
+    track_verdicts = {}
+    for track in tracks:
+        in_track = [f for f in findings if f.track == track or option.combine == "worst"]
+        if not in_track:
+            default = Finding(option.default.id, Verdict.APPLICABLE, track, default=True)
+            findings.append(default)
+            in_track = [default]
+        track_verdicts[track] = Verdict.worst([f.verdict for f in in_track])
+    combine = Verdict.best if option.combine == "best_of_tracks" else Verdict.worst
+    verdict = combine(list(track_verdicts.values()))
+    return OptionResult(option.id, verdict, tuple(findings), verdict,
+                        track_verdicts=track_verdicts if len(tracks) > 1 else {})
+
+
+def _apply(rule: Rule, facts: Mapping[str, Any]) -> Finding | None:
+    """The finding of a rule: its verdict if it holds, caution if it cannot be decided yet."""
+    outcome = evaluate(rule.when, facts)
+    if outcome is True:
+        return Finding(rule.id, rule.verdict, rule.track)
+    if isinstance(outcome, Unknown):
+        return Finding(rule.id, Verdict.CAUTION, rule.track, unknown=tuple(sorted(outcome.fields)))
+    return None
+
+
+def _verdict_fact(result: OptionResult, option: Option) -> Any:
+    """An earlier option's verdict as a fact; Unknown (with what it could still be) when unknown
+    values could change it, so a later rule never treats a guess as settled."""
+    unsettled = [f for f in result.findings if f.unknown]
+    if not unsettled or option.combine != "worst":
+        return result.verdict.value if not unsettled else Unknown(
+            frozenset().union(*(f.unknown for f in unsettled)))
+    settled = Verdict.worst([f.verdict for f in result.findings if not f.unknown])
+    ceiling = Verdict.worst([settled] + [option_rule_verdict(option, f.rule_id)
+                                         for f in unsettled])
+    possible = frozenset(v.value for v in _ORDER
+                         if settled.severity <= v.severity <= ceiling.severity)
+    return Unknown(frozenset().union(*(f.unknown for f in unsettled)), possible)
+
+
+def option_rule_verdict(option: Option, rule_id: str) -> Verdict:
+    return next(rule.verdict for rule in option.rules if rule.id == rule_id)
+
+
+def _final_result(base: OptionResult, option: Option, content: Content,
+                  facts: Mapping[str, Any]) -> OptionResult:
+    """The preference step (8.1 step 5) for active options, then agent notes and line of therapy."""
+    findings = list(base.findings)
+    if option.active:
+        findings += [f for rule in content.global_rules if (f := _apply(rule, facts))]
+    verdict = Verdict.worst([base.verdict] + [f.verdict for f in findings[len(base.findings):]])
+    notes = tuple(note.id for note in option.notes if evaluate(note.when, facts) is True)
+    line = ""
+    if option.lines:
+        prior = facts.get("prior_systemic_lines") or 0
+        line = "second" if prior >= 1 and "second" in option.lines else "first"
+    return OptionResult(option.id, verdict, tuple(findings), base.verdict, notes, line,
+                        base.track_verdicts)

@@ -1,0 +1,386 @@
+"""The only reader of content/: TOML -> validated, immutable `Content`, or one ContentError.
+
+Every problem is collected and reported at once as `file -> key -> index: message`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from .conditions import FactSpec, parse_condition
+from .derive import DERIVED_FACTS
+from .model import Always, Condition, Content, Factor, Option, Reference, Rule, Verdict
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+
+FACTOR_KINDS = ("choice", "integer", "number", "yes_no", "count")
+GOALS = ("curative", "control", "comfort")
+COMBINES = ("worst", "best_of_tracks")
+TAGS = ("CCS", "GL")
+REFERENCE_KINDS = ("CCS", "guideline", "trial", "patient_info", "other")
+OPTION_TEXTS = ("name", "clinical_name", "summary", "involves", "hospital_stay", "recovery",
+                "side_effects", "goal_text", "fits_when")
+OPTION_LISTS = ("questions", "checks")
+STRING_FILES = ("sheet", "ui")
+
+
+class ContentError(Exception):
+    """Content failed validation; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("content is invalid:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def load_content(root: Path | str = CONTENT_DIR) -> Content:
+    """Read and check every content file under `root`; raise ContentError listing all problems."""
+    root = Path(root)
+    problems: list[str] = []
+    files = sorted(root.rglob("*.toml"))
+    docs = {path.relative_to(root).as_posix(): _read(path, root, problems) for path in files}
+    for required in ("manifest.toml", "factors.toml", "validation.toml", "references.toml",
+                     "global.toml", *(f"{name}.toml" for name in STRING_FILES)):
+        if required not in docs:
+            problems.append(f"{required}: file is missing")
+    if problems:
+        raise ContentError(problems)
+    digest = hashlib.sha256(b"".join(p.relative_to(root).as_posix().encode() + p.read_bytes()
+                                     for p in files)).hexdigest()[:8]
+    content = _build(docs, problems, digest)
+    if problems:
+        raise ContentError(problems)
+    return content
+
+
+def _read(path: Path, root: Path, problems: list[str]) -> dict:
+    name = path.relative_to(root).as_posix()
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(f"{name}: not valid TOML: {exc}")
+        return {}
+
+
+class _Checker:
+    """Typed access to one TOML table that records a problem for anything missing or wrong."""
+
+    def __init__(self, table: Any, where: str, problems: list[str], languages: tuple[str, ...]):
+        self.table = table if isinstance(table, dict) else {}
+        self.where, self.problems, self.languages = where, problems, languages
+        if not isinstance(table, dict):
+            self.fail("", f"expected a table, got {type(table).__name__}")
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(f"{self.where}{' -> ' + key if key else ''}: {message}")
+
+    def get(self, key: str, kind: type | tuple, default: Any = ..., choices: tuple = ()) -> Any:
+        if key not in self.table:
+            if default is ...:
+                self.fail(key, "required key is missing")
+                return None
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool)):
+            self.fail(key, f"expected {_kind_name(kind)}, got {value!r}")
+            return None
+        if choices and value not in choices:
+            self.fail(key, f"expected one of {', '.join(map(str, choices))}, got {value!r}")
+            return None
+        return value
+
+    def text(self, key: str, required: bool = True) -> dict[str, str]:
+        value = self.table.get(key)
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(key, "required text is missing (write it as key.en = \"...\")")
+            return {}
+        for lang in self.languages:
+            if not isinstance(value.get(lang), str) or not value[lang].strip():
+                self.fail(f"{key}.{lang}", "text is missing or empty")
+        return dict(value)
+
+    def text_list(self, key: str) -> dict[str, tuple[str, ...]]:
+        value = self.table.get(key)
+        if not isinstance(value, dict):
+            self.fail(key, "required list is missing (write it as key.en = [\"...\"])")
+            return {}
+        for lang in self.languages:
+            items = value.get(lang)
+            if not isinstance(items, list) or not items or not all(
+                    isinstance(i, str) and i.strip() for i in items):
+                self.fail(f"{key}.{lang}", "expected a non-empty list of sentences")
+        return {lang: tuple(items) for lang, items in value.items() if isinstance(items, list)}
+
+    def unknown_keys(self, allowed: set[str]) -> None:
+        for key in sorted(set(self.table) - allowed):
+            self.fail(key, "unknown key (typo?)")
+
+
+def _kind_name(kind: type | tuple) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join({str: "text", int: "an integer", float: "a number", bool: "true/false",
+                        list: "a list", dict: "a table", date: "a date"}.get(k, k.__name__)
+                       for k in kinds)
+
+
+def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
+    manifest = _Checker(docs["manifest.toml"], "manifest.toml", problems, ())
+    manifest.unknown_keys({"schema_version", "version", "label", "languages", "owner"})
+    languages = tuple(manifest.get("languages", list) or ["en"])
+    if "en" not in languages:
+        manifest.fail("languages", "must include 'en' (the default language)")
+    references = _references(docs["references.toml"], problems, languages)
+    ref_ids = {r.id for r in references}
+    factors = _factors(docs["factors.toml"], problems, languages)
+    facts = {f.id: FactSpec(f.kind, f.values) for f in factors} | DERIVED_FACTS
+    rule_ids: dict[str, str] = {}
+    make_rule = _rule_maker(facts, ref_ids, rule_ids, problems, languages)
+    validation = _validation(docs["validation.toml"], make_rule, problems, languages, facts)
+    global_doc = _Checker(docs["global.toml"], "global.toml", problems, languages)
+    global_doc.unknown_keys({"schema_version", "rules"})
+    global_rules = tuple(make_rule(raw, f"global.toml -> rules -> {i}", verdict=True)
+                         for i, raw in enumerate(global_doc.get("rules", list, [])))
+    rule_sets = {name.removeprefix("rule_sets/").removesuffix(".toml"): doc
+                 for name, doc in docs.items() if name.startswith("rule_sets/")}
+    options = _options(docs, rule_sets, make_rule, facts, ref_ids, problems, languages)
+    strings = _strings(docs, problems, languages)
+    return Content(
+        version=f"{manifest.get('version', str) or '0'}+{digest}",
+        label=manifest.get("label", str) or "",
+        languages=languages,
+        factors=factors,
+        options=options,
+        validation=validation,
+        global_rules=global_rules,
+        references=references,
+        strings=strings,
+    )
+
+
+def _references(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tuple[Reference, ...]:
+    out, seen = [], set()
+    for i, raw in enumerate(doc.get("references", [])):
+        c = _Checker(raw, f"references.toml -> references -> {i}", problems, languages)
+        c.unknown_keys({"id", "citation", "url", "year", "kind"})
+        ref = Reference(c.get("id", str), c.get("citation", str), c.get("url", str, ""),
+                        str(c.get("year", (str, int), "")), c.get("kind", str, "other",
+                                                                   REFERENCE_KINDS))
+        if ref.id in seen:
+            c.fail("id", f"duplicate reference id {ref.id!r}")
+        seen.add(ref.id)
+        out.append(ref)
+    if not out:
+        problems.append("references.toml -> references: no references")
+    return tuple(out)
+
+
+def _factors(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tuple[Factor, ...]:
+    out: list[Factor] = []
+    top = _Checker(doc, "factors.toml", problems, languages)
+    top.unknown_keys({"schema_version", "groups", "fields"})
+    groups = {g.get("id") for g in top.get("groups", list, []) if isinstance(g, dict)}
+    for i, raw in enumerate(top.get("fields", list, [])):
+        c = _Checker(raw, f"factors.toml -> fields -> {i}", problems, languages)
+        c.unknown_keys({"id", "group", "core", "kind", "values", "value_labels", "minimum",
+                        "maximum", "unit", "label", "patient_label", "help", "default",
+                        "alias_of", "alias_factor", "alias_round"})
+        kind = c.get("kind", str, choices=FACTOR_KINDS)
+        values = tuple(c.get("values", list, []) or ())
+        if kind == "choice" and not values:
+            c.fail("values", "a choice field needs a list of values")
+        if c.get("group", str) not in groups:
+            c.fail("group", f"unknown group {c.table.get('group')!r}")
+        value_labels = c.get("value_labels", dict, {}) or {}
+        for value in values:
+            if value not in value_labels:
+                c.fail("value_labels", f"no label for value {value!r}")
+        minimum, maximum = c.get("minimum", (int, float), None), c.get("maximum", (int, float), None)
+        if minimum is not None and maximum is not None and minimum > maximum:
+            c.fail("minimum", "minimum is above maximum")
+        out.append(Factor(
+            id=c.get("id", str), kind=kind, core=c.get("core", bool), group=c.table.get("group"),
+            label=c.text("label"), patient_label=c.text("patient_label"), help=c.text("help"),
+            unit=c.get("unit", str, ""), values=values, value_labels=value_labels,
+            minimum=minimum, maximum=maximum, default=c.table.get("default"),
+            alias_of=c.get("alias_of", str, ""), alias_factor=c.get("alias_factor", (int, float), 1),
+            alias_round=c.get("alias_round", int, None)))
+    ids = [f.id for f in out]
+    for dup in sorted({x for x in ids if ids.count(x) > 1}):
+        problems.append(f"factors.toml -> fields: duplicate field id {dup!r}")
+    for f in out:
+        if f.alias_of and f.alias_of not in ids:
+            problems.append(f"factors.toml -> {f.id} -> alias_of: unknown field {f.alias_of!r}")
+    return tuple(out)
+
+
+def _rule_maker(facts: dict[str, FactSpec], ref_ids: set[str], rule_ids: dict[str, str],
+                problems: list[str], languages: tuple[str, ...]) -> Callable[..., Rule]:
+    def make(raw: Any, where: str, *, verdict: bool, extra: set[str] = frozenset(),
+             patient: bool = True, rule_facts: dict[str, FactSpec] | None = None,
+             needs_when: bool = True) -> Rule:
+        c = _Checker(raw, where, problems, languages)
+        c.unknown_keys({"id", "when", "verdict", "sources", "tag", "track", "clinician",
+                        "patient"} | set(extra))
+        rule_id = c.get("id", str) or "?"
+        if rule_id in rule_ids:
+            c.fail("id", f"duplicate rule id {rule_id!r} (also in {rule_ids[rule_id]})")
+        rule_ids[rule_id] = where
+        sources = tuple(c.get("sources", list, []) or ())
+        for source in sources:
+            if source not in ref_ids:
+                c.fail("sources", f"unknown reference {source!r}")
+        verdict_value = None
+        if verdict:
+            raw_verdict = c.get("verdict", str, choices=tuple(v.value for v in Verdict))
+            verdict_value = Verdict(raw_verdict) if raw_verdict else None
+        elif "verdict" in c.table:
+            c.fail("verdict", "this entry cannot set a verdict")
+        when: Condition = Always()
+        if "when" in c.table:
+            when = parse_condition(c.table["when"], rule_facts or facts, f"{where} -> when",
+                                   problems)
+        elif needs_when:
+            c.fail("when", "required key is missing")
+        return Rule(id=rule_id, when=when, verdict=verdict_value, clinician=c.text("clinician"),
+                    patient=c.text("patient", required=patient), sources=sources,
+                    tag=c.get("tag", str, choices=TAGS), track=c.get("track", str, "main"),
+                    fields=tuple(c.get("fields", list, []) or ()),
+                    severity=c.table.get("severity", ""))
+    return make
+
+
+def _validation(doc: dict, make_rule: Callable[..., Rule], problems: list[str],
+                languages: tuple[str, ...], facts: dict[str, FactSpec]) -> tuple[Rule, ...]:
+    top = _Checker(doc, "validation.toml", problems, languages)
+    top.unknown_keys({"schema_version", "codes"})
+    out = []
+    for i, raw in enumerate(top.get("codes", list, [])):
+        where = f"validation.toml -> codes -> {i}"
+        rule = make_rule(raw, where, verdict=False, extra={"severity", "fields"}, patient=False)
+        c = _Checker(raw, where, problems, languages)
+        c.get("severity", str, choices=("error", "warning"))
+        for field_id in rule.fields:
+            if field_id not in facts:
+                c.fail("fields", f"unknown field {field_id!r}")
+        out.append(rule)
+    return tuple(out)
+
+
+def _options(docs: dict[str, dict], rule_sets: dict[str, dict], make_rule: Callable[..., Rule],
+             facts: dict[str, FactSpec], ref_ids: set[str], problems: list[str],
+             languages: tuple[str, ...]) -> tuple[Option, ...]:
+    raw_options = {name: doc for name, doc in docs.items() if name.startswith("options/")}
+    phases = {doc.get("id"): doc.get("phase") for doc in raw_options.values()}
+    set_rules = {name: _rule_set(doc, f"rule_sets/{name}.toml", make_rule, problems, languages)
+                 for name, doc in sorted(rule_sets.items())}
+    out = []
+    for name, doc in sorted(raw_options.items()):
+        option = _option(name, doc, set_rules, make_rule, facts, phases, ref_ids, problems,
+                         languages)
+        if option is not None:
+            out.append(option)
+    orders = [o.order for o in out]
+    for dup in sorted({x for x in orders if orders.count(x) > 1}):
+        problems.append(f"options: two options share order {dup}")
+    if not out:
+        problems.append("options: no option files found")
+    return tuple(sorted(out, key=lambda o: o.order))
+
+
+def _rule_set(doc: dict, where: str, make_rule: Callable[..., Rule], problems: list[str],
+              languages: tuple[str, ...]) -> list[tuple[Rule, tuple[str, ...]]]:
+    top = _Checker(doc, where, problems, languages)
+    top.unknown_keys({"schema_version", "id", "rules"})
+    if top.table.get("id", Path(where).stem) != Path(where).stem:
+        top.fail("id", f"must equal the file name {Path(where).stem!r}")
+    out = []
+    for i, raw in enumerate(top.get("rules", list, [])):
+        only = tuple(raw.get("only", [])) if isinstance(raw, dict) else ()
+        out.append((make_rule(raw, f"{where} -> rules -> {i}", verdict=True, extra={"only"}),
+                    only))
+    return out
+
+
+def _option(name: str, doc: dict, set_rules: dict, make_rule: Callable[..., Rule],
+            facts: dict[str, FactSpec], phases: dict, ref_ids: set[str], problems: list[str],
+            languages: tuple[str, ...]) -> Option | None:
+    c = _Checker(doc, name, problems, languages)
+    c.unknown_keys({"schema_version", "id", "order", "phase", "active", "combine", "goal",
+                    "sources", "reviewed_by", "last_reviewed", "next_review", "rule_sets",
+                    "default", "rules", "notes", "lines", *OPTION_TEXTS, *OPTION_LISTS})
+    option_id = c.get("id", str)
+    if option_id and option_id != Path(name).stem:
+        c.fail("id", f"must equal the file name {Path(name).stem!r}, got {option_id!r}")
+    phase = c.get("phase", int)
+    combine = c.get("combine", str, "worst", COMBINES)
+    # An option may read the verdicts of options of an earlier phase only.
+    visible = dict(facts) | {
+        f"verdict.{other}": FactSpec("verdict", tuple(v.value for v in Verdict))
+        for other, other_phase in phases.items()
+        if isinstance(other_phase, int) and phase is not None and other_phase < phase}
+    rules = [make_rule(raw, f"{name} -> rules -> {i}", verdict=True, rule_facts=visible)
+             for i, raw in enumerate(c.get("rules", list, []))]
+    for set_name in c.get("rule_sets", list, []) or []:
+        if set_name not in set_rules:
+            c.fail("rule_sets", f"unknown rule set {set_name!r}")
+            continue
+        rules += [rule for rule, only in set_rules[set_name] if not only or option_id in only]
+    for rule in rules:
+        if combine == "worst" and rule.track != "main":
+            c.fail("rules", f"{rule.id}: tracks are only used with combine = 'best_of_tracks'")
+    default = make_rule(c.table.get("default"), f"{name} -> default", verdict=False,
+                        needs_when=False)
+    notes = tuple(make_rule(raw, f"{name} -> notes -> {i}", verdict=False, patient=False)
+                  for i, raw in enumerate(c.get("notes", list, [])))
+    lines_table = c.get("lines", dict, {}) or {}
+    lines_checker = _Checker(lines_table, f"{name} -> lines", problems, languages)
+    lines = {key: lines_checker.text(key) for key in lines_table}
+    for source in c.get("sources", list, []) or []:
+        if source not in ref_ids:
+            c.fail("sources", f"unknown reference {source!r}")
+    last, following = c.get("last_reviewed", date), c.get("next_review", date)
+    if last and following and last >= following:
+        c.fail("next_review", "must be after last_reviewed")
+    if any(p.startswith(name) for p in problems):
+        return None
+    return Option(
+        id=option_id, order=c.get("order", int), phase=phase, active=c.get("active", bool),
+        combine=combine, goal=c.get("goal", str, choices=GOALS),
+        sources=tuple(c.get("sources", list, [])), reviewed_by=c.get("reviewed_by", str),
+        last_reviewed=last, next_review=following,
+        text={key: c.text(key) for key in OPTION_TEXTS},
+        lists={key: c.text_list(key) for key in OPTION_LISTS},
+        default=default, rules=tuple(rules), notes=notes, lines=lines)
+
+
+def _strings(docs: dict[str, dict], problems: list[str],
+             languages: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """sheet.toml and ui.toml: `[lang]` tables, merged as `<file>.<key>`; languages must match."""
+    out: dict[str, dict[str, Any]] = {lang: {} for lang in languages}
+    for stem in STRING_FILES:
+        doc = docs[f"{stem}.toml"]
+        c = _Checker(doc, f"{stem}.toml", problems, languages)
+        c.unknown_keys({"schema_version", *languages})
+        base = c.get("en", dict, {}) or {}
+        for lang in languages:
+            table = c.get(lang, dict, {}) or {}
+            for key in sorted(set(base) - set(table)):
+                c.fail(f"{lang}.{key}", "missing in this language")
+            for key, value in table.items():
+                if not _string_value_ok(value):
+                    c.fail(f"{lang}.{key}", "expected text, a list of text, or a list of tables")
+                out[lang][f"{stem}.{key}"] = value
+    return out
+
+
+def _string_value_ok(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, list):
+        return all(isinstance(v, (str, dict)) for v in value) and bool(value)
+    return False

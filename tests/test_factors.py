@@ -1,0 +1,89 @@
+"""Building PatientFactors from a dict: types, ranges, enums, unknown keys, defaults, units."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.conftest import BASELINE, make_factors
+
+
+def _codes(assessment):
+    return {(e.code, e.field) for e in assessment.errors}
+
+
+def test_baseline_is_valid_and_optional_fields_take_their_defaults(run):
+    assessment = run(make_factors())
+
+    assert assessment.ok
+    values = assessment.factors.values
+    assert values["ablation_site_risky"] is False
+    assert values["prior_systemic_lines"] == 0
+    assert values["afp_ng_ml"] is None
+
+
+def test_unknown_key_is_rejected_with_its_name(run):
+    assessment = run(make_factors(ecgo=1))
+
+    assert ("UNKNOWN_KEY", "ecgo") in _codes(assessment)
+    assert "ecgo" in assessment.errors[0].message
+    assert assessment.results == ()
+
+
+def test_missing_core_field_is_an_error_but_null_means_unknown(run):
+    missing = dict(BASELINE)
+    del missing["ecog"]
+
+    assert ("MISSING", "ecog") in _codes(run(missing))
+    assert run(make_factors(ecog=None)).ok
+
+
+@pytest.mark.parametrize("field,value", [
+    ("ecog", "1"), ("ecog", True), ("ecog", 1.5), ("cirrhosis", 1), ("cirrhosis", "yes"),
+    ("recurrence_site", "lung"), ("liver_tumour_count", "many"), ("largest_tumour_cm", "3"),
+    ("largest_tumour_cm", math.nan), ("largest_tumour_cm", math.inf), ("portal_vein_invasion", [])])
+def test_wrong_types_are_errors_naming_the_field(run, field, value):
+    assessment = run(make_factors(**{field: value}))
+
+    assert ("TYPE", field) in _codes(assessment)
+
+
+@pytest.mark.parametrize("field,value,code", [
+    ("ecog", 5, "E1"), ("ecog", -1, "E1"), ("child_pugh_score", 16, "E2"),
+    ("largest_tumour_cm", 31, "RANGE"), ("largest_tumour_cm", -0.5, "E5"),
+    ("bilirubin_umol_l", 801, "RANGE"), ("liver_tumour_count", 11, "RANGE"),
+    ("months_since_last_curative_treatment", 601, "RANGE"), ("afp_ng_ml", -1, "RANGE")])
+def test_out_of_range_values_give_the_validation_code_or_a_range_error(run, field, value, code):
+    assessment = run(make_factors(**{field: value}))
+
+    assert code in {e.code for e in assessment.errors}
+    assert len([e for e in assessment.errors if e.field == field]) == 1
+
+
+def test_integral_floats_are_accepted_as_whole_numbers(run):
+    assert run(make_factors(ecog=1.0)).factors.values["ecog"] == 1
+
+
+def test_bilirubin_in_two_units_at_once_is_a_conflict(run):
+    assessment = run(make_factors(bilirubin_mg_dl=1.0))
+
+    assert ("CONFLICT", "bilirubin_umol_l") in _codes(assessment)
+
+
+def test_albumin_in_g_dl_is_converted_to_g_l(run):
+    assessment = run(make_factors(albumin_g_dl=3.4))
+
+    assert assessment.factors.values["albumin_g_l"] == pytest.approx(34.0)
+    assert assessment.factors.values["albumin_g_dl"] == 3.4
+
+
+def test_not_an_object_is_an_error(run):
+    assert {e.code for e in run([1, 2]).errors} == {"NOT_OBJECT"}
+
+
+def test_errors_are_all_reported_at_once(run):
+    assessment = run(make_factors(ecog="x", cirrhosis="no", spam=1))
+
+    assert {c for c, _ in _codes(assessment)} == {"TYPE", "UNKNOWN_KEY"}
+    assert len(assessment.errors) == 3
