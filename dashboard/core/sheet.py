@@ -1,0 +1,255 @@
+"""The patient discussion sheet: every string the PDF prints, in order, from content and choices.
+
+The wording comes from content/ (sheet.toml and the option files) in the requested language; this
+module decides selection and order only. User text (name, notes, …) is normalised here and then
+printed exactly as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+from . import usertext
+from .explain import finding_text
+from .model import (Assessment, Block, Bullets, Content, DiscussionSheet, Glossary, Heading,
+                    LabelledValue, OptionResult, OptionTable, Paragraph, TickBoxes, Verdict,
+                    WriteLines, text_in)
+
+MAX_COLUMNS = 3
+TABLE_ROWS = (("row_what", "summary"), ("row_how", "involves"), ("row_stay", "hospital_stay"),
+              ("row_recovery", "recovery"), ("row_side_effects", "side_effects"))
+FILE_NAME = "discussion-sheet.pdf"
+
+
+@dataclass(frozen=True)
+class SheetChoices:
+    """What the clinician chose for this sheet. Free text is normalised by `build_sheet`."""
+
+    selected: tuple[str, ...]
+    patient_name: str = ""
+    appointment_date: str = ""
+    clinician: str = ""
+    team_phone: str = ""
+    notes: str = ""
+    include_not_fitting: bool = True
+    large_print: bool = False
+    paper: str = "a4"
+
+
+class SheetInputError(ValueError):
+    """A choice cannot make a sheet (for example a name over the length limit)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+def default_selection(assessment: Assessment) -> tuple[str, ...]:
+    """Applicable and caution options, in content order."""
+    return tuple(r.option_id for r in assessment.results
+                 if r.verdict is not Verdict.NOT_APPLICABLE)
+
+
+def build_sheet(assessment: Assessment, content: Content, choices: SheetChoices, *,
+                today: date, lang: str = "en") -> DiscussionSheet:
+    """The discussion sheet for an assessment that has verdicts (no input errors)."""
+    if not assessment.ok:
+        raise SheetInputError("", "The patient factors have errors: fix them before a sheet.")
+    user = _user_text(choices)
+    words = _Words(content, lang)
+    selected = [r for r in assessment.results if r.option_id in set(choices.selected)]
+    blocks: list[Block] = []
+    blocks += _header(words, user)
+    blocks.append(Paragraph(words("prepared_line", date=today.isoformat()), style="small"))
+    blocks += _why(words)
+    blocks += _options(words, content, selected, lang)
+    if choices.include_not_fitting:
+        blocks += _not_fitting(words, content, assessment, set(choices.selected), lang)
+    blocks += _questions(words, content, selected, lang)
+    blocks += _values(words)
+    blocks += _notes(words, user["notes"])
+    blocks += _glossary(words, blocks)
+    blocks += _sources(words, content, selected, today)
+    return DiscussionSheet(
+        title=words("title"),
+        metadata_title=words("metadata_title"),
+        lang=words("lang_tag"),
+        footer_lines=_footer(words, content, assessment, today),
+        page_label=words("page_label"),
+        blocks=tuple(blocks),
+        large_print=choices.large_print,
+        paper=choices.paper if choices.paper in ("a4", "letter") else "a4",
+        file_name=FILE_NAME,
+    )
+
+
+class _Words:
+    """sheet.toml strings in one language."""
+
+    def __init__(self, content: Content, lang: str):
+        self.content, self.lang = content, lang
+
+    def __call__(self, key: str, **values: str) -> str:
+        text = self.content.string(f"sheet.{key}", self.lang)
+        return text.format(**values) if values else text
+
+    def items(self, key: str) -> list:
+        return list(self.content.string(f"sheet.{key}", self.lang))
+
+
+def _user_text(choices: SheetChoices) -> dict[str, str]:
+    limits = {"patient_name": usertext.NAME_MAX, "appointment_date": usertext.FIELD_MAX,
+              "clinician": usertext.FIELD_MAX, "team_phone": usertext.FIELD_MAX,
+              "notes": usertext.NOTES_MAX}
+    out = {}
+    for field, limit in limits.items():
+        value = usertext.clean(getattr(choices, field), multiline=field == "notes")
+        if usertext.too_long(value, limit):
+            raise SheetInputError(field, f"{field.replace('_', ' ')}: at most {limit} characters")
+        out[field] = value
+    return out
+
+
+def _header(words: _Words, user: dict[str, str]) -> list[Block]:
+    return [
+        LabelledValue(words("label_name"), user["patient_name"], "patient_name"),
+        LabelledValue(words("label_date"), user["appointment_date"], "appointment_date"),
+        LabelledValue(words("label_clinician"), user["clinician"], "clinician"),
+        LabelledValue(words("label_phone"), user["team_phone"], "team_phone"),
+    ]
+
+
+def _why(words: _Words) -> list[Block]:
+    return [Heading(words("why_heading")), Paragraph(words("why_text")),
+            Paragraph(words("depends_intro")), Bullets(tuple(words.items("depends_items")))]
+
+
+def _options(words: _Words, content: Content, selected: list[OptionResult],
+             lang: str) -> list[Block]:
+    blocks: list[Block] = [Heading(words("options_heading")), Paragraph(words("options_intro"))]
+    if not selected:
+        return blocks + [Paragraph(words("options_none"))]
+    options = [content.option(r.option_id) for r in selected]
+    for start in range(0, len(options), MAX_COLUMNS):
+        chunk = options[start:start + MAX_COLUMNS]
+        rows = [(words(label), tuple(text_in(o.text[key], lang) for o in chunk))
+                for label, key in TABLE_ROWS]
+        rows.append((words("row_goal"), tuple(
+            f"{words('goal_' + o.goal)}. {text_in(o.text['goal_text'], lang)}" for o in chunk)))
+        blocks.append(OptionTable(words("row_header"), tuple(o.name(lang) for o in chunk),
+                                  tuple(rows)))
+    for result, option in zip(selected, options):
+        blocks += [Heading(option.name(lang), level=2),
+                   Paragraph(words(f"status_{result.verdict.value}"), style="lead"),
+                   Paragraph(words("fit_heading"), style="lead"),
+                   Bullets(tuple(_patient_reasons(result, content, lang)))]
+        if result.verdict is Verdict.CAUTION:
+            blocks += [Paragraph(words("checks_heading"), style="lead"),
+                       Bullets(option.lists["checks"].get(lang) or option.lists["checks"]["en"])]
+    return blocks
+
+
+def _patient_reasons(result: OptionResult, content: Content, lang: str) -> list[str]:
+    """Plain reasons of the rules that decided the verdict (for SBRT: the deciding track)."""
+    deciding = {t for t, v in result.track_verdicts.items() if v is result.base_verdict}
+    findings = [f for f in result.findings
+                if not result.track_verdicts or f.track in deciding or f.track == "main"]
+    reasons = []
+    for finding in findings:
+        text = finding_text(finding, content, lang, audience="patient")
+        if text not in reasons:
+            reasons.append(text)
+    return reasons
+
+
+def _not_fitting(words: _Words, content: Content, assessment: Assessment, selected: set[str],
+                 lang: str) -> list[Block]:
+    results = [r for r in assessment.results
+               if r.verdict is Verdict.NOT_APPLICABLE and r.option_id not in selected]
+    if not results:
+        return []
+    items = []
+    for result in results:
+        reasons = [finding_text(f, content, lang, audience="patient") for f in result.findings
+                   if f.verdict is Verdict.NOT_APPLICABLE]
+        items.append(f"{content.option(result.option_id).name(lang)}: {' '.join(_unique(reasons))}")
+    return [Heading(words("not_fit_heading")), Paragraph(words("not_fit_intro")),
+            Bullets(tuple(items))]
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _questions(words: _Words, content: Content, selected: list[OptionResult],
+               lang: str) -> list[Block]:
+    blocks: list[Block] = [Heading(words("questions_heading")),
+                           Paragraph(words("questions_intro")),
+                           Bullets(tuple(words.items("general_questions")))]
+    for result in selected:
+        option = content.option(result.option_id)
+        blocks += [Heading(words("option_questions_heading", option=option.name(lang)), level=2),
+                   Bullets(option.lists["questions"].get(lang) or option.lists["questions"]["en"])]
+    return blocks + [Paragraph(words("write_prompt"), style="lead"), WriteLines(4)]
+
+
+def _values(words: _Words) -> list[Block]:
+    return [Heading(words("values_heading")), Paragraph(words("values_intro")),
+            TickBoxes(tuple(words.items("values_items"))),
+            Paragraph(words("values_write_prompt"), style="lead"), WriteLines(3)]
+
+
+def _notes(words: _Words, notes: str) -> list[Block]:
+    body = Paragraph(notes, user_field="notes") if notes else Paragraph(words("notes_empty"))
+    return [Heading(words("notes_heading")), body]
+
+
+def _glossary(words: _Words, blocks: list[Block]) -> list[Block]:
+    """Every glossary term that the sheet's own text uses (whole words, any case)."""
+    text = " ".join(_block_text(b) for b in blocks).lower()
+    entries = [(e["term"], e["definition"]) for e in words.items("glossary")
+               if re.search(rf"(?<!\w){re.escape(e['term'].lower())}(?!\w)", text)]
+    if not entries:
+        return []
+    return [Heading(words("glossary_heading")),
+            Glossary(tuple(sorted(entries, key=lambda e: e[0].lower())))]
+
+
+def _block_text(block: Block) -> str:
+    if isinstance(block, (Heading, Paragraph)):
+        return "" if getattr(block, "user_field", "") else block.text
+    if isinstance(block, (Bullets, TickBoxes)):
+        return " ".join(block.items)
+    if isinstance(block, OptionTable):
+        return " ".join([*block.columns, *(c for _, cells in block.rows for c in cells)])
+    return ""
+
+
+def _sources(words: _Words, content: Content, selected: list[OptionResult],
+             today: date) -> list[Block]:
+    ids: list[str] = ["S1"]
+    for result in selected:
+        option = content.option(result.option_id)
+        ids += option.sources
+        ids += [s for f in result.findings for s in content.rule(f.rule_id).sources]
+    refs = [content.reference(i) for i in _unique(ids) if i in content._reference_index]
+    last, following = content.review_dates
+    return [Heading(words("sources_heading")), Paragraph(words("sources_intro")),
+            Bullets(tuple(f"[{r.id}] {r.citation}" + (f" {r.url}" if r.url else "")
+                          for r in sorted(refs, key=lambda r: (len(r.id), r.id))),),
+            Paragraph(words("review_line", date=last.isoformat(), next=following.isoformat()),
+                      style="small")]
+
+
+def _footer(words: _Words, content: Content, assessment: Assessment,
+            today: date) -> tuple[str, ...]:
+    last, following = content.review_dates
+    lines = [words("footer_disclaimer"),
+             words("footer_version", version=content.version, date=last.isoformat()),
+             words("footer_fingerprint", fingerprint=assessment.fingerprint)]
+    if today > following:
+        lines.insert(1, words("review_overdue", date=following.isoformat()))
+    return tuple(lines)

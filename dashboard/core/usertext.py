@@ -1,0 +1,42 @@
+"""Normalising text typed by a user (names, notes) before it is shown or printed.
+
+NFC normalisation; control characters, bidirectional overrides/isolates, zero-width characters
+and the byte-order mark are removed so the screen and the sheet cannot be spoofed; surrounding
+white space is trimmed, so a name of only spaces is empty. Nothing else is changed: the text is
+never interpreted as markup.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+NAME_MAX = 100
+FIELD_MAX = 120
+NOTES_MAX = 5000
+
+_REMOVE = {chr(c) for c in (*range(0x200B, 0x2010), *range(0x202A, 0x202F),
+                            *range(0x2066, 0x206A), 0xFEFF, 0x061C, 0x00AD)}
+
+
+def clean(text: str | None, *, multiline: bool = False) -> str:
+    """The normalised text ("" for None); newlines kept only when `multiline`."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    kept = []
+    for ch in text:
+        if ch in _REMOVE:
+            continue
+        if ch == "\n" and multiline:
+            kept.append(ch)
+        elif ch == "\t":
+            kept.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
+            continue
+        else:
+            kept.append(ch)
+    return "".join(kept).strip()
+
+
+def too_long(text: str, limit: int) -> bool:
+    return len(text) > limit
