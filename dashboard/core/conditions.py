@@ -130,72 +130,144 @@ def _is_number(value: Any) -> bool:
 
 # --------------------------------------------------------------------------- evaluation
 
+Test = Callable[[Mapping[str, Any]], Any]  # facts -> True | False | Unknown
+
 
 def evaluate(condition: Condition, facts: Mapping[str, Any]) -> "bool | Unknown":
     """Evaluate a condition against facts; absent values (None) never match."""
+    return compile_condition(condition)(facts)
+
+
+def compile_condition(condition: Condition) -> Test:
+    """The condition as a function of the facts (built once per rule when content loads).
+
+    `all`/`any`/`none` stop at the first deciding result: in Kleene logic a False decides an
+    `all` and a True decides an `any` whatever else is unknown, so the result is the same as
+    evaluating every clause.
+    """
     if isinstance(condition, Compare):
-        return _compare(condition, facts.get(condition.fact))
+        return _compile_compare(condition)
     if isinstance(condition, Always):
-        return True
-    results = [evaluate(item, facts) for item in condition.items]
+        return lambda facts: True
+    if isinstance(condition, AllOf) and len(condition.items) == 1:
+        return compile_condition(condition.items[0])
+    if all(isinstance(item, Compare) for item in condition.items):
+        leaves = tuple((c.fact, _check(c.op, c.value)) for c in condition.items)
+        if isinstance(condition, AllOf):
+            return lambda facts: _all_leaves(leaves, facts)
+        if isinstance(condition, AnyOf):
+            return lambda facts: _any_leaves(leaves, facts)
+        return lambda facts: _negate(_any_leaves(leaves, facts))
+    parts = tuple(compile_condition(item) for item in condition.items)
     if isinstance(condition, AllOf):
-        return _all(results)
-    found = _any(results)
+        return lambda facts: _all(parts, facts)
     if isinstance(condition, AnyOf):
-        return found
-    return found if isinstance(found, Unknown) else not found
+        return lambda facts: _any(parts, facts)
+    return lambda facts: _negate(_any(parts, facts))
 
 
-def _all(results: list) -> "bool | Unknown":
-    if any(r is False for r in results):
-        return False
-    return _merge_unknown(results) or True
+def _all_leaves(leaves: tuple, facts: Mapping[str, Any]) -> "bool | Unknown":
+    """`_all` over comparisons, tested in one loop (the common shape of a rule)."""
+    unknown = None
+    for fact, check in leaves:
+        value = facts.get(fact)
+        if value is None:
+            return False
+        if value.__class__ is Unknown:
+            result = _compare_unknown(check, value)
+            if result is False:
+                return False
+            if result is not True:
+                unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
+        elif not check(value):
+            return False
+    return True if unknown is None else unknown
 
 
-def _any(results: list) -> "bool | Unknown":
-    if any(r is True for r in results):
-        return True
-    return _merge_unknown(results) or False
+def _any_leaves(leaves: tuple, facts: Mapping[str, Any]) -> "bool | Unknown":
+    unknown = None
+    for fact, check in leaves:
+        value = facts.get(fact)
+        if value is None:
+            continue
+        if value.__class__ is Unknown:
+            result = _compare_unknown(check, value)
+            if result is True:
+                return True
+            if result is not False:
+                unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
+        elif check(value):
+            return True
+    return False if unknown is None else unknown
 
 
-def _merge_unknown(results: list) -> Unknown | None:
-    unknown = [r for r in results if isinstance(r, Unknown)]
-    if not unknown:
-        return None
-    return Unknown(frozenset().union(*(u.fields for u in unknown)))
+def _all(parts: tuple[Test, ...], facts: Mapping[str, Any]) -> "bool | Unknown":
+    unknown = None
+    for part in parts:
+        result = part(facts)
+        if result is False:
+            return False
+        if result is not True:
+            unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
+    return True if unknown is None else unknown
 
 
-def _compare(cond: Compare, value: Any) -> "bool | Unknown":
-    if isinstance(value, Unknown):
-        if value.possible is None:
-            return Unknown(value.fields)
-        outcomes = {_compare(cond, possible) for possible in value.possible}
-        return outcomes.pop() if len(outcomes) == 1 else Unknown(value.fields)
-    if value is None:
-        return False
-    return bool(_OPS[cond.op](value, cond.value))
+def _any(parts: tuple[Test, ...], facts: Mapping[str, Any]) -> "bool | Unknown":
+    unknown = None
+    for part in parts:
+        result = part(facts)
+        if result is True:
+            return True
+        if result is not False:
+            unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
+    return False if unknown is None else unknown
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equality that never confuses yes/no with 1/0."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return a == b
+def _negate(result: "bool | Unknown") -> "bool | Unknown":
+    return result if isinstance(result, Unknown) else not result
 
 
-def _numeric(test: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:
-    return lambda a, b: _is_number(a) and test(a, b)
+def _compile_compare(cond: Compare) -> Test:
+    fact, check = cond.fact, _check(cond.op, cond.value)
+
+    def test(facts: Mapping[str, Any]) -> "bool | Unknown":
+        value = facts.get(fact)
+        if value is None:
+            return False
+        if value.__class__ is Unknown:
+            return _compare_unknown(check, value)
+        return check(value)
+    return test
 
 
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": lambda a, b: _same(a, b),
-    "ne": lambda a, b: not _same(a, b),
-    "in": lambda a, b: a in b,
-    "not_in": lambda a, b: a not in b,
-    "lt": _numeric(lambda a, b: a < b),
-    "le": _numeric(lambda a, b: a <= b),
-    "gt": _numeric(lambda a, b: a > b),
-    "ge": _numeric(lambda a, b: a >= b),
-    "is_true": lambda a, _: a is True,
-    "is_false": lambda a, _: a is False,
-}
+def _check(op: str, expected: Any) -> Callable[[Any], bool]:
+    """A one-argument test for `value op expected` (never confusing yes/no with 1/0)."""
+    numbers = (int, float)
+    if op == "is_true":
+        return lambda v: v is True
+    if op == "is_false":
+        return lambda v: v is False
+    if op in ("eq", "ne"):
+        if isinstance(expected, bool):
+            same = (lambda v: v is expected)
+        else:
+            same = (lambda v: v.__class__ is not bool and v == expected)
+        return same if op == "eq" else (lambda v: not same(v))
+    if op == "in":
+        return lambda v: v in expected
+    if op == "not_in":
+        return lambda v: v not in expected
+    if op == "lt":
+        return lambda v: v.__class__ in numbers and v < expected
+    if op == "le":
+        return lambda v: v.__class__ in numbers and v <= expected
+    if op == "gt":
+        return lambda v: v.__class__ in numbers and v > expected
+    return lambda v: v.__class__ in numbers and v >= expected
+
+
+def _compare_unknown(check: Callable[[Any], bool], value: Unknown) -> "bool | Unknown":
+    if value.possible is None:
+        return Unknown(value.fields)
+    outcomes = {bool(check(possible)) for possible in value.possible}
+    return outcomes.pop() if len(outcomes) == 1 else Unknown(value.fields)

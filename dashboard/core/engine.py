@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any, Mapping
 
-from .conditions import Unknown, evaluate
+from .conditions import Unknown
 from .derive import facts_and_derived
 from .factors import parse_factors
 from .model import (Assessment, Content, Finding, Issue, Option, OptionResult, PatientFactors,
@@ -67,7 +67,7 @@ def _code_ids(content: Content) -> set[str]:
 def _validation(content: Content, facts: Mapping[str, Any]) -> tuple[list[Issue], list[Issue]]:
     errors, warnings = [], []
     for code in content.validation:
-        if evaluate(code.when, facts) is True:
+        if code.test(facts) is True:
             issue = Issue(code.id, code.fields[0] if code.fields else "",
                           text_in(code.clinician, "en"))
             (errors if code.severity == "error" else warnings).append(issue)
@@ -87,7 +87,14 @@ def _classify(content: Content, facts: dict[str, Any]) -> tuple[OptionResult, ..
 
 
 def _base_result(option: Option, facts: Mapping[str, Any]) -> OptionResult:
-    findings = [finding for rule in option.rules if (finding := _apply(rule, facts))]
+    findings = []
+    for rule in option.rules:  # the hot loop: _apply inlined
+        outcome = rule.test(facts)
+        if outcome is True:
+            findings.append(Finding(rule.id, rule.verdict, rule.track))
+        elif outcome is not False:
+            findings.append(Finding(rule.id, Verdict.CAUTION, rule.track,
+                                    unknown=tuple(sorted(outcome.fields))))
     tracks = sorted({rule.track for rule in option.rules} | {option.default.track}) \
         if option.combine == "best_of_tracks" else ["main"]
     track_verdicts = {}
@@ -106,7 +113,7 @@ def _base_result(option: Option, facts: Mapping[str, Any]) -> OptionResult:
 
 def _apply(rule: Rule, facts: Mapping[str, Any]) -> Finding | None:
     """The finding of a rule: its verdict if it holds, caution if it cannot be decided yet."""
-    outcome = evaluate(rule.when, facts)
+    outcome = rule.test(facts)
     if outcome is True:
         return Finding(rule.id, rule.verdict, rule.track)
     if isinstance(outcome, Unknown):
@@ -140,7 +147,7 @@ def _final_result(base: OptionResult, option: Option, content: Content,
     if option.active:
         findings += [f for rule in content.global_rules if (f := _apply(rule, facts))]
     verdict = Verdict.worst([base.verdict] + [f.verdict for f in findings[len(base.findings):]])
-    notes = tuple(note.id for note in option.notes if evaluate(note.when, facts) is True)
+    notes = tuple(note.id for note in option.notes if note.test(facts) is True)
     line = ""
     if option.lines:
         prior = facts.get("prior_systemic_lines") or 0

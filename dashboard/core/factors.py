@@ -21,7 +21,7 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
         return None, [Issue("NOT_OBJECT", "", "Patient factors must be a JSON object.")], []
     errors: list[Issue] = []
     range_errors: list[Issue] = []
-    known = {f.id: f for f in content.factors}
+    known = content._factor_index
     for key in data:
         if key not in known:
             errors.append(Issue("UNKNOWN_KEY", str(key), f"Unknown field '{key}'."))
@@ -30,7 +30,7 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
     for factor in content.factors:
         if factor.alias_of:
             continue
-        raw_key, raw = _pick(factor, data, known, errors)
+        raw_key, raw = _pick(factor, data, content.aliases_of(factor.id), errors)
         if raw_key is None:
             if factor.core:
                 errors.append(Issue("MISSING", factor.id,
@@ -58,10 +58,10 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
     return PatientFactors(values=values, unknown=frozenset(unknown)), [], range_errors
 
 
-def _pick(factor: Factor, data: Mapping, known: dict[str, Factor],
+def _pick(factor: Factor, data: Mapping, aliases: tuple[str, ...],
           errors: list[Issue]) -> tuple[str | None, Any]:
     """The key that gives this field (itself or a unit alias), refusing two units at once."""
-    keys = [factor.id] + [f.id for f in known.values() if f.alias_of == factor.id]
+    keys = [factor.id, *aliases]
     present = [k for k in keys if k in data and (data[k] is not None or k == factor.id)]
     given = [k for k in present if data[k] is not None]
     if len(given) > 1:

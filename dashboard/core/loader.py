@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from .conditions import FactSpec, parse_condition
+from .conditions import FactSpec, compile_condition, parse_condition
 from .derive import DERIVED_FACTS
 from .model import Always, Condition, Content, Factor, Option, Reference, Rule, Verdict
 
@@ -159,7 +159,18 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
         global_rules=global_rules,
         references=references,
         strings=strings,
+        groups=_groups(docs["factors.toml"], problems, languages),
     )
+
+
+def _groups(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tuple[tuple[str, dict], ...]:
+    """The factor groups of factors.toml, in form order: (id, label)."""
+    out = []
+    for i, raw in enumerate(doc.get("groups", []) if isinstance(doc.get("groups"), list) else []):
+        c = _Checker(raw, f"factors.toml -> groups -> {i}", problems, languages)
+        c.unknown_keys({"id", "label"})
+        out.append((c.get("id", str), c.text("label")))
+    return tuple(out)
 
 
 def _references(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tuple[Reference, ...]:
@@ -246,7 +257,7 @@ def _rule_maker(facts: dict[str, FactSpec], ref_ids: set[str], rule_ids: dict[st
                                    problems)
         elif needs_when:
             c.fail("when", "required key is missing")
-        return Rule(id=rule_id, when=when, verdict=verdict_value, clinician=c.text("clinician"),
+        return Rule(id=rule_id, when=when, test=compile_condition(when), verdict=verdict_value, clinician=c.text("clinician"),
                     patient=c.text("patient", required=patient), sources=sources,
                     tag=c.get("tag", str, choices=TAGS), track=c.get("track", str, "main"),
                     fields=tuple(c.get("fields", list, []) or ()),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping, Union
+from typing import Any, Callable, Mapping, Union
 
 
 class Verdict(str, enum.Enum):
@@ -21,11 +21,17 @@ class Verdict(str, enum.Enum):
 
     @staticmethod
     def worst(verdicts: "list[Verdict] | tuple[Verdict, ...]") -> "Verdict":
-        return max(verdicts, key=lambda v: v.severity, default=Verdict.APPLICABLE)
+        """The most restrictive verdict (applicable when there are none)."""
+        if Verdict.NOT_APPLICABLE in verdicts:
+            return Verdict.NOT_APPLICABLE
+        return Verdict.CAUTION if Verdict.CAUTION in verdicts else Verdict.APPLICABLE
 
     @staticmethod
     def best(verdicts: "list[Verdict] | tuple[Verdict, ...]") -> "Verdict":
-        return min(verdicts, key=lambda v: v.severity, default=Verdict.APPLICABLE)
+        """The least restrictive verdict (applicable when there are none)."""
+        if not verdicts or Verdict.APPLICABLE in verdicts:
+            return Verdict.APPLICABLE
+        return Verdict.CAUTION if Verdict.CAUTION in verdicts else Verdict.NOT_APPLICABLE
 
 
 _SEVERITY = {Verdict.APPLICABLE: 0, Verdict.CAUTION: 1, Verdict.NOT_APPLICABLE: 2}
@@ -114,6 +120,9 @@ class Rule:
     track: str = "main"
     fields: tuple[str, ...] = ()  # for validation codes: the fields the message belongs beside
     severity: str = ""  # for validation codes: error | warning
+    # `when` compiled by the loader: facts -> True | False | Unknown (see core/conditions.py)
+    test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
+                                                             repr=False)
 
 
 @dataclass(frozen=True)
@@ -163,9 +172,14 @@ class Content:
     global_rules: tuple[Rule, ...]  # rules applied to every active option after all others
     references: tuple[Reference, ...]
     strings: Mapping[str, Mapping[str, Any]]  # lang -> key -> text or list (sheet, labels, UI words)
+    groups: tuple[tuple[str, Text], ...] = ()  # factor groups in form order: (id, label)
 
     def factor(self, factor_id: str) -> Factor:
         return self._factor_index[factor_id]
+
+    def aliases_of(self, factor_id: str) -> tuple[str, ...]:
+        """Other-unit fields of a field (bilirubin_mg_dl for bilirubin_umol_l)."""
+        return self._alias_index.get(factor_id, ())
 
     def option(self, option_id: str) -> Option:
         return self._option_index[option_id]
@@ -192,6 +206,11 @@ class Content:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_factor_index", {f.id: f for f in self.factors})
+        aliases: dict[str, tuple[str, ...]] = {}
+        for f in self.factors:
+            if f.alias_of:
+                aliases[f.alias_of] = (*aliases.get(f.alias_of, ()), f.id)
+        object.__setattr__(self, "_alias_index", aliases)
         object.__setattr__(self, "_option_index", {o.id: o for o in self.options})
         object.__setattr__(self, "_reference_index", {r.id: r for r in self.references})
         rules: dict[str, Rule] = {}
@@ -215,7 +234,7 @@ class Issue:
     message: str  # clinician-facing, in the content's default language
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A rule that fired for an option, or that could not be decided because a value is unknown."""
 
