@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dashboard.core.engine import assess
+from dashboard.core.engine import assess_many
 from dashboard.core.explain import assessment_record
 from dashboard.core.loader import ContentError, load_content
 
@@ -69,7 +69,7 @@ def _reject_constant(name: str) -> Any:
 
 def _assess(data: Any, content) -> int:
     items = data if isinstance(data, list) else [data]
-    records = [assessment_record(assess(item, content), content) for item in items]
+    records = [assessment_record(a, content) for a in assess_many(items, content)]
     json.dump(records if isinstance(data, list) else records[0], sys.stdout, ensure_ascii=False,
               indent=2)
     sys.stdout.write("\n")
