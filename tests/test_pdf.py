@@ -1,0 +1,448 @@
+"""The PDF renderer (dashboard/pdf.py), on DiscussionSheet objects built here (no content files).
+
+Covers safety.md 4.4/4.5 and cases 4-12 and 18 of section 5: text extracted per page with pypdf,
+footer and page label on every page, names in every bundled script, literal markup, emoji refused
+with the field named, metadata without the patient's name, identical bytes for identical input,
+paper sizes, print sizes, a rendered PNG that is not blank, and no patient text in log records.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import subprocess
+import threading
+import zlib
+from datetime import datetime, timezone
+
+import pytest
+from pypdf import PdfReader
+
+from dashboard import pdf as pdf_module
+from dashboard.core.model import (
+    Bullets,
+    DiscussionSheet,
+    Glossary,
+    Heading,
+    LabelledValue,
+    OptionTable,
+    PageBreak,
+    Paragraph,
+    TickBoxes,
+    WriteLines,
+)
+from dashboard.pdf import UnprintableText, render
+
+CREATED = datetime(2025, 11, 3, 9, 30, tzinfo=timezone.utc)
+FOOTER = (
+    "This sheet supports, and does not replace, a conversation with your care team.",
+    "Content version 1.4 (9f2c1ab) · reviewed 2025-10-01 · next review 2026-04-01",
+    "Check code: 7F3A-19C2",
+)
+PAGE_LABEL = "Page {page} of {pages}"
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def make_sheet(*blocks, name: str = "Zoë Example", **options) -> DiscussionSheet:
+    return DiscussionSheet(
+        title="Your treatment options: discussion sheet",
+        metadata_title="Discussion sheet",
+        lang="en-CA",
+        footer_lines=FOOTER,
+        page_label=PAGE_LABEL,
+        blocks=(LabelledValue("Name", name, user_field="patient_name"),
+                LabelledValue("Date of appointment", "", user_field="appointment_date"),
+                *blocks),
+        **options,
+    )
+
+
+def typical_blocks() -> tuple:
+    options = ("Surgery to remove the tumour", "Burning the tumour (ablation)",
+               "Treatment through the blood vessels (TACE)")
+    rows = (
+        ("What it involves", ("An operation to remove the part of the liver with the cancer.",
+                              "A needle heats the tumour until the cancer cells die.",
+                              "A thin tube delivers chemotherapy into the tumour's blood supply.")),
+        ("Hospital stay", ("About 5–7 days.", "Usually 1 night.", "1–2 nights.")),
+        ("Recovery", ("4–6 weeks.", "About 1 week.", "About 1 week; tiredness is common.")),
+    )
+    return (
+        Paragraph("This sheet helps you talk with your care team.", style="lead"),
+        Heading("Your options at a glance"),
+        OptionTable("", options, rows),
+        Heading("Questions you may want to ask"),
+        Bullets(("What is the goal of this treatment for me?", "What are the main risks?")),
+        Heading("What matters most to you?", level=2),
+        TickBoxes(("Living as long as possible", "Keeping my quality of life")),
+        Paragraph("Anything else you want to tell the team:", style="small"),
+        WriteLines(3),
+        Heading("Words you may hear"),
+        Glossary((("Ablation", "Treatment that destroys a tumour with heat."),
+                  ("Child–Pugh score", "A way of measuring how well the liver works ≥ 7 ✓."))),
+    )
+
+
+def pages_text(data: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def all_text(data: bytes) -> str:
+    return norm(" ".join(pages_text(data)))
+
+
+def font_sizes(data: bytes) -> set[float]:
+    """Every font size set with Tf in the page content streams."""
+    sizes = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        content = page.get_contents().get_data()
+        sizes |= {float(s) for s in re.findall(rb"/F\d+\s+([\d.]+)\s+Tf", content)}
+    return sizes
+
+
+def embedded_fonts(data: bytes) -> set[str]:
+    """Base names of every font object in the file (used on a page or not)."""
+    return {m.decode() for m in re.findall(rb"/BaseFont /[A-Z]{6}\+([A-Za-z0-9-]+)", data)}
+
+
+LONG_WORDS = [f"word{i:04d}" for i in range(560)]
+LONG_PARAGRAPH = " ".join(LONG_WORDS)  # 5,599 characters
+
+
+# --------------------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("name", ["Zoë Example", "محمد عبد الله"], ids=["latin", "shaping-on"])
+def test_footer_lines_and_page_label_on_every_page(name):
+    data = render(make_sheet(*typical_blocks(), Paragraph(LONG_PARAGRAPH), name=name),
+                  created=CREATED)
+    texts = pages_text(data)
+    assert len(texts) >= 3
+    for number, text in enumerate(texts, start=1):
+        flat = norm(text)
+        for line in FOOTER:
+            assert norm(line) in flat, (number, line)
+        assert f"Page {number} of {len(texts)}" in flat
+    assert pdf_module._preflight(make_sheet(name=name)).shaping is (name != "Zoë Example")
+
+
+def test_page_total_alias_in_user_text_prints_literally():
+    data = render(make_sheet(Paragraph("{nb} {pages} {page}", user_field="notes")),
+                  created=CREATED)
+    assert "{nb} {pages} {page}" in all_text(data)
+
+
+# --------------------------------------------------------------------------- names
+
+NAMES = [
+    "Zoë",
+    "Nguyễn Thị Minh Khai",
+    "王秀英",
+    "محمد عبد الله",
+    "שרה כהן",
+    "O’Brien",
+    "O'Brien",
+    "Smith–Jones",
+    "Łukasz Søren José",
+    "Ἀλέξανδρος Иванов",
+    "देवनागरी नाम",
+    "佐藤 花子",
+    "Mary-Jane " + "Abcdefghij " * 8 + "Xyz",  # 100 characters with spaces
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_names_extract_back_equal(name):
+    data = render(make_sheet(*typical_blocks(), name=name), created=CREATED)
+    first_page = norm(pages_text(data)[0])
+    assert f"Name: {norm(name)}" in first_page
+
+
+def test_hundred_character_unbroken_name_is_not_cut():
+    name = "Abcdefghij" * 10
+    data = render(make_sheet(name=name), created=CREATED)
+    assert name in re.sub(r"\s", "", pages_text(data)[0])
+
+
+@pytest.mark.parametrize("name", ["王秀英", "محمد عبد الله", "देवनागरी नाम", "שרה כהן"])
+def test_bold_text_in_another_script_keeps_every_glyph(name):
+    """Fallback fonts with exact_match=False: bold text never silently drops characters."""
+    data = render(make_sheet(Heading(name), Heading(name, level=2), name=name), created=CREATED)
+    assert all_text(data).count(norm(name)) >= 3  # the name line and both headings
+
+
+# --------------------------------------------------------------------------- text flow
+
+
+def test_long_paragraph_flows_over_pages_without_losing_words():
+    data = render(make_sheet(Paragraph(LONG_PARAGRAPH, user_field="notes")), created=CREATED)
+    texts = pages_text(data)
+    assert len(texts) >= 2
+    assert re.findall(r"word\d{4}", " ".join(texts)) == LONG_WORDS
+
+
+def test_tall_table_rows_are_split_not_lost():
+    """fpdf2 raises for a table row taller than a page: the renderer splits such rows."""
+    cells = (" ".join(LONG_WORDS[:300]), "Short.", " ".join(LONG_WORDS[300:]))
+    table = OptionTable("", ("Option A", "Option B", "Option C"), (("Long aspect", cells),))
+    data = render(make_sheet(table, large_print=True), created=CREATED)
+    assert set(re.findall(r"word\d{4}", all_text(data))) == set(LONG_WORDS)
+    assert len(pages_text(data)) >= 3
+
+
+def test_every_block_type_prints_its_text():
+    data = render(make_sheet(*typical_blocks(), PageBreak(), Paragraph("After the break")),
+                  created=CREATED)
+    texts = pages_text(data)
+    flat = norm(" ".join(texts))
+    for expected in ("Your treatment options: discussion sheet", "Date of appointment:",
+                     "Your options at a glance", "Burning the tumour (ablation)",
+                     "What it involves",
+                     "Usually 1 night.", "What are the main risks?", "Keeping my quality of life",
+                     "Ablation", "A way of measuring how well the liver works ≥ 7 ✓."):
+        assert expected in flat, expected
+    assert "After the break" in texts[-1] and "After the break" not in " ".join(texts[:-1])
+
+
+@pytest.mark.parametrize("text", [
+    "**bold** --x-- __y__ <b>z</b> $x$",
+    "Tumour 2--3 cm, __init__, ~~gone~~, [link](http://example.com), <i>x</i> &amp;",
+])
+def test_markup_prints_literally(text):
+    sheet = make_sheet(Paragraph(text, user_field="notes"), Bullets((text,)), TickBoxes((text,)),
+                       Glossary(((text, text),)),
+                       OptionTable(text, (text,), ((text, (text,)),)))
+    flat = all_text(render(sheet, created=CREATED))
+    assert flat.count(norm(text)) >= 6
+
+
+# --------------------------------------------------------------------------- unprintable
+
+
+@pytest.mark.parametrize("value, bad", [
+    ("Ann 😀", ("😀",)),
+    ("Ann ❤️", ("\ufe0f",)),
+    ("Done ✅ ⌚ ⭐", ("✅", "⌚", "⭐")),
+    ("Kim 김민준", ("김", "민", "준")),
+    ("Bell\x07", ("\x07",)),
+    ("Private \ue000", ("\ue000",)),
+])
+def test_unprintable_characters_raise_naming_the_field(value, bad):
+    with pytest.raises(UnprintableText) as caught:
+        render(make_sheet(name=value), created=CREATED)
+    assert caught.value.field == "patient_name"
+    assert caught.value.characters == bad
+    assert str(caught.value).startswith(
+        "The patient name contains characters the sheet cannot print: ")
+
+
+def test_unprintable_content_text_is_named_content():
+    with pytest.raises(UnprintableText) as caught:
+        render(make_sheet(Bullets(("ok", "not ok 🙂"))), created=CREATED)
+    assert caught.value.field == "content"
+    assert caught.value.characters == ("🙂",)
+
+
+def test_unprintable_user_field_is_reported_before_content():
+    sheet = make_sheet(Paragraph("content 😀"), Paragraph("notes 🙂", user_field="notes"))
+    with pytest.raises(UnprintableText) as caught:
+        render(sheet, created=CREATED)
+    assert caught.value.field == "notes"
+
+
+def test_printable_helper_matches_preflight():
+    assert pdf_module.printable("Nguyễn 王秀英 محمد ✓ ✔ ★ ☐ → ≥ ≤ µ ± × ⁹ …")
+    assert not pdf_module.printable("😀")
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def test_metadata_has_no_patient_data():
+    name = "Zoë Canary-Name"
+    data = render(make_sheet(*typical_blocks(), name=name), created=CREATED)
+    reader = PdfReader(io.BytesIO(data))
+    meta = reader.metadata
+    assert meta.title == "Discussion sheet"
+    assert meta.author is None and meta.subject is None and meta.get("/Keywords") is None
+    assert meta.creation_date == CREATED
+    assert reader.trailer["/Root"]["/Lang"] == "en-CA"
+    for value in meta.values():
+        assert "Canary" not in str(value)
+    assert b"Canary" not in data  # text is stored as glyph ids, never as plain strings
+    assert "Canary" not in str(reader.outline)
+
+
+def test_no_resource_access_and_no_log_record_with_user_text(caplog):
+    caplog.set_level(logging.DEBUG)
+    names = ["王秀英", "Zoë Ünïcödé", "محمد", "देवनागरी"]
+    for name in names:
+        render(make_sheet(*typical_blocks(), name=name), created=CREATED)
+    assert caplog.records  # fontTools and fpdf2 do log at DEBUG: check what they log
+    for record in caplog.records:
+        message = record.getMessage()
+        assert "missing" not in message.lower()
+        assert "Glyph names" not in message
+        for name in names:
+            assert not {c for c in name if ord(c) > 127} & set(message), (record.name, message)
+            assert not any(f"{ord(c):04X}" in message.upper() for c in name if ord(c) > 127)
+    sheet = make_sheet()
+    document = pdf_module._SheetPDF(sheet, pdf_module._preflight(sheet))
+    assert document.resource_access_policy == pdf_module.ResourceAccessPolicy.NONE
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_sheet_and_date_give_identical_bytes():
+    sheet = make_sheet(*typical_blocks(), name="محمد عبد الله")
+    first = render(sheet, created=CREATED)
+    render(make_sheet(*typical_blocks(), name="王秀英"), created=CREATED)  # other fonts between
+    assert render(sheet, created=CREATED) == first
+    naive = render(sheet, created=CREATED.replace(tzinfo=None))
+    assert naive == first  # a naive date is taken as UTC, not as the server's local time
+
+
+def test_concurrent_renders_match_sequential_ones():
+    sheets = [make_sheet(*typical_blocks(), name=n) for n in ("Zoë", "王秀英", "محمد", "שרה")]
+    expected = [render(s, created=CREATED) for s in sheets]
+    results: dict[int, bytes] = {}
+
+    def work(i: int) -> None:
+        results[i] = render(sheets[i % 4], created=CREATED)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(results[i] == expected[i % 4] for i in range(12))
+
+
+def test_fonts_are_parsed_once_and_copies_match_add_font(monkeypatch):
+    pdf_module.load_fonts()
+    assert pdf_module._CACHE.fast_path, "fpdf2's TTFFont changed: review _new_document_font"
+    sheet = make_sheet(*typical_blocks(), Heading("王秀英 محمد देवनागरी שרה"))
+    fast = render(sheet, created=CREATED)
+
+    calls = []
+    original = pdf_module.TTFFont.__init__
+
+    def counting(self, *args, **kwargs):
+        calls.append(args[2])
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_module.TTFFont, "__init__", counting)
+    render(sheet, created=CREATED)
+    assert calls == []  # no font parsed again
+    monkeypatch.setattr(pdf_module._CACHE, "fast_path", False)
+    assert render(sheet, created=CREATED) == fast  # the shared copies behave like add_font()
+    assert len(calls) == 9
+
+
+def test_only_needed_fonts_are_embedded():
+    latin = embedded_fonts(render(make_sheet(*typical_blocks()), created=CREATED))
+    assert latin == {"DejaVuSansBook", "DejaVuSansBold"}
+    arabic = embedded_fonts(render(make_sheet(name="محمد"), created=CREATED))
+    assert arabic == latin | {"NotoSansArabic", "NotoSansArabicBold"}
+    cjk = embedded_fonts(render(make_sheet(name="王秀英"), created=CREATED))
+    assert cjk == latin | {"DroidSansFallback"}
+
+
+# --------------------------------------------------------------------------- paper and print
+
+
+@pytest.mark.parametrize("paper, size", [("a4", (595.28, 841.89)), ("letter", (612.0, 792.0))])
+def test_paper_sizes(paper, size):
+    reader = PdfReader(io.BytesIO(render(make_sheet(*typical_blocks(), paper=paper),
+                                         created=CREATED)))
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(size,
+                                                                                        abs=0.1)
+
+
+def test_unknown_paper_is_refused():
+    with pytest.raises(ValueError):
+        render(make_sheet(paper="a5"), created=CREATED)
+
+
+@pytest.mark.parametrize("large, minimum", [(False, 11), (True, 16)])
+def test_print_sizes(large, minimum):
+    data = render(make_sheet(*typical_blocks(), large_print=large), created=CREATED)
+    sizes = font_sizes(data)
+    assert min(sizes) >= minimum
+    assert max(sizes) >= minimum + 8  # the title and headings are clearly larger
+
+
+def test_large_print_makes_more_pages_and_keeps_every_word():
+    standard = render(make_sheet(*typical_blocks()), created=CREATED)
+    large = render(make_sheet(*typical_blocks(), large_print=True), created=CREATED)
+    assert len(pages_text(large)) > len(pages_text(standard))
+    words = set(re.findall(r"\w+", all_text(standard))) - {"1", "2", "3", "4", "of", "Page"}
+    assert words <= set(re.findall(r"\w+", all_text(large)))
+
+
+# --------------------------------------------------------------------------- pixels
+
+
+def _png_pixels(path) -> tuple[int, int, bytes, int]:
+    """Width, height, raw pixel bytes and bytes per pixel of an 8-bit RGB/grey PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big")
+    bit_depth, colour = header[8], header[9]
+    assert bit_depth == 8 and colour in (0, 2)
+    bpp = 3 if colour == 2 else 1
+    raw, stride = zlib.decompress(idat), width * bpp
+    out, previous = bytearray(), bytearray(stride)
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):
+            left = line[i - bpp] if i >= bpp else 0
+            up = previous[i]
+            corner = previous[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                pred = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[i] = (line[i] + pred) & 255
+        out += line
+        previous = line
+    return width, height, bytes(out), bpp
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
+def test_rendered_page_is_not_blank(tmp_path):
+    source = tmp_path / "sheet.pdf"
+    source.write_bytes(render(make_sheet(*typical_blocks(), name="王秀英"), created=CREATED))
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", "-singlefile",
+                    str(source), str(tmp_path / "page")], check=True, timeout=60)
+    width, height, pixels, bpp = _png_pixels(tmp_path / "page.png")
+    assert (width, height) == (331, 468)  # A4 at 40 dpi
+    dark = sum(1 for i in range(0, len(pixels), bpp) if pixels[i] < 128)
+    assert 0.01 < dark / (width * height) < 0.5
+    # Ink in the top, middle and footer bands: title, body and footer were all drawn.
+    rows_with_ink = {i // bpp // width * 10 // height for i in range(0, len(pixels), bpp)
+                     if pixels[i] < 128}
+    assert {0, 5, 9} <= rows_with_ink
