@@ -144,6 +144,21 @@ def test_patient_text_reads_at_or_below_grade_eight(content, name):
     assert textstat.flesch_kincaid_grade(prose) <= 8.0
 
 
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_patient_prose_carries_no_inline_source_markers(content, name):
+    prose = " ".join(_strings(_sheet(content, SCENARIOS[name]), prose_only=True))
+
+    assert re.findall(r"\[S\d+\]", prose) == []
+
+
+def test_questions_are_tick_boxes_as_the_intro_says(content):
+    sheet = _sheet(content, selected=("tace",))
+    ticks = [b for b in sheet.blocks if isinstance(b, TickBoxes)]
+
+    assert content.string("sheet.general_questions")[0] in ticks[0].items
+    assert content.option("tace").lists["questions"]["en"][0] in ticks[1].items
+
+
 def test_every_glossary_entry_printed_is_used_and_used_terms_are_explained(content):
     sheet = _sheet(content)
     glossary = next(b for b in sheet.blocks if isinstance(b, Glossary))

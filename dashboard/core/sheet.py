@@ -100,6 +100,15 @@ class _Words:
         return list(self.content.string(f"sheet.{key}", self.lang))
 
 
+_SOURCE_MARK = re.compile(r"\s*(\[S\d+\])+")
+
+
+def _plain(text: str) -> str:
+    """Patient text without inline source markers such as "[S2][S37]" (the sheet lists its
+    sources in "Where this information comes from")."""
+    return _SOURCE_MARK.sub("", text)
+
+
 def _user_text(choices: SheetChoices) -> dict[str, str]:
     limits = {"patient_name": usertext.NAME_MAX, "appointment_date": usertext.FIELD_MAX,
               "clinician": usertext.FIELD_MAX, "team_phone": usertext.FIELD_MAX,
@@ -135,10 +144,11 @@ def _options(words: _Words, content: Content, selected: list[OptionResult],
     options = [content.option(r.option_id) for r in selected]
     for start in range(0, len(options), MAX_COLUMNS):
         chunk = options[start:start + MAX_COLUMNS]
-        rows = [(words(label), tuple(text_in(o.text[key], lang) for o in chunk))
+        rows = [(words(label), tuple(_plain(text_in(o.text[key], lang)) for o in chunk))
                 for label, key in TABLE_ROWS]
         rows.append((words("row_goal"), tuple(
-            f"{words('goal_' + o.goal)}. {text_in(o.text['goal_text'], lang)}" for o in chunk)))
+            f"{words('goal_' + o.goal)}. {_plain(text_in(o.text['goal_text'], lang))}"
+            for o in chunk)))
         blocks.append(OptionTable(words("row_header"), tuple(o.name(lang) for o in chunk),
                                   tuple(rows)))
     for result, option in zip(selected, options):
@@ -159,7 +169,7 @@ def _patient_reasons(result: OptionResult, content: Content, lang: str) -> list[
                 if not result.track_verdicts or f.track in deciding or f.track == "main"]
     reasons = []
     for finding in findings:
-        text = finding_text(finding, content, lang, audience="patient")
+        text = _plain(finding_text(finding, content, lang, audience="patient"))
         if text not in reasons:
             reasons.append(text)
     return reasons
@@ -173,8 +183,8 @@ def _not_fitting(words: _Words, content: Content, assessment: Assessment, select
         return []
     items = []
     for result in results:
-        reasons = [finding_text(f, content, lang, audience="patient") for f in result.findings
-                   if f.verdict is Verdict.NOT_APPLICABLE]
+        reasons = [_plain(finding_text(f, content, lang, audience="patient"))
+                   for f in result.findings if f.verdict is Verdict.NOT_APPLICABLE]
         items.append(f"{content.option(result.option_id).name(lang)}: {' '.join(_unique(reasons))}")
     return [Heading(words("not_fit_heading")), Paragraph(words("not_fit_intro")),
             Bullets(tuple(items))]
@@ -188,11 +198,11 @@ def _questions(words: _Words, content: Content, selected: list[OptionResult],
                lang: str) -> list[Block]:
     blocks: list[Block] = [Heading(words("questions_heading")),
                            Paragraph(words("questions_intro")),
-                           Bullets(tuple(words.items("general_questions")))]
+                           TickBoxes(tuple(words.items("general_questions")))]
     for result in selected:
         option = content.option(result.option_id)
         blocks += [Heading(words("option_questions_heading", option=option.name(lang)), level=2),
-                   Bullets(option.lists["questions"].get(lang) or option.lists["questions"]["en"])]
+                   TickBoxes(option.lists["questions"].get(lang) or option.lists["questions"]["en"])]
     return blocks + [Paragraph(words("write_prompt"), style="lead"), WriteLines(4)]
 
 
