@@ -630,12 +630,21 @@ class _SheetPDF(FPDF):
             self._space(self._lh(s.body) * 0.6)
         blocks = self.sheet.blocks
         for index, block in enumerate(blocks):
-            self._block(block, blocks[index + 1] if index + 1 < len(blocks) else None)
+            self._block(block, *(list(blocks[index + 1:index + 3]) + [None, None])[:2])
 
-    def _lead_height(self, block: Block | None) -> float:
-        """Height of the start of `block`, kept on the same page as a heading before it."""
+    def _lead_height(self, block: Block | None, after: Block | None = None) -> float:
+        """Height of the start of `block`, kept on the same page as a heading before it.
+
+        A short paragraph that introduces a list keeps with that list's start, so the heading
+        keeps with both (never a heading alone at the bottom of a page).
+        """
         s = self.sizes
         body_lh = self._lh(s.body)
+        if isinstance(block, Paragraph) and isinstance(after, Bullets | TickBoxes | WriteLines):
+            size = {"small": s.small, "lead": s.lead}.get(block.style, s.body)
+            own = self._text_height(block.text, size) + self._lh(size) * 0.45
+            if own <= 4 * self._lh(size):
+                return own + self._lead_height(after)
         if isinstance(block, OptionTable):
             return self._parts(block)[0].lead_height
         if isinstance(block, Heading):
@@ -658,7 +667,8 @@ class _SheetPDF(FPDF):
             self._table_parts_cache[key] = self._table_parts(block)
         return self._table_parts_cache[key]
 
-    def _block(self, block: Block, following: Block | None = None) -> None:
+    def _block(self, block: Block, following: Block | None = None,
+               after: Block | None = None) -> None:
         s = self.sizes
         body_lh = self._lh(s.body)
         if isinstance(block, Heading):
@@ -669,7 +679,8 @@ class _SheetPDF(FPDF):
             self.set_font(MAIN_FAMILY, "B", size)
             rule = 2.3 if level == 1 else 0.0
             own = len(self._lines(block.text, self.epw)) * lh + body_lh * 0.25 + rule
-            self._keep(own + self._lead_height(following))  # never a heading alone at the bottom
+            # never a heading alone at the bottom of a page
+            self._keep(own + self._lead_height(following, after))
             outline_level = min(level - 1, self._outline_level + 1)
             if block.text.strip():  # a PDF bookmark, for navigation and screen readers
                 self.start_section(block.text, outline_level)

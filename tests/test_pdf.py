@@ -446,3 +446,32 @@ def test_rendered_page_is_not_blank(tmp_path):
     rows_with_ink = {i // bpp // width * 10 // height for i in range(0, len(pixels), bpp)
                      if pixels[i] < 128}
     assert {0, 5, 9} <= rows_with_ink
+
+
+# ----------------------------------------------------------------- real sheets, looked at as pages
+
+@pytest.mark.parametrize("large_print,paper", [(False, "a4"), (True, "letter"), (True, "a4")])
+def test_no_heading_is_left_alone_at_the_bottom_of_a_page(large_print, paper):
+    """Found by looking at a large-print sheet: 'What matters most to you' ended a page."""
+    from dashboard.core.engine import assess
+    from dashboard.core.loader import load_content
+    from dashboard.core.model import Heading
+    from dashboard.core.sheet import SheetChoices, build_sheet, default_selection
+    from tests.conftest import make_factors
+
+    content = load_content()
+    assessment = assess(make_factors(cirrhosis=True), content)
+    sheet = build_sheet(assessment, content,
+                        SheetChoices(default_selection(assessment)[:4], large_print=large_print,
+                                     paper=paper, notes="See you Thursday."),
+                        today=datetime(2026, 11, 26).date())
+    headings = {" ".join(b.text.split()) for b in sheet.blocks if isinstance(b, Heading)}
+    footer = {" ".join(line.split()) for line in sheet.footer_lines}
+    reader = PdfReader(io.BytesIO(render(sheet, created=datetime(2026, 11, 26, 9, 0))))
+
+    for number, page in enumerate(reader.pages, start=1):
+        lines = [" ".join(l.split()) for l in page.extract_text().splitlines() if l.strip()]
+        body = [l for l in lines if l not in footer and not l.startswith("Page ")
+                and not any(l in f or f in l for f in footer)]
+        assert body, number
+        assert body[-1] not in headings, (number, body[-1])
