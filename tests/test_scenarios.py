@@ -195,6 +195,9 @@ VALIDATION = [
     ("prior transplant and candidate", dict(prior_liver_transplant=True), set(), {"W4"}),
     ("score differs from labs", dict(albumin_g_l=30, inr=1.1, ascites="none",
                                      encephalopathy="none"), set(), {"W5"}),
+    ("bilirubin 40 given in mg/dL", dict(bilirubin_umol_l=None, bilirubin_mg_dl=40), set(),
+     {"W6"}),
+    ("bilirubin 1.2 given in umol/L", dict(bilirubin_umol_l=1.2), set(), {"W6"}),
 ]
 
 
