@@ -163,7 +163,8 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
     )
 
 
-def _groups(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tuple[tuple[str, dict], ...]:
+def _groups(doc: dict, problems: list[str],
+            languages: tuple[str, ...]) -> tuple[tuple[str, dict], ...]:
     """The factor groups of factors.toml, in form order: (id, label)."""
     out = []
     for i, raw in enumerate(doc.get("groups", []) if isinstance(doc.get("groups"), list) else []):

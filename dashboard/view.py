@@ -1,0 +1,176 @@
+"""Screen wording helpers: an Assessment turned into the strings the consultation screen shows.
+
+Pure functions (no Streamlit, no pandas) so the explanation on screen can be tested as plain
+text: how a value reads ("Not yet known", "12 µmol/L"), which patient values a rule read, the
+verdict counts, and whether any content review date has passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Iterator
+
+from dashboard.core.conditions import Unknown
+from dashboard.core.derive import facts_and_derived
+from dashboard.core.explain import finding_text
+from dashboard.core.model import (AllOf, AnyOf, Assessment, Compare, Condition, Content, Factor,
+                                  Finding, NoneOf, Option, Verdict, text_in)
+
+NOT_KNOWN = "Not yet known"
+NOT_ENTERED = "Not entered"
+NOT_AVAILABLE = "Not available (labs not entered)"
+
+# Facts the engine derives from the fields: how the screen names them. Explanation templates
+# only; the clinical meaning of each lives in the rules that read them.
+DERIVED_LABELS = MappingProxyType({
+    "liver": "Cancer in the liver (from where it came back)",
+    "ehs": "Cancer outside the liver (from where it came back)",
+    "diffuse": "Diffuse disease (from the number of tumours)",
+    "any_pvt": "Any portal-vein invasion",
+    "cp_score": "Child-Pugh score used",
+    "cp_class": "Child-Pugh class",
+    "cp_score_mismatch": "Child-Pugh score entered differs from the labs",
+    "albi": "ALBI grade used",
+    "milan": "Within the Milan criteria",
+    "coagulopathy": "Platelets below 50 or INR above 1.5",
+})
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    id: str
+    citation: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """One fired rule as the "Why?" panel lists it."""
+
+    rule_id: str
+    verdict: Verdict
+    text: str
+    tag: str  # "Canadian Cancer Society page" | "Clinical guideline detail"
+    sources: tuple[SourceLine, ...]
+    values: tuple[tuple[str, str], ...]  # (label, value as read)
+    track: str = "main"
+
+
+def verdict_counts(assessment: Assessment) -> dict[Verdict, int]:
+    counts = {v: 0 for v in Verdict}
+    for result in assessment.results:
+        counts[result.verdict] += 1
+    return counts
+
+
+def unknown_labels(assessment: Assessment, content: Content, lang: str = "en") -> list[str]:
+    """Labels of the core fields left as "not yet known", in content order."""
+    if assessment.factors is None:
+        return []
+    computed = {"child_pugh_score"} if assessment.derived and \
+        assessment.derived.child_pugh_from_labs else set()
+    return [text_in(f.label, lang) for f in content.factors
+            if f.id in assessment.factors.unknown - computed]
+
+
+def overdue_review(content: Content, today: date) -> date | None:
+    """The earliest next-review date when it has passed (else None)."""
+    earliest = min(o.next_review for o in content.options)
+    return earliest if earliest < today else None
+
+
+def format_value(factor: Factor, value: Any, lang: str = "en") -> str:
+    """A field value as the screen shows it, with its unit; unknown and absent are words."""
+    if isinstance(value, Unknown) or (value is None and factor.core):
+        return NOT_KNOWN
+    if value is None:
+        return NOT_ENTERED
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    label = factor.value_labels.get(str(value))
+    if label:
+        return text_in(label, lang)
+    if value == "diffuse":
+        return "Diffuse"
+    if isinstance(value, float):
+        value = f"{value:g}"
+    return f"{value} {factor.unit}".strip()
+
+
+def finding_views(assessment: Assessment, content: Content, option_id: str,
+                  lang: str = "en") -> list[FindingView]:
+    """Every finding of one option, with its sources, evidence tag and the values it read."""
+    option = content.option(option_id)
+    facts = screen_facts(assessment)
+    views = []
+    for finding in assessment.result(option_id).findings:
+        rule = content.rule(finding.rule_id)
+        sources = tuple(_source(content, ref) for ref in rule.sources)
+        read = _facts_read(finding, option, content)
+        values = tuple((_fact_label(f, content, lang), _fact_value(f, facts, content, lang))
+                       for f in read)
+        views.append(FindingView(finding.rule_id, finding.verdict,
+                                 finding_text(finding, content, lang),
+                                 content.string(f"ui.tag_{rule.tag}", lang), sources, values,
+                                 finding.track))
+    return views
+
+
+def screen_facts(assessment: Assessment) -> dict[str, Any]:
+    """The facts the rules read (fields, derived facts, earlier base verdicts)."""
+    if assessment.factors is None:
+        return {}
+    facts, _ = facts_and_derived(assessment.factors.values, assessment.factors.unknown)
+    for result in assessment.results:
+        facts[f"verdict.{result.option_id}"] = result.base_verdict
+    return facts
+
+
+def condition_facts(condition: Condition) -> Iterator[str]:
+    """The fact names a condition reads, in order (may repeat)."""
+    if isinstance(condition, Compare):
+        yield condition.fact
+    elif isinstance(condition, (AllOf, AnyOf, NoneOf)):
+        for item in condition.items:
+            yield from condition_facts(item)
+
+
+def _facts_read(finding: Finding, option: Option, content: Content) -> list[str]:
+    """A rule's facts; for the "no rule applied" reason, every fact the option's rules read."""
+    if finding.default:
+        rules = [r for r in option.rules if r.track == finding.track or option.combine == "worst"]
+        names = [f for rule in rules for f in condition_facts(rule.when)]
+    else:
+        names = list(condition_facts(content.rule(finding.rule_id).when))
+    names += list(finding.unknown)
+    return list(dict.fromkeys(names))
+
+
+def _fact_label(fact: str, content: Content, lang: str) -> str:
+    if fact.startswith("verdict."):
+        return f"{content.option(fact[8:]).name(lang)} (its verdict before the patient's wishes)"
+    if fact in DERIVED_LABELS:
+        return DERIVED_LABELS[fact]
+    return text_in(content.factor(fact).label, lang)
+
+
+def _fact_value(fact: str, facts: dict[str, Any], content: Content, lang: str) -> str:
+    value = facts.get(fact)
+    if fact.startswith("verdict."):
+        if isinstance(value, Verdict):
+            return content.string(f"ui.verdict_{value.value}", lang)
+        return NOT_KNOWN
+    if fact in DERIVED_LABELS:
+        if isinstance(value, Unknown):
+            return NOT_KNOWN
+        if value is None:
+            return NOT_AVAILABLE
+        return ("Yes" if value else "No") if isinstance(value, bool) else str(value)
+    return format_value(content.factor(fact), value, lang)
+
+
+def _source(content: Content, ref_id: str) -> SourceLine:
+    ref = content.reference(ref_id)
+    return SourceLine(ref.id, ref.citation, ref.url)

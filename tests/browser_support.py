@@ -1,0 +1,194 @@
+"""Start the dashboard (or any Streamlit script) on a free loopback port, and open Chromium.
+
+Shared by the browser tests, the start-up benchmark and the screenshot script, and meant for a
+later multi-session test: `running_app()` gives one server that many browser contexts can use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard" / "app.py"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: object  # a temporary file holding the server's stderr (deleted on stop)
+    started_in: float  # seconds from launch to the health endpoint answering
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(script: Path | str = APP, *, timeout: float = 60.0) -> Server:
+    """Launch `streamlit run script` on 127.0.0.1:<free port>; return once /_stcore/health is ok."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(script),
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    log = tempfile.TemporaryFile()
+    began = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    server = Server(f"http://127.0.0.1:{port}", process, log, 0.0)
+    url = server.url
+    deadline = began + timeout
+    while time.perf_counter() < deadline:
+        if process.poll() is not None:
+            error = server_log(server)
+            stop_server(server)
+            raise RuntimeError(f"streamlit exited with {process.returncode}: {error[-2000:]}")
+        if _healthy(url):
+            server.started_in = time.perf_counter() - began
+            return server
+        time.sleep(0.02)
+    stop_server(server)
+    raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
+
+
+def stop_server(server: Server) -> None:
+    """Stop this server process (only the one we started)."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=10)
+    server.log.close()
+
+
+def server_log(server: Server) -> str:
+    """What the server wrote to stderr so far."""
+    server.log.flush()
+    server.log.seek(0)
+    return server.log.read().decode(errors="replace")
+
+
+@contextlib.contextmanager
+def running_app(script: Path | str = APP) -> Iterator[Server]:
+    server = start_server(script)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+@contextlib.contextmanager
+def chromium(executable: str) -> Iterator[object]:
+    """A headless Playwright Chromium using the system browser (no downloads, no sandbox)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+# --------------------------------------------------------------------------- filling the form
+
+def wait_for_app(page, timeout: float = 30_000) -> None:
+    """Wait until Streamlit has finished the current script run."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && document.querySelector('[data-testid=\"stApp\"]')"
+        "?.getAttribute('data-test-script-state') !== 'running'", timeout=timeout)
+
+
+def choose(page, key: str, option_text: str) -> None:
+    """Pick `option_text` in the selectbox with widget key `key`."""
+    box = page.locator(f".st-key-{key}")
+    option = page.get_by_role("option", name=option_text, exact=True)
+    for _ in range(3):
+        box.locator("input").first.click()
+        try:
+            option.wait_for(state="visible", timeout=3_000)
+            break
+        except Exception:  # the list did not open (focus moved): press Escape and try again
+            page.keyboard.press("Escape")
+    option.click()
+    option.wait_for(state="detached", timeout=5_000)
+
+
+def pick_radio(page, key: str, option_text: str) -> None:
+    page.locator(f".st-key-{key}").get_by_text(option_text, exact=True).click()
+
+
+def type_number(page, key: str, value: float | int) -> None:
+    field = page.locator(f".st-key-{key} input")
+    field.fill(str(value))
+    field.press("Tab")
+
+
+def type_text(page, key: str, value: str) -> None:
+    field = page.locator(f".st-key-{key} input, .st-key-{key} textarea").first
+    field.fill(value)
+    field.press("Tab")
+
+
+def full_page_screenshot(page, path: str | Path, width: int = 1400) -> None:
+    """Streamlit scrolls an inner container, so grow the viewport to the content, then shoot."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], "
+        "[data-testid=\"stAppViewContainer\"], [data-testid=\"stMainBlockContainer\"]')]"
+        ".map(e => e.scrollHeight), document.body.scrollHeight)")
+    page.set_viewport_size({"width": width, "height": int(height) + 40})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path), full_page=True)
+
+
+def enter_factors(page, content, data: dict) -> None:
+    """Fill the factor form from an engine input dict (field id -> value), then submit it."""
+    from dashboard import view
+
+    for factor in content.factors:
+        if factor.id not in data or data[factor.id] is None:
+            continue
+        value = data[factor.id]
+        key = "f_" + (factor.alias_of or factor.id)
+        if factor.alias_of:
+            pick_radio(page, "u_" + factor.alias_of, factor.unit)
+            type_number(page, key, value)
+        elif factor.kind == "yes_no" and factor.core:
+            pick_radio(page, key, "Yes" if value else "No")
+        elif factor.kind == "yes_no":
+            if value:
+                page.locator(f".st-key-{key} label").first.click()
+        elif factor.kind == "count":
+            choose(page, key, "Diffuse / too many to count" if value == "diffuse" else str(value))
+        elif factor.kind == "choice" or factor.value_labels:
+            choose(page, key, view.format_value(factor, value))
+        else:
+            type_number(page, key, value)
+    page.locator(".st-key-show_options button").click()
+    page.locator(".st-key-card_resection").wait_for(state="visible", timeout=30_000)
+    wait_for_app(page)

@@ -1,0 +1,394 @@
+"""The consultation screen under Streamlit's AppTest: form -> verdict cards -> sheet download."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.core.engine import assess
+from tests.conftest import BASELINE, ROOT, make_factors
+
+APP = str(ROOT / "dashboard" / "app.py")
+WORDS = {"applicable": "May be discussed", "caution": "Consider with caution",
+         "not_applicable": "Not applicable now"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def start() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=30).run()
+
+
+def fill(at: AppTest, content, data: dict) -> AppTest:
+    """Enter an engine input dict through the widgets, as a clinician would."""
+    for factor in content.factors:
+        if factor.id not in data:
+            continue
+        value, key = data[factor.id], "f_" + (factor.alias_of or factor.id)
+        if factor.alias_of:
+            at.radio(key="u_" + factor.alias_of).set_value(factor.unit)
+            at.number_input(key=key).set_value(value)
+        elif factor.kind == "yes_no" and factor.core:
+            at.radio(key=key).set_value({True: "yes", False: "no", None: None}[value])
+        elif factor.kind == "yes_no":
+            at.checkbox(key=key).set_value(bool(value))
+        elif factor.kind in ("choice", "count") or factor.value_labels:
+            at.selectbox(key=key).set_value(value)
+        else:
+            at.number_input(key=key).set_value(value)
+    return at
+
+
+def submit(at: AppTest) -> AppTest:
+    at.button(key="show_options").click()
+    return at.run()
+
+
+def card_verdicts(at: AppTest, content) -> dict[str, str]:
+    """Option id -> the verdict words shown on its card."""
+    out = {}
+    for option in content.options:
+        card = at.get_by_key(f"card_{option.id}")
+        heading = card.markdown[0].value
+        out[option.id] = next(words for words in WORDS.values() if words in heading)
+    return out
+
+
+def texts(at: AppTest) -> list[str]:
+    return [e.value for kind in ("markdown", "error", "warning", "info", "success", "text")
+            for e in getattr(at, kind)]
+
+
+def index_in_page(at: AppTest, predicate) -> int:
+    """Position (document order) of the first element that satisfies `predicate`."""
+    for i, node in enumerate(at.main):
+        if predicate(node):
+            return i
+    raise AssertionError("no such element")
+
+
+def results_shown(at: AppTest) -> bool:
+    return any("Options side by side" in h.value for h in at.header)
+
+
+def prepare(at: AppTest, name: str = "") -> AppTest:
+    at.text_input(key="s_name").set_value(name)
+    at.checkbox(key="s_confirmed").check()
+    at.run()
+    at.button(key="prepare").click()
+    return at.run()
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return start()
+
+
+# --------------------------------------------------------------------------- start-up
+
+
+def test_the_app_starts_without_an_exception_and_asks_for_factors(app):
+    assert not app.exception
+    assert any("Show options" in i.value for i in app.info)
+    assert not results_shown(app)
+
+
+def test_every_input_starts_empty(app, content):
+    for factor in content.factors:
+        if factor.alias_of:
+            continue
+        widget = app.get_by_key("f_" + factor.id)
+        if factor.kind == "yes_no" and not factor.core:
+            assert widget.value is False, factor.id  # a visible, unticked box
+        else:
+            assert widget.value is None, factor.id
+
+
+def test_about_this_tool_states_intended_use_and_content_version(app, content):
+    about = app.expander[0]
+    text = " ".join(m.value for m in about.markdown)
+    assert about.label == content.string("ui.intended_use_heading")
+    assert "Intended users" in text and "What it does not do" in text
+    assert content.version.replace("+", r"\+") in text or content.version in text.replace("\\", "")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@pytest.mark.parametrize("factors", [
+    BASELINE,
+    make_factors(recurrence_site="extrahepatic_only", liver_tumour_count=0, largest_tumour_cm=0,
+                 painful_bone_metastases=True, ecog=1),
+    make_factors(child_pugh_score=None, bilirubin_umol_l=None, cirrhosis=None),
+], ids=["small single liver tumour", "extrahepatic with painful bone metastases",
+        "liver function not yet known"])
+def test_a_scenario_shows_the_engines_verdict_words_on_every_card(app, content, factors):
+    expected = {r.option_id: WORDS[r.verdict.value] for r in assess(factors, content).results}
+
+    submit(fill(app, content, factors))
+
+    assert not app.exception
+    assert card_verdicts(app, content) == expected
+
+
+def test_the_baseline_scenario_reads_as_expected(app, content):
+    submit(fill(app, content, BASELINE))
+
+    verdicts = card_verdicts(app, content)
+    assert verdicts["resection"] == "May be discussed"
+    assert verdicts["pei"] == "Consider with caution"
+    assert verdicts["systemic"] == "Consider with caution"
+
+
+def test_cards_keep_the_content_order_and_each_has_a_why_panel(app, content):
+    submit(fill(app, content, BASELINE))
+
+    labels = [e.label for e in app.expander][1:]  # the first is "About this tool"
+    assert len(labels) == len(content.options)
+    assert all(label.startswith("Why?") for label in labels)
+    positions = [index_in_page(app, lambda n, o=o: getattr(n, "key", None) == f"card_{o.id}")
+                 for o in content.options]
+    assert positions == sorted(positions)
+
+
+def test_why_lists_every_rule_with_its_source_and_evidence_tag(app, content):
+    factors = make_factors(liver_tumour_count=2, largest_tumour_cm=2.5, remnant_adequate="unknown")
+    result = assess(factors, content).result("resection")
+    submit(fill(app, content, factors))
+
+    why = " ".join(m.value for m in app.get_by_key("card_resection").expander[0].markdown)
+    plain = why.replace("\\", "")
+    for finding in result.findings:
+        rule = content.rule(finding.rule_id)
+        assert finding.rule_id in plain
+        assert content.string(f"ui.tag_{rule.tag}") in plain
+        for ref in rule.sources:
+            assert content.reference(ref).citation in plain
+    assert "Values read" in plain and "Number of liver tumours: **2**" in plain
+
+
+def test_unknown_values_are_shown_as_not_yet_known(app, content):
+    submit(fill(app, content, make_factors(cirrhosis=None)))
+
+    assert any("Not yet known" in t and "Cirrhosis" in t for t in texts(app))
+
+
+def test_the_systemic_card_shows_its_line_of_therapy_and_agent_notes(app, content):
+    submit(fill(app, content, make_factors(prior_liver_transplant=True,
+                                           transplant_candidate=False)))
+
+    card = " ".join(m.value for m in app.get_by_key("card_systemic").markdown).replace("\\", "")
+    assert content.string("ui.line_heading_first") in card
+    assert "SYS-N1" in card and content.string("ui.notes_heading") in card
+
+
+def test_child_pugh_is_computed_from_labs_in_either_unit(app, content):
+    factors = make_factors(child_pugh_score=None, bilirubin_umol_l=None, bilirubin_mg_dl=1.2,
+                           albumin_g_dl=3.4, inr=1.2, ascites="none", encephalopathy="none")
+    submit(fill(app, content, factors))
+
+    shown = " ".join(texts(app)).replace("\\", "")
+    assert "Child-Pugh from labs: 6 points, class A" in shown
+    assert "1.2 mg/dL = 21 µmol/L → 1 point" in shown
+    assert "3.4 g/dL = 34 g/L → 2 points" in shown
+    assert "ALBI from labs" in shown
+
+
+def test_the_comparison_table_switches_between_chosen_and_all_options(app, content):
+    submit(fill(app, content, make_factors(recurrence_site="extrahepatic_only",
+                                           liver_tumour_count=0, largest_tumour_cm=0)))
+    chosen = app.table[0].value
+
+    app.button_group(key="table_scope").set_value("All options").run()
+    every = app.table[0].value
+
+    assert len(every) == len(content.options)
+    assert len(chosen) < len(every)
+    assert not every.isna().any().any()
+    assert "nan" not in every.to_string().lower().split()
+
+
+def test_no_ranking_words_appear_on_the_screen(app, content):
+    submit(fill(app, content, BASELINE))
+
+    shown = " ".join(texts(app)).lower()
+    assert "recommended" not in shown and not re.search(r"\bbest\b", shown)
+
+
+# --------------------------------------------------------------------------- errors, warnings
+
+
+def test_a_contradiction_shows_its_message_beside_the_field_and_no_results(app, content):
+    submit(fill(app, content, make_factors(liver_tumour_count=0)))
+
+    message = content.rule("E3").clinician["en"]
+    slot = app.get_by_key("msg_liver_tumour_count")
+    assert any(message.split(":")[0] in e.value.replace("\\", "") for e in slot.error)
+    assert _follows(app, "f_liver_tumour_count", "msg_liver_tumour_count")
+    assert not results_shown(app)
+    assert not app.get("download_button")
+
+
+def test_the_form_keeps_every_value_on_error(app, content):
+    submit(fill(app, content, make_factors(liver_tumour_count=0)))
+
+    assert app.selectbox(key="f_recurrence_site").value == "liver_only"
+    assert app.number_input(key="f_largest_tumour_cm").value == 2.5
+    assert app.radio(key="f_cirrhosis").value == "no"
+
+
+def test_a_warning_is_shown_above_the_results(app, content):
+    submit(fill(app, content, make_factors(child_pugh_score=7, cirrhosis=False)))
+
+    heading = index_in_page(app, lambda n: n in app.header and "side by side" in n.value)
+    first_card = index_in_page(app, lambda n: getattr(n, "key", None) == "card_resection")
+    warnings = [i for i, n in enumerate(app.main) if n in app.warning and "W1" in n.value]
+    assert results_shown(app)
+    assert any(heading < i < first_card for i in warnings)
+    assert len(app.get_by_key("msg_child_pugh_score").warning) == 1  # and beside the field
+
+
+# --------------------------------------------------------------------------- sheet
+
+
+def test_the_download_appears_only_after_preparing(app, content):
+    submit(fill(app, content, BASELINE))
+    assert not app.get("download_button")
+    assert app.button(key="prepare").disabled  # the review box is not ticked yet
+
+    prepare(app, name="Zoë O’Brien")
+
+    buttons = app.get("download_button")
+    assert not app.exception
+    assert len(buttons) == 1
+    assert buttons[0].proto.ignore_rerun  # on_click="ignore"
+    assert "Zo" not in buttons[0].proto.url
+
+
+def test_the_prepared_sheet_matches_the_screen(app, content):
+    from pypdf import PdfReader
+
+    submit(fill(app, content, BASELINE))
+    prepare(app, name="Zoë O’Brien")
+
+    prepared = app.session_state["sheet_prepared"]
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(prepared["data"])).pages)
+    on_screen = re.search(r"Check code \*\*([0-9A-F]{4}\\?-[0-9A-F]{4})\*\*",
+                          " ".join(texts(app)))
+    assert on_screen, "the screen shows no check code"
+    assert prepared["data"].startswith(b"%PDF")
+    assert isinstance(prepared["data"], bytes)
+    assert "Zoë O’Brien" in text
+    assert on_screen.group(1).replace("\\", "") in text
+    assert "Zo" not in prepared["file_name"]
+
+
+def test_changing_an_input_after_preparing_withdraws_the_download(app, content):
+    submit(fill(app, content, BASELINE))
+    prepare(app, name="Ann Smith")
+
+    app.text_input(key="s_name").set_value("Anne Smith").run()
+
+    assert not app.get("download_button")
+    assert any("withdrawn" in i.value for i in app.info)
+
+
+def test_changing_a_factor_after_preparing_withdraws_the_download(app, content):
+    submit(fill(app, content, BASELINE))
+    prepare(app)
+
+    app.number_input(key="f_largest_tumour_cm").set_value(4.0)
+    submit(app)
+
+    assert not app.get("download_button")
+
+
+def test_a_name_the_sheet_cannot_print_gives_a_clear_error_naming_the_field(app, content):
+    submit(fill(app, content, BASELINE))
+
+    prepare(app, name="Ann 😀")
+
+    assert not app.exception
+    assert any("patient name" in e.value for e in app.error)
+    assert not app.get("download_button")
+
+
+def test_user_text_is_never_rendered_as_markdown(app, content):
+    submit(fill(app, content, BASELINE))
+
+    prepare(app, name="**Bob** [x](http://example.org)")
+
+    assert not any("**Bob**" in m.value for m in app.markdown)
+
+
+def test_options_default_to_applicable_and_caution(app, content):
+    factors = make_factors(portal_vein_invasion="lobar")
+    submit(fill(app, content, factors))
+
+    result = assess(factors, content)
+    for r in result.results:
+        ticked = app.checkbox(key=f"s_opt_{r.option_id}").value
+        assert ticked == (r.verdict.value != "not_applicable"), r.option_id
+
+
+# --------------------------------------------------------------------------- new patient
+
+
+def test_new_patient_clears_every_value(app, content):
+    submit(fill(app, content, make_factors(ablation_site_risky=True)))
+    prepare(app, name="Ann Smith")
+
+    app.button(key="new_patient").click().run()
+
+    assert not app.exception
+    assert not results_shown(app)
+    assert not app.get("download_button")
+    assert "sheet_prepared" not in app.session_state
+    for factor in content.factors:
+        if not factor.alias_of:
+            widget = app.get_by_key("f_" + factor.id)
+            assert widget.value in (None, False), factor.id
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _follows(at: AppTest, widget_key: str, slot_key: str) -> bool:
+    """True when the message slot is the element right after the widget in its column."""
+    for node in at.main:
+        children = getattr(node, "children", None)
+        if not children:
+            continue
+        keys = [getattr(children[i], "key", None) for i in sorted(children)]
+        if widget_key in keys:
+            return keys.index(widget_key) + 1 < len(keys) and \
+                keys[keys.index(widget_key) + 1] == slot_key
+    return False
+
+
+def test_an_implausible_value_must_be_confirmed_before_options_are_shown(app, content):
+    if "W6" not in {code.id for code in content.validation}:
+        pytest.skip("content has no W6 plausibility code")
+    submit(fill(app, content, make_factors(bilirubin_umol_l=None, bilirubin_mg_dl=40)))
+    assert not results_shown(app)
+    confirm = next(c for c in app.checkbox if c.key.startswith("confirm_W6_"))
+
+    confirm.check().run()
+
+    assert results_shown(app)
+
+
+def test_a_confirmation_is_asked_again_when_the_inputs_change(app, content):
+    if "W6" not in {code.id for code in content.validation}:
+        pytest.skip("content has no W6 plausibility code")
+    submit(fill(app, content, make_factors(bilirubin_umol_l=None, bilirubin_mg_dl=40)))
+    next(c for c in app.checkbox if c.key.startswith("confirm_W6_")).check().run()
+
+    app.number_input(key="f_bilirubin_umol_l").set_value(41.0)
+    submit(app)
+
+    assert not results_shown(app)
