@@ -87,3 +87,12 @@ def test_errors_are_all_reported_at_once(run):
 
     assert {c for c, _ in _codes(assessment)} == {"TYPE", "UNKNOWN_KEY"}
     assert len(assessment.errors) == 3
+
+
+def test_the_check_code_is_the_same_for_12_and_12_point_0(run):
+    """The screen sends decimals, JSON often whole numbers: the same patient, the same code."""
+    whole = run(make_factors(bilirubin_umol_l=12, largest_tumour_cm=3))
+    decimal = run(make_factors(bilirubin_umol_l=12.0, largest_tumour_cm=3.0))
+
+    assert whole.fingerprint == decimal.fingerprint
+    assert run(make_factors(bilirubin_umol_l=13)).fingerprint != whole.fingerprint

@@ -57,7 +57,9 @@ def fingerprint(factors: PatientFactors, content: Content) -> str:
 
     It is built from the factors only, never from names or notes.
     """
-    payload = json.dumps({"values": factors.values, "unknown": sorted(factors.unknown),
+    values = {key: float(value) if type(value) in (int, float) else value
+              for key, value in factors.values.items()}  # 12 and 12.0 are the same value
+    payload = json.dumps({"values": values, "unknown": sorted(factors.unknown),
                           "content": content.version}, sort_keys=True, default=str)
     digest = hashlib.sha256(payload.encode()).hexdigest()[:8].upper()
     return f"{digest[:4]}-{digest[4:]}"
