@@ -268,3 +268,15 @@ def test_a_second_language_needs_no_code_every_printed_sentence_comes_from_conte
     unmarked = [s for s in _strings(sheet) if s and MARK not in s
                 and not re.fullmatch(r"\[S\d+\] .*", s)]
     assert unmarked == []
+
+
+def test_sources_print_web_addresses_only_for_pages_written_for_patients(content):
+    sheet = _sheet(content)
+    heading = next(i for i, b in enumerate(sheet.blocks)
+                   if getattr(b, "text", "") == content.string("sheet.sources_heading"))
+    items = sheet.blocks[heading + 2].items
+
+    for item in items:
+        ref = content.reference(item[1:item.index("]")])
+        assert ("http" in item) == (ref.kind in ("CCS", "patient_info") and bool(ref.url))
+    assert any(item.startswith("[S1] ") and "cancer.ca" in item for item in items)

@@ -22,6 +22,9 @@ MAX_COLUMNS = 3
 TABLE_ROWS = (("row_what", "summary"), ("row_how", "involves"), ("row_stay", "hospital_stay"),
               ("row_recovery", "recovery"), ("row_side_effects", "side_effects"))
 FILE_NAME = "discussion-sheet.pdf"
+# Sources whose web address is printed: pages written for patients. Guideline and trial
+# citations are printed without their (long, professional) addresses.
+PATIENT_FRIENDLY = ("CCS", "patient_info")
 
 
 @dataclass(frozen=True)
@@ -248,7 +251,8 @@ def _sources(words: _Words, content: Content, selected: list[OptionResult],
     refs = [content.reference(i) for i in _unique(ids) if i in content._reference_index]
     last, following = content.review_dates
     return [Heading(words("sources_heading")), Paragraph(words("sources_intro")),
-            Bullets(tuple(f"[{r.id}] {r.citation}" + (f" {r.url}" if r.url else "")
+            Bullets(tuple(f"[{r.id}] {r.citation}" + (f" {r.url}" if r.url and r.kind in
+                                                       PATIENT_FRIENDLY else "")
                           for r in sorted(refs, key=lambda r: (len(r.id), r.id))),),
             Paragraph(words("review_line", date=last.isoformat(), next=following.isoformat()),
                       style="small")]
