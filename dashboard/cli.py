@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     p_assess.add_argument("file", help="a JSON file, or - for standard input")
     p_sheet = commands.add_parser("sheet", help="write a patient discussion sheet (PDF)")
     p_sheet.add_argument("file", help="a JSON file, or - for standard input")
-    p_sheet.add_argument("-o", "--output", required=True, help="the PDF file to write")
+    p_sheet.add_argument("-o", "--output", required=True,
+                         help="the PDF file to write; for a JSON array (a clinic day), a folder")
     p_sheet.add_argument("--select", default="", help="option ids to include, comma-separated")
     p_sheet.add_argument("--large-print", action="store_true", help="body text 16 pt or more")
     p_sheet.add_argument("--paper", choices=("a4", "letter"), default="a4")

@@ -83,3 +83,50 @@ def test_missing_file_is_a_clear_error():
     out = _cli("assess", "/nonexistent/p.json")
 
     assert out.returncode == 2 and "cannot read" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_sheet_writes_a_pdf_with_the_name_and_a_generic_metadata_title(tmp_path):
+    from pypdf import PdfReader
+
+    data = make_factors()
+    data["patient"] = {"name": "Zoë O’Brien-Nguyễn", "notes": "See you **Thursday** -- 10:00"}
+    path, out_pdf = tmp_path / "p.json", tmp_path / "out.pdf"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    out = _cli("sheet", str(path), "-o", str(out_pdf), "--select", "rfa,tace", "--paper", "letter")
+
+    assert out.returncode == 0, out.stderr
+    reader = PdfReader(str(out_pdf))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "Zoë O’Brien-Nguyễn" in text and "**Thursday** -- 10:00" in text
+    assert "Zoë" not in (reader.metadata.title or "") and "Zoë" not in out.stdout
+
+
+def test_sheet_for_a_clinic_day_writes_one_file_per_patient_named_by_position(tmp_path):
+    from pypdf import PdfReader
+
+    day = [make_factors(), make_factors(ecog=9), make_factors(portal_vein_invasion="main")]
+    for number, item in enumerate(day, start=1):
+        item["patient"] = {"name": f"Patient Canary{number}"}
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps(day), encoding="utf-8")
+
+    out = _cli("sheet", str(path), "-o", str(tmp_path / "day"))
+
+    assert out.returncode == 2  # the second patient has an input error
+    assert sorted(p.name for p in (tmp_path / "day").iterdir()) == ["sheet-001.pdf",
+                                                                    "sheet-003.pdf"]
+    third = " ".join(p.extract_text() for p in PdfReader(str(tmp_path / "day" / "sheet-003.pdf")).pages)
+    assert "Canary3" in third and "Canary1" not in third
+    assert "2: not written: E1" in out.stderr
+    assert "Canary" not in out.stdout + out.stderr
+
+
+def test_sheet_with_input_errors_exits_2_without_a_file(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(make_factors(ecog=9)))
+
+    out = _cli("sheet", str(path), "-o", str(tmp_path / "x.pdf"))
+
+    assert out.returncode == 2 and not (tmp_path / "x.pdf").exists()
+    assert "E1" in out.stderr and "Traceback" not in out.stderr
