@@ -26,14 +26,20 @@ def write_sheet(data: Any, content: Content, args) -> int:
     pdf, message = _one_sheet(data, content, args, created)
     if pdf is None:
         return _fail(message)
-    Path(args.output).write_bytes(pdf)
+    try:
+        _write_all_or_nothing(Path(args.output), pdf)
+    except OSError as exc:
+        return _fail(f"cannot write {args.output}: {exc.__class__.__name__}")
     print(f"wrote {args.output} ({len(pdf)} bytes, {message})")
     return 0
 
 
 def _clinic_day(items: list, content: Content, args, created: datetime) -> int:
     folder = Path(args.output)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"cannot create the folder {folder}: {exc.__class__.__name__}")
     failed = 0
     for number, item in enumerate(items, start=1):
         pdf, message = _one_sheet(item, content, args, created)
@@ -42,9 +48,29 @@ def _clinic_day(items: list, content: Content, args, created: datetime) -> int:
             print(f"{number}: not written: {message}", file=sys.stderr)
             continue
         path = folder / f"sheet-{number:03d}.pdf"
-        path.write_bytes(pdf)
+        try:
+            _write_all_or_nothing(path, pdf)
+        except OSError as exc:
+            failed += 1
+            print(f"{number}: not written: cannot write {path}: {exc.__class__.__name__}",
+                  file=sys.stderr)
+            continue
         print(f"{number}: wrote {path} ({message})")
     return EXIT_INPUT if failed else 0
+
+
+def _write_all_or_nothing(path: Path, data: bytes) -> None:
+    """Write via a temporary file beside `path`, so a failed write never leaves a partial sheet
+    (safety case 35, hazard H25); an unwritable path is an OSError, reported without traceback."""
+    if path.is_dir():
+        raise IsADirectoryError(str(path))
+    part = path.with_name(path.name + ".part")
+    try:
+        part.write_bytes(data)
+        os.replace(part, path)
+    except OSError:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def _one_sheet(data: Any, content: Content, args, created: datetime) -> tuple[bytes | None, str]:

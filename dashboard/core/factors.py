@@ -8,10 +8,14 @@ MISSING, UNKNOWN_KEY, TYPE, RANGE, CONFLICT, NOT_OBJECT.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping
 
 from .derive import convert
 from .model import Content, Factor, Issue, PatientFactors, text_in
+
+# "1,5" or "1,500": a decimal comma or a thousands separator, refused with its own message.
+_COMMA_NUMBER = re.compile(r"[+-]?[0-9.]*,[0-9.,]*")
 
 
 def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, list[Issue],
@@ -87,6 +91,9 @@ def _coerce(factor: Factor, raw: Any, errors: list[Issue]) -> Any:
                            f"{label} must be one of: {', '.join(factor.values)}.")
     if factor.kind == "count" and raw == "diffuse":
         return raw
+    if isinstance(raw, str) and _COMMA_NUMBER.fullmatch(raw.strip()):
+        return _type_error(errors, factor, f"{label} must be typed without a comma; use a "
+                                           "decimal point for decimals (for example 1.5).")
     if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
         extra = " or 'diffuse'" if factor.kind == "count" else ""
         return _type_error(errors, factor, f"{label} must be a finite number{extra}.")

@@ -8,6 +8,7 @@ never interpreted as markup.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 NAME_MAX = 100
@@ -40,3 +41,21 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
 
 def too_long(text: str, limit: int) -> bool:
     return len(text) > limit
+
+
+# A plain decimal number: ASCII digits, at most one decimal point, an optional sign. No exponent,
+# no grouping commas, no other scripts' digits (Python's float() would accept several of these).
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_number(text: str | None) -> float | str | None:
+    """A number typed in a text field (lab values, sizes).
+
+    None when the field is empty ("not yet known"); a float for a plain decimal number; otherwise
+    the cleaned text itself, unchanged, so that the engine refuses it with a message beside the
+    field. "1,5" is never read as 15, "1e3" never as 1000, and "nan" or "inf" never as numbers.
+    """
+    cleaned = clean(text)
+    if not cleaned:
+        return None
+    return float(cleaned) if _PLAIN_NUMBER.fullmatch(cleaned) else cleaned
