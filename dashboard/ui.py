@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -33,6 +35,7 @@ UNIT = "u_"  # unit switches: u_<field id>
 SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
 SUBMITTED = "factors_submitted"
 PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint"}
+RESET_SWEEP = "reset_sweep"  # set by New patient: one more run releases the old sheet
 SHEET_FOR = "sheet_selection_for"  # fingerprint the option tick boxes were defaulted for
 
 # Read-only module constants (per-patient state lives only in st.session_state).
@@ -43,8 +46,7 @@ VERDICT_STYLE = MappingProxyType({  # colour, icon: always shown with the words,
 })
 YES_NO = ("yes", "no", "unknown")
 CARDS_PER_ROW = 4
-# Number widgets: (step, format) by field id; integers use whole steps.
-NUMBER_FORMATS = MappingProxyType({"inr": (0.01, "%.2f"), "afp_ng_ml": (1.0, "%.0f")})
+NUMBER_MAX_CHARS = 20  # typed numbers (labs, sizes): longer text is not a number anyway
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -71,11 +73,67 @@ def content_error(exc: ContentError) -> None:
     st.code("\n".join(exc.problems), language=None)
 
 
+# --------------------------------------------------------------------------- safety frame
+# Sign-in (SEC-8), the start-up self-test (case 36) and the last-resort error handler (case 35,
+# PRIV-8). The log never receives an exception's message or any value: only its type and a code.
+
+_LOG = logging.getLogger("dashboard")
+
+
+def signed_in() -> bool:
+    """Whether clinical content may be drawn. Laptop mode (no `[auth]` section in the secrets):
+    always. Server mode: only for a signed-in user; others see the sign-in prompt and nothing
+    else. A secrets file that exists but cannot be read stops the app (fail closed)."""
+    try:
+        configured = "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets at all is laptop mode; anything else stops
+        if any(Path(p).is_file() for p in st.get_option("secrets.files")):
+            st.error("Sign-in is set up but the secrets file cannot be read, so the dashboard "
+                     "is closed. Ask the administrator to check .streamlit/secrets.toml.",
+                     icon=":material/lock:")
+            return False
+        return True
+    if not configured:
+        return True
+    if st.user.get("is_logged_in"):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.text(f"Signed in: {st.user.get('email') or st.user.get('name') or ''}")
+        right.button("Sign out", key="sign_out", on_click=st.logout, width="stretch")
+        return True
+    st.title(TITLE)
+    st.info("Sign in with your hospital account to use the dashboard.", icon=":material/lock:")
+    st.button("Sign in", key="sign_in", type="primary", on_click=st.login)
+    return False
+
+
+def start_up_error(problems: tuple[str, ...]) -> None:
+    st.error("The dashboard cannot print discussion sheets on this computer, so it does not "
+             "start. Ask the administrator to reinstall it. Problems found:",
+             icon=":material/error:")
+    st.code("\n".join(problems), language=None)
+
+
+def error_code(exc: BaseException, where: str) -> str:
+    """A short code for an unexpected error, logged as type and place only."""
+    code = f"{where}-{type(exc).__name__}"
+    _LOG.error("unexpected error %s", code)
+    return code
+
+
+def unexpected_error(exc: Exception) -> None:
+    """Last resort for an error the screen did not expect: a message with a code, no details."""
+    code = error_code(exc, "APP")
+    st.error(f"Something went wrong (code {esc(code)}). The values entered are kept; correct "
+             "them or press **New patient**. If it happens again, report the code.",
+             icon=":material/error:")
+
+
 def header(content: Content, today: date) -> None:
     """Title, New patient, the review banner and the About expander."""
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.title(TITLE)
-    right.button("New patient", key="new_patient", on_click=_new_patient, icon=":material/refresh:",
+    right.button("New patient", key="new_patient", on_click=_new_patient, args=(content,),
+                 icon=":material/refresh:",
                  help="Clear every patient value, the results and any prepared sheet.",
                  width="stretch")
     st.markdown("For the care team, before and during the appointment. Enter what is known; "
@@ -104,10 +162,50 @@ def _about(content: Content) -> None:
         st.markdown("\n".join(lines))
 
 
-def _new_patient() -> None:
-    """Forget every patient value: factors, sheet choices, results and any prepared sheet."""
+def _new_patient(content: Content) -> None:
+    """Forget every patient value: factors, sheet choices, results and any prepared sheet.
+
+    The factor form stays on screen, and deleting a widget's key does not empty the widget in
+    the browser: it keeps the old patient's values and sends them back with the next "Show
+    options" (case 32). So the form's widgets are set back to their empty values, which
+    Streamlit also sends to the browser; everything else (sheet fields, prepared sheet,
+    confirmations) is deleted.
+    """
+    empty = _form_defaults(content)
     for key in list(st.session_state):
-        del st.session_state[key]
+        if key in empty:
+            st.session_state[key] = empty[key]
+        else:
+            del st.session_state[key]
+    st.session_state[RESET_SWEEP] = True
+
+
+def _form_defaults(content: Content) -> dict[str, Any]:
+    """The empty value of every widget of the factor form, by widget key (see `_field`)."""
+    empty: dict[str, Any] = {}
+    for factor in content.factors:
+        if factor.alias_of:
+            continue
+        if any(f.alias_of == factor.id for f in content.factors):
+            empty[UNIT + factor.id] = factor.unit
+        if _typed_number(factor):
+            empty[FIELD + factor.id] = ""
+        elif factor.kind == "yes_no" and not factor.core:
+            empty[FIELD + factor.id] = False
+        else:
+            empty[FIELD + factor.id] = None
+    return empty
+
+
+def sweep_after_reset() -> None:
+    """Run once more right after "New patient" (PRIV-7, case 32).
+
+    Streamlit keeps a download that is no longer shown for one more script run of the server
+    (a grace period for downloads in progress), so the previous patient's sheet would stay
+    reachable at its /media URL until someone's next action. The extra run deletes it now.
+    """
+    if st.session_state.pop(RESET_SWEEP, False):
+        st.rerun()
 
 
 def _mark_submitted() -> None:
@@ -204,22 +302,22 @@ def _placeholder(factor: Factor) -> str:
     return view.NOT_ENTERED
 
 
-def _number(factor: Factor, label: str, help_text: str, key: str | None = None,
-            bounds: tuple[float | None, float | None] | None = None) -> None:
-    low, high = bounds or (factor.minimum, factor.maximum)
-    if factor.kind in ("integer", "count"):
-        step, fmt = 1, "%d"
-        low, high = _as(int, low), _as(int, high)
-    else:
-        step, fmt = NUMBER_FORMATS.get(factor.id, (0.1, "%.1f"))
-        low, high = _as(float, low), _as(float, high)
-    st.number_input(esc(label), min_value=low, max_value=high, value=None, step=step,
-                    format=fmt, key=key or FIELD + factor.id, help=help_text,
-                    placeholder=_placeholder(factor))
+def _number(factor: Factor, label: str, help_text: str, key: str | None = None) -> None:
+    """A number typed as text and read by `usertext.parse_number` (safety case 21).
+
+    Not `st.number_input`: its browser widget drops a decimal comma as it is typed, so "2,5" cm
+    arrives as 25 and "1,25" as 125 in every browser locale. Typed text reaches the engine
+    unread unless it is a plain decimal number; the engine then refuses it beside the field
+    ("use a decimal point"), and range errors come from the engine too.
+    """
+    st.text_input(esc(label), key=key or FIELD + factor.id, help=help_text,
+                  placeholder=_placeholder(factor), max_chars=NUMBER_MAX_CHARS,
+                  autocomplete="off")
 
 
-def _as(kind: type, value: float | None) -> Any:
-    return None if value is None else kind(value)
+def _typed_number(factor: Factor) -> bool:
+    """True for the fields `_field` draws with `_number` (text read as a number)."""
+    return factor.kind == "number" or (factor.kind == "integer" and not factor.value_labels)
 
 
 def _unit_number(factor: Factor, aliases: list[Factor], label: str, help_text: str) -> None:
@@ -230,9 +328,7 @@ def _unit_number(factor: Factor, aliases: list[Factor], label: str, help_text: s
         st.radio(f"{esc(label)} unit", [u.unit for u in units], key=UNIT + factor.id,
                  label_visibility="collapsed")
     with value_col:
-        low = min(u.minimum for u in units if u.minimum is not None)
-        high = max(u.maximum for u in units if u.maximum is not None)
-        _number(factor, label, help_text, bounds=(low, high))
+        _number(factor, label, help_text)
 
 
 def _factor_data(content: Content) -> dict[str, Any]:
@@ -243,6 +339,8 @@ def _factor_data(content: Content) -> dict[str, Any]:
         if factor.alias_of:
             continue
         value = state.get(FIELD + factor.id)
+        if _typed_number(factor):
+            value = usertext.parse_number(value)
         if factor.kind == "yes_no" and factor.core:
             value = {"yes": True, "no": False}.get(value)
         unit = state.get(UNIT + factor.id, factor.unit)
@@ -263,18 +361,32 @@ def show_issues(content: Content, form: FactorForm, assessment: Assessment) -> N
     """Errors beside their fields and listed under the form; derived scores in the form."""
     if assessment.errors:
         for issue in assessment.errors:
-            slot = form.slots.get(_base_field(content, issue.field))
-            if slot is not None:
+            for slot in _issue_slots(content, form, issue):
                 slot.error(esc(issue.message), icon=":material/error:")
         listed = "\n".join(f"- {esc(_field_label(content, i.field))}{esc(i.message)}"
                            for i in assessment.errors)
         st.error("**Options are not shown until these are fixed** (each message is also shown "
                  "beside its field in the form above):\n\n" + listed, icon=":material/error:")
     for issue in assessment.warnings:
-        slot = form.slots.get(_base_field(content, issue.field))
-        if slot is not None:
+        for slot in _issue_slots(content, form, issue):
             slot.warning(f"**{esc(issue.code)}** {esc(issue.message)}", icon=":material/warning:")
     _calculator(content, form, assessment)
+
+
+def _issue_slots(content: Content, form: FactorForm, issue: Any) -> list[Any]:
+    """The message slots beside every field an issue names: a validation code's `fields` in
+    content (so "bilirubin cannot be negative" also sits beside bilirubin, not only beside the
+    first field listed), or the single field of a type or range error."""
+    try:
+        fields = content.rule(issue.code).fields or (issue.field,)
+    except KeyError:
+        fields = (issue.field,)
+    slots = []
+    for field_id in fields:
+        slot = form.slots.get(_base_field(content, field_id))
+        if slot is not None and slot not in slots:
+            slots.append(slot)
+    return slots
 
 
 def values_confirmed(content: Content, assessment: Assessment) -> bool:
@@ -544,9 +656,12 @@ def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, st
              "notes": (notes, usertext.NOTES_MAX)}
     problems = {}
     for key, (value, limit) in texts.items():
-        if usertext.too_long(usertext.clean(value, multiline=key == "notes"), limit):
+        cleaned = usertext.clean(value, multiline=key == "notes")
+        if usertext.too_long(cleaned, limit):
             problems[key] = f"At most {limit} characters."
             st.error(f"{key.replace('_', ' ').capitalize()}: at most {limit} characters.")
+        elif value and cleaned != value.strip():  # REL-5: show what the sheet will print
+            st.text(f"{key.replace('_', ' ').capitalize()} will print as: {cleaned}")
     choices = SheetChoices(selected=selected, patient_name=name or "",
                            appointment_date=_date_words(when), clinician=clinician or "",
                            team_phone=phone or "", notes=notes or "",
@@ -581,6 +696,11 @@ def _prepare(content: Content, assessment: Assessment, choices: SheetChoices,
         return None
     except SheetInputError as exc:
         st.error(f"The sheet was not prepared: {esc(str(exc))}", icon=":material/error:")
+        return None
+    except Exception as exc:  # noqa: BLE001 - case 35: never a traceback, never half a sheet
+        code = error_code(exc, "PDF")
+        st.error(f"The sheet could not be prepared (code {esc(code)}). Nothing was saved. "
+                 "Try again; if it happens again, report the code.", icon=":material/error:")
         return None
     prepared = {"signature": signature, "data": data, "file_name": sheet.file_name,
                 "fingerprint": assessment.fingerprint}
