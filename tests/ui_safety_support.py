@@ -1,0 +1,97 @@
+"""Helpers for the safety tests that need a running dashboard: a sandboxed server, async steps.
+
+`sandboxed_server` starts `streamlit run dashboard/app.py` on a free loopback port like
+tests/browser_support.py does, but with its own HOME, TMPDIR and caches (a `Sandbox`), and keeps
+both stdout and stderr, so a test can look for patient text in everything the server wrote.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.browser_support import APP, ROOT, _healthy, free_port
+from tests.safety_support import Sandbox
+
+
+@dataclass
+class SandboxedServer:
+    url: str
+    port: int
+    process: subprocess.Popen
+    output: object  # temporary file with the server's stdout and stderr
+    box: Sandbox
+
+
+def sandboxed_server(root: Path, *extra: str, timeout: float = 60.0) -> SandboxedServer:
+    box = Sandbox(root).make()
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra]
+    output = tempfile.TemporaryFile()
+    env = box.env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
+                               stderr=subprocess.STDOUT)
+    server = SandboxedServer(f"http://127.0.0.1:{port}", port, process, output, box)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {read_output(server)[-2000:]}")
+        if _healthy(server.url):
+            return server
+        time.sleep(0.05)
+    stop_sandboxed_server(server)
+    raise RuntimeError("streamlit did not start")
+
+
+def read_output(server: SandboxedServer) -> str:
+    server.output.flush()
+    server.output.seek(0)
+    return server.output.read().decode(errors="replace")
+
+
+def stop_sandboxed_server(server: SandboxedServer) -> str:
+    """Stop the server we started (by its own process handle); return everything it wrote."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=15)
+    text = read_output(server)
+    server.output.close()
+    return text
+
+
+# --------------------------------------------------------------------------- async Playwright
+
+WAIT_JS = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+           " && document.querySelector('[data-testid=\"stApp\"]')"
+           "?.getAttribute('data-test-script-state') !== 'running'")
+
+
+async def async_wait_for_app(page, timeout: float = 90_000) -> None:
+    await page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    await page.wait_for_function(WAIT_JS, timeout=timeout)
+
+
+async def async_choose(page, key: str, option_text: str) -> None:
+    """Pick `option_text` in the selectbox with widget key `key`."""
+    box = page.locator(f".st-key-{key}")
+    option = page.get_by_role("option", name=option_text, exact=True)
+    for _ in range(5):
+        await box.locator("input").first.click()
+        try:
+            await option.wait_for(state="visible", timeout=5_000)
+            break
+        except Exception:  # the list did not open (focus moved): press Escape and try again
+            await page.keyboard.press("Escape")
+    await option.click()
+    await option.wait_for(state="detached", timeout=10_000)
