@@ -63,15 +63,20 @@ def start_server(script: Path | str = APP, *, timeout: float = 60.0) -> Server:
     raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
 
 
+def terminate(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a process we started (by its own handle): politely, then firmly."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+
+
 def stop_server(server: Server) -> None:
     """Stop this server process (only the one we started)."""
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=10)
+    terminate(server.process)
     server.log.close()
 
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.browser_support import APP, ROOT, _healthy, free_port
+from tests.browser_support import APP, ROOT, _healthy, free_port, terminate
 from tests.safety_support import Sandbox
 
 
@@ -58,13 +58,7 @@ def read_output(server: SandboxedServer) -> str:
 
 def stop_sandboxed_server(server: SandboxedServer) -> str:
     """Stop the server we started (by its own process handle); return everything it wrote."""
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=15)
+    terminate(server.process, timeout=15)
     text = read_output(server)
     server.output.close()
     return text
