@@ -280,3 +280,17 @@ def test_sources_print_web_addresses_only_for_pages_written_for_patients(content
         ref = content.reference(item[1:item.index("]")])
         assert ("http" in item) == (ref.kind in ("CCS", "patient_info") and bool(ref.url))
     assert any(item.startswith("[S1] ") and "cancer.ca" in item for item in items)
+
+
+def test_the_options_section_opens_with_each_chosen_option_and_its_status(content):
+    assessment = assess(make_factors(portal_vein_invasion="segmental"), content)
+    chosen = ("resection", "tare", "systemic")
+    sheet = build_sheet(assessment, content, SheetChoices(selected=chosen), today=TODAY)
+    heading = next(i for i, b in enumerate(sheet.blocks)
+                   if getattr(b, "text", "") == content.string("sheet.options_heading"))
+    glance = sheet.blocks[heading + 2]
+
+    assert isinstance(glance, Bullets)
+    assert glance.items == tuple(
+        f"{content.option(o).name()}: "
+        f"{content.string('sheet.status_' + assessment.result(o).verdict.value)}" for o in chosen)

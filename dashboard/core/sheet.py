@@ -145,6 +145,9 @@ def _options(words: _Words, content: Content, selected: list[OptionResult],
     if not selected:
         return blocks + [Paragraph(words("options_none"))]
     options = [content.option(r.option_id) for r in selected]
+    # At a glance: every chosen option with its status, before the detail (fits on page 1).
+    blocks.append(Bullets(tuple(f"{o.name(lang)}: {words(f'status_{r.verdict.value}')}"
+                                for r, o in zip(selected, options))))
     for start in range(0, len(options), MAX_COLUMNS):
         chunk = options[start:start + MAX_COLUMNS]
         rows = [(words(label), tuple(_plain(text_in(o.text[key], lang)) for o in chunk))
