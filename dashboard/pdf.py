@@ -98,6 +98,8 @@ class UnprintableText(Exception):
         else:
             what = "The " + field.replace("_", " ").strip()
         super().__init__(f"{what} contains characters the sheet cannot print: {shown}")
+        self.without_text = (f"{what} contains {len(characters)} character(s) the sheet cannot "
+                             "print (for example emoji, or a script without a bundled font).")
 
 
 def _show_char(char: str) -> str:

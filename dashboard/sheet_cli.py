@@ -101,7 +101,9 @@ def _one_sheet(data: Any, content: Content, args, created: datetime) -> tuple[by
     try:
         sheet = build_sheet(assessment, content, choices, today=created.date())
         return render(sheet, created=created), f"check code {assessment.fingerprint}"
-    except (SheetInputError, UnprintableText) as exc:
+    except UnprintableText as exc:  # standard error may be logged: name the field, not the text
+        return None, exc.without_text
+    except SheetInputError as exc:
         return None, str(exc)
 
 

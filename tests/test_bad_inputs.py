@@ -162,6 +162,8 @@ def test_case_07_cjk_without_a_glyph_is_blocked_with_a_message_never_silent(cont
 
     result, out, _ = _sheet_cli(tmp_path, _patient_json(name))
     assert result.returncode == 2 and "cannot print" in result.stderr
+    assert "patient name" in result.stderr and "3 character(s)" in result.stderr
+    assert not set(name) & set(result.stderr + result.stdout)  # H27: no name fragments echoed
     assert "Traceback" not in result.stderr and not out.exists()
 
 
