@@ -19,8 +19,11 @@ from .model import (Assessment, Block, Bullets, Content, DiscussionSheet, Glossa
                     WriteLines, text_in)
 
 MAX_COLUMNS = 3
-TABLE_ROWS = (("row_what", "summary"), ("row_how", "involves"), ("row_stay", "hospital_stay"),
-              ("row_recovery", "recovery"), ("row_side_effects", "side_effects"))
+# The aspects of issue #3, in order: what it is, how it is done, time in hospital and recovery,
+# common side effects (then the goal). A row may join several option texts.
+TABLE_ROWS = (("row_what", ("summary",)), ("row_how", ("involves",)),
+              ("row_stay_recovery", ("hospital_stay", "recovery")),
+              ("row_side_effects", ("side_effects",)))
 FILE_NAME = "discussion-sheet.pdf"
 # Sources whose web address is printed: pages written for patients. Guideline and trial
 # citations are printed without their (long, professional) addresses.
@@ -150,8 +153,9 @@ def _options(words: _Words, content: Content, selected: list[OptionResult],
                                 for r, o in zip(selected, options))))
     for start in range(0, len(options), MAX_COLUMNS):
         chunk = options[start:start + MAX_COLUMNS]
-        rows = [(words(label), tuple(_plain(text_in(o.text[key], lang)) for o in chunk))
-                for label, key in TABLE_ROWS]
+        rows = [(words(label), tuple(" ".join(_plain(text_in(o.text[key], lang)) for key in keys)
+                                     for o in chunk))
+                for label, keys in TABLE_ROWS]
         rows.append((words("row_goal"), tuple(
             f"{words('goal_' + o.goal)}. {_plain(text_in(o.text['goal_text'], lang))}"
             for o in chunk)))
