@@ -151,76 +151,47 @@ def compile_condition(condition: Condition) -> Test:
         return lambda facts: True
     if isinstance(condition, AllOf) and len(condition.items) == 1:
         return compile_condition(condition.items[0])
+    # False decides an `all`, True decides an `any`; `none` is the negated `any`.
+    decisive = not isinstance(condition, AllOf)
+    negate = isinstance(condition, NoneOf)
     if all(isinstance(item, Compare) for item in condition.items):
         leaves = tuple((c.fact, _check(c.op, c.value)) for c in condition.items)
-        if isinstance(condition, AllOf):
-            return lambda facts: _all_leaves(leaves, facts)
-        if isinstance(condition, AnyOf):
-            return lambda facts: _any_leaves(leaves, facts)
-        return lambda facts: _negate(_any_leaves(leaves, facts))
-    parts = tuple(compile_condition(item) for item in condition.items)
-    if isinstance(condition, AllOf):
-        return lambda facts: _all(parts, facts)
-    if isinstance(condition, AnyOf):
-        return lambda facts: _any(parts, facts)
-    return lambda facts: _negate(_any(parts, facts))
+        combined = lambda facts: _combine_leaves(leaves, facts, decisive)  # noqa: E731
+    else:
+        parts = tuple(compile_condition(item) for item in condition.items)
+        combined = lambda facts: _combine(parts, facts, decisive)  # noqa: E731
+    return (lambda facts: _negate(combined(facts))) if negate else combined
 
 
-def _all_leaves(leaves: tuple, facts: Mapping[str, Any]) -> "bool | Unknown":
-    """`_all` over comparisons, tested in one loop (the common shape of a rule)."""
+def _combine(parts: tuple[Test, ...], facts: Mapping[str, Any],
+             decisive: bool) -> "bool | Unknown":
+    """`all` (decisive False) or `any` (decisive True) of clauses, stopping when decided."""
+    unknown = None
+    for part in parts:
+        result = part(facts)
+        if result is decisive:
+            return decisive
+        if result.__class__ is Unknown:
+            unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
+    return (not decisive) if unknown is None else unknown
+
+
+def _combine_leaves(leaves: tuple, facts: Mapping[str, Any], decisive: bool) -> "bool | Unknown":
+    """`_combine` over plain comparisons, tested in one loop (the common shape of a rule)."""
     unknown = None
     for fact, check in leaves:
         value = facts.get(fact)
         if value is None:
-            return False
-        if value.__class__ is Unknown:
+            result = False
+        elif value.__class__ is Unknown:
             result = _compare_unknown(check, value)
-            if result is False:
-                return False
-            if result is not True:
-                unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
-        elif not check(value):
-            return False
-    return True if unknown is None else unknown
-
-
-def _any_leaves(leaves: tuple, facts: Mapping[str, Any]) -> "bool | Unknown":
-    unknown = None
-    for fact, check in leaves:
-        value = facts.get(fact)
-        if value is None:
-            continue
-        if value.__class__ is Unknown:
-            result = _compare_unknown(check, value)
-            if result is True:
-                return True
-            if result is not False:
-                unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
-        elif check(value):
-            return True
-    return False if unknown is None else unknown
-
-
-def _all(parts: tuple[Test, ...], facts: Mapping[str, Any]) -> "bool | Unknown":
-    unknown = None
-    for part in parts:
-        result = part(facts)
-        if result is False:
-            return False
-        if result is not True:
+        else:
+            result = check(value)
+        if result is decisive:
+            return decisive
+        if result.__class__ is Unknown:
             unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
-    return True if unknown is None else unknown
-
-
-def _any(parts: tuple[Test, ...], facts: Mapping[str, Any]) -> "bool | Unknown":
-    unknown = None
-    for part in parts:
-        result = part(facts)
-        if result is True:
-            return True
-        if result is not False:
-            unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
-    return False if unknown is None else unknown
+    return (not decisive) if unknown is None else unknown
 
 
 def _negate(result: "bool | Unknown") -> "bool | Unknown":
