@@ -2,15 +2,15 @@
 
 Run once per server process, before any clinical screen is drawn: a missing or damaged font must
 stop the dashboard at start-up with a clear message, not at the end of a consultation when the
-sheet is prepared. It checks each font's table directory with `struct` (a few milliseconds for
-all of them, mostly reading the files), so it does not load fpdf2 or fontTools; dashboard/pdf.py
-parses the fonts fully on the first sheet.
+sheet is prepared. fontTools (installed with fpdf2) reads each font's table directory and every
+table's bytes, without fpdf2; dashboard/pdf.py parses the fonts fully on the first sheet.
 """
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
+
+from fontTools.ttLib import TTFont
 
 FONT_DIR = Path(__file__).resolve().parent / "assets" / "fonts"
 # The files dashboard/pdf.py registers (tests/test_bad_inputs_ui.py checks the two lists agree).
@@ -21,9 +21,7 @@ FONT_FILES = (
     "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf",
     "DroidSansFallbackFull.ttf",
 )
-_REQUIRED_TABLES = (b"cmap", b"head", b"hmtx", b"glyf", b"loca", b"maxp")
-_SFNT_VERSIONS = (b"\x00\x01\x00\x00", b"true")
-_HEAD_MAGIC = 0x5F0F3CF5
+_REQUIRED_TABLES = ("cmap", "head", "hmtx", "glyf", "loca", "maxp")
 
 
 def font_problems(font_dir: Path | None = None) -> list[str]:
@@ -35,29 +33,22 @@ def font_problems(font_dir: Path | None = None) -> list[str]:
         if not path.is_file():
             problems.append(f"{name}: missing")
             continue
-        problem = _truetype_problem(path.read_bytes())
+        problem = _truetype_problem(path)
         if problem:
             problems.append(f"{name}: {problem}")
     return problems
 
 
-def _truetype_problem(data: bytes) -> str:
-    """Why `data` is not a complete TrueType font ("" when its table directory is sound)."""
-    if len(data) < 12 or data[:4] not in _SFNT_VERSIONS:
-        return "not a TrueType font"
-    (count,) = struct.unpack(">H", data[4:6])
-    if len(data) < 12 + 16 * count:
-        return "truncated table directory"
-    tables = {}
-    for i in range(count):
-        tag, _checksum, offset, length = struct.unpack(">4sIII", data[12 + 16 * i:28 + 16 * i])
-        if offset + length > len(data):
-            return f"table {tag.decode(errors='replace')!r} runs past the end of the file"
-        tables[tag] = (offset, length)
-    absent = [t.decode() for t in _REQUIRED_TABLES if t not in tables]
-    if absent:
-        return f"tables missing: {', '.join(absent)}"
-    head, length = tables[b"head"]
-    if length < 16 or struct.unpack(">I", data[head + 12:head + 16])[0] != _HEAD_MAGIC:
-        return "damaged 'head' table"
+def _truetype_problem(path: Path) -> str:
+    """Why the file is not a complete TrueType font ("" when every table is there and whole)."""
+    try:
+        with TTFont(path, lazy=True) as font:
+            absent = [tag for tag in _REQUIRED_TABLES if tag not in font.reader]
+            if absent:
+                return f"tables missing: {', '.join(absent)}"
+            for tag in font.reader.keys():
+                font.reader[tag]  # reads the table's bytes: a truncated file fails here
+            font["head"]  # decompiles the header: checks its magic number
+    except Exception as exc:  # noqa: BLE001 - any failure means the font cannot be used
+        return f"not a readable TrueType font ({type(exc).__name__})"
     return ""
