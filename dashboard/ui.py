@@ -26,7 +26,8 @@ from dashboard.core.derive import CHILD_PUGH_LABS, albi_grade, child_pugh_class
 from dashboard.core.explain import finding_text, recurrence_label
 from dashboard.core.loader import ContentError
 from dashboard.core.model import Assessment, Content, Factor, OptionResult, Verdict, text_in
-from dashboard.core.sheet import SheetChoices, SheetInputError, build_sheet, default_selection
+from dashboard.core.sheet import (SheetChoices, SheetInputError, build_sheet,
+                                  default_selection, user_text)
 
 LANG = "en"
 TITLE = "Recurrent liver cancer: options to discuss"
@@ -186,7 +187,7 @@ def _form_defaults(content: Content) -> dict[str, Any]:
     for factor in content.factors:
         if factor.alias_of:
             continue
-        if any(f.alias_of == factor.id for f in content.factors):
+        if content.aliases_of(factor.id):
             empty[UNIT + factor.id] = factor.unit
         if _typed_number(factor):
             empty[FIELD + factor.id] = ""
@@ -261,7 +262,7 @@ def _group(content: Content, group_id: str, label: str, form: FactorForm) -> Non
 
 
 def _field(content: Content, factor: Factor, form: FactorForm) -> None:
-    aliases = [f for f in content.factors if f.alias_of == factor.id]
+    aliases = [content.factor(a) for a in content.aliases_of(factor.id)]
     label = text_in(factor.label, LANG)
     help_text = text_in(factor.help, LANG)
     if aliases:
@@ -344,8 +345,8 @@ def _factor_data(content: Content) -> dict[str, Any]:
         if factor.kind == "yes_no" and factor.core:
             value = {"yes": True, "no": False}.get(value)
         unit = state.get(UNIT + factor.id, factor.unit)
-        alias = next((a for a in content.factors if a.alias_of == factor.id and a.unit == unit),
-                     None)
+        alias = next((content.factor(a) for a in content.aliases_of(factor.id)
+                      if content.factor(a).unit == unit), None)
         if alias is not None and value is not None:
             data[alias.id] = value
             value = None
@@ -467,7 +468,7 @@ def _calculator(content: Content, form: FactorForm, assessment: Assessment) -> N
 def _entered(content: Content, factor: Factor, values: dict) -> str:
     """The value used, with the value as entered when it was given in another unit."""
     used = view.format_value(factor, values.get(factor.id), LANG)
-    for alias in (f for f in content.factors if f.alias_of == factor.id):
+    for alias in (content.factor(a) for a in content.aliases_of(factor.id)):
         if values.get(alias.id) is not None:
             return f"{view.format_value(alias, values[alias.id], LANG)} = {used}"
     return used
@@ -491,12 +492,13 @@ def show_results(content: Content, assessment: Assessment) -> None:
     st.info(esc(content.string("ui.mdt_note", LANG)), icon=":material/groups:")
     cards, table = st.tabs(["Option cards", "Comparison table"])
     results = list(assessment.results)
+    facts = view.screen_facts(assessment)  # derived once for every card's "Why?" panel
     with cards:
         for start in range(0, len(results), CARDS_PER_ROW):
             row = st.columns(CARDS_PER_ROW, gap="small")
             for column, result in zip(row, results[start:start + CARDS_PER_ROW]):
                 with column:
-                    _card(content, assessment, result)
+                    _card(content, assessment, result, facts)
     with table:
         _comparison(content, assessment)
 
@@ -518,7 +520,8 @@ def _badge(content: Content, verdict: Verdict, suffix: str = "") -> str:
     return f":{colour}-badge[{icon} {esc(words + suffix)}]"
 
 
-def _card(content: Content, assessment: Assessment, result: OptionResult) -> None:
+def _card(content: Content, assessment: Assessment, result: OptionResult,
+          facts: dict[str, Any]) -> None:
     option = content.option(result.option_id)
     with st.container(border=True, key=f"card_{option.id}"):
         st.markdown(f"**{esc(option.name(LANG))}**  \n{_badge(content, result.verdict)}")
@@ -532,7 +535,7 @@ def _card(content: Content, assessment: Assessment, result: OptionResult) -> Non
             _systemic(content, result)
         with st.expander(f"Why? {len(result.findings)} "
                          f"{'rule' if len(result.findings) == 1 else 'rules'}"):
-            _why(content, assessment, result)
+            _why(content, assessment, result, facts)
 
 
 def _systemic(content: Content, result: OptionResult) -> None:
@@ -547,10 +550,11 @@ def _systemic(content: Content, result: OptionResult) -> None:
         st.markdown(f"**{esc(content.string('ui.notes_heading', LANG))}**\n\n" + "\n".join(notes))
 
 
-def _why(content: Content, assessment: Assessment, result: OptionResult) -> None:
+def _why(content: Content, assessment: Assessment, result: OptionResult,
+         facts: dict[str, Any]) -> None:
     option = content.option(result.option_id)
     parts = []
-    for item in view.finding_views(assessment, content, result.option_id, LANG):
+    for item in view.finding_views(assessment, content, result.option_id, LANG, facts):
         track = f" ({esc(item.track)} track)" if item.track != "main" else ""
         sources = "  \n".join(f"{esc(s.id)}: {esc(s.citation)}"
                               + (f" [{esc(_host(s.url))}]({s.url})" if s.url else "")
@@ -651,21 +655,17 @@ def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, st
     large = f.checkbox("Large print", key=SHEET + "large_print")
     paper = g.radio("Paper size", ["a4", "letter"], horizontal=True, key=SHEET + "paper",
                     format_func={"a4": "A4", "letter": "US Letter"}.get)
-    texts = {"patient_name": (name, usertext.NAME_MAX), "clinician": (clinician,
-             usertext.FIELD_MAX), "team_phone": (phone, usertext.FIELD_MAX),
-             "notes": (notes, usertext.NOTES_MAX)}
-    problems = {}
-    for key, (value, limit) in texts.items():
-        cleaned = usertext.clean(value, multiline=key == "notes")
-        if usertext.too_long(cleaned, limit):
-            problems[key] = f"At most {limit} characters."
-            st.error(f"{key.replace('_', ' ').capitalize()}: at most {limit} characters.")
-        elif value and cleaned != value.strip():  # REL-5: show what the sheet will print
-            st.text(f"{key.replace('_', ' ').capitalize()} will print as: {cleaned}")
     choices = SheetChoices(selected=selected, patient_name=name or "",
                            appointment_date=_date_words(when), clinician=clinician or "",
                            team_phone=phone or "", notes=notes or "",
                            include_not_fitting=not_fitting, large_print=large, paper=paper)
+    cleaned, problems = user_text(choices)  # the sheet's own check, shown before preparing
+    for key, value in cleaned.items():
+        typed = getattr(choices, key)
+        if key in problems:
+            st.error(esc(problems[key]))
+        elif typed and value != typed.strip():  # REL-5: show what the sheet will print
+            st.text(f"{key.replace('_', ' ').capitalize()} will print as: {value}")
     return choices, problems
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from types import MappingProxyType
 from typing import Any, Iterator
 
 from dashboard.core.conditions import Unknown
-from dashboard.core.derive import facts_and_derived
+from dashboard.core.derive import DERIVED_FACTS, facts_and_derived
 from dashboard.core.explain import finding_text
 from dashboard.core.model import (AllOf, AnyOf, Assessment, Compare, Condition, Content, Factor,
                                   Finding, NoneOf, Option, Verdict, text_in)
@@ -21,22 +20,6 @@ from dashboard.core.model import (AllOf, AnyOf, Assessment, Compare, Condition, 
 NOT_KNOWN = "Not yet known"
 NOT_ENTERED = "Not entered"
 NOT_AVAILABLE = "Not available (labs not entered)"
-
-# Facts the engine derives from the fields: how the screen names them. Explanation templates
-# only; the clinical meaning of each lives in the rules that read them.
-DERIVED_LABELS = MappingProxyType({
-    "liver": "Cancer in the liver (from where it came back)",
-    "ehs": "Cancer outside the liver (from where it came back)",
-    "diffuse": "Diffuse disease (from the number of tumours)",
-    "any_pvt": "Any portal-vein invasion",
-    "cp_score": "Child-Pugh score used",
-    "cp_class": "Child-Pugh class",
-    "cp_score_mismatch": "Child-Pugh score entered differs from the labs",
-    "albi": "ALBI grade used",
-    "milan": "Within the Milan criteria",
-    "coagulopathy": "Platelets below 50 or INR above 1.5",
-})
-
 
 @dataclass(frozen=True)
 class SourceLine:
@@ -77,7 +60,7 @@ def unknown_labels(assessment: Assessment, content: Content, lang: str = "en") -
 
 def overdue_review(content: Content, today: date) -> date | None:
     """The earliest next-review date when it has passed (else None)."""
-    earliest = min(o.next_review for o in content.options)
+    earliest = content.review_dates[1]
     return earliest if earliest < today else None
 
 
@@ -100,10 +83,13 @@ def format_value(factor: Factor, value: Any, lang: str = "en") -> str:
 
 
 def finding_views(assessment: Assessment, content: Content, option_id: str,
-                  lang: str = "en") -> list[FindingView]:
-    """Every finding of one option, with its sources, evidence tag and the values it read."""
+                  lang: str = "en", facts: dict[str, Any] | None = None) -> list[FindingView]:
+    """Every finding of one option, with its sources, evidence tag and the values it read.
+
+    Pass `facts` (from `screen_facts`) when listing several options, to derive them once.
+    """
     option = content.option(option_id)
-    facts = screen_facts(assessment)
+    facts = screen_facts(assessment) if facts is None else facts
     views = []
     for finding in assessment.result(option_id).findings:
         rule = content.rule(finding.rule_id)
@@ -151,8 +137,8 @@ def _facts_read(finding: Finding, option: Option, content: Content) -> list[str]
 def _fact_label(fact: str, content: Content, lang: str) -> str:
     if fact.startswith("verdict."):
         return f"{content.option(fact[8:]).name(lang)} (its verdict before the patient's wishes)"
-    if fact in DERIVED_LABELS:
-        return DERIVED_LABELS[fact]
+    if fact in DERIVED_FACTS:  # labels in content/ui.toml, one per derived fact
+        return content.string(f"ui.derived_{fact}", lang)
     return text_in(content.factor(fact).label, lang)
 
 
@@ -162,7 +148,7 @@ def _fact_value(fact: str, facts: dict[str, Any], content: Content, lang: str) -
         if isinstance(value, Verdict):
             return content.string(f"ui.verdict_{value.value}", lang)
         return NOT_KNOWN
-    if fact in DERIVED_LABELS:
+    if fact in DERIVED_FACTS:
         if isinstance(value, Unknown):
             return NOT_KNOWN
         if value is None:

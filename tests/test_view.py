@@ -49,3 +49,10 @@ def test_every_finding_names_its_sources_and_the_values_it_read(content):
             reads_nothing = not list(view.condition_facts(content.rule(item.rule_id).when))
             assert item.values or reads_nothing, (option.id, item.rule_id)
 
+
+
+def test_every_derived_fact_has_a_screen_label_in_content(content):
+    from dashboard.core.derive import DERIVED_FACTS
+
+    for fact in DERIVED_FACTS:
+        assert content.string(f"ui.derived_{fact}").strip(), fact

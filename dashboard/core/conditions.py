@@ -172,7 +172,7 @@ def _combine(parts: tuple[Test, ...], facts: Mapping[str, Any],
         if result is decisive:
             return decisive
         if result.__class__ is Unknown:
-            unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
+            unknown = _merge(unknown, result)
     return (not decisive) if unknown is None else unknown
 
 
@@ -190,8 +190,13 @@ def _combine_leaves(leaves: tuple, facts: Mapping[str, Any], decisive: bool) -> 
         if result is decisive:
             return decisive
         if result.__class__ is Unknown:
-            unknown = result if unknown is None else Unknown(unknown.fields | result.fields)
+            unknown = _merge(unknown, result)
     return (not decisive) if unknown is None else unknown
+
+
+def _merge(unknown: Unknown | None, result: Unknown) -> Unknown:
+    """Unknown results combine by naming every field still missing."""
+    return result if unknown is None else Unknown(unknown.fields | result.fields)
 
 
 def _negate(result: "bool | Unknown") -> "bool | Unknown":

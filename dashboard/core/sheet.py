@@ -115,17 +115,31 @@ def _plain(text: str) -> str:
     return _SOURCE_MARK.sub("", text)
 
 
-def _user_text(choices: SheetChoices) -> dict[str, str]:
-    limits = {"patient_name": usertext.NAME_MAX, "appointment_date": usertext.FIELD_MAX,
-              "clinician": usertext.FIELD_MAX, "team_phone": usertext.FIELD_MAX,
-              "notes": usertext.NOTES_MAX}
-    out = {}
-    for field, limit in limits.items():
+USER_TEXT_LIMITS = {"patient_name": usertext.NAME_MAX, "appointment_date": usertext.FIELD_MAX,
+                    "clinician": usertext.FIELD_MAX, "team_phone": usertext.FIELD_MAX,
+                    "notes": usertext.NOTES_MAX}
+
+
+def user_text(choices: SheetChoices) -> tuple[dict[str, str], dict[str, str]]:
+    """(each typed field as the sheet will print it, field -> problem) for the sheet's free text.
+
+    The one place that normalises and length-checks what a user typed for the sheet; the screen
+    calls it to show problems beside the fields before a sheet is prepared.
+    """
+    cleaned, problems = {}, {}
+    for field, limit in USER_TEXT_LIMITS.items():
         value = usertext.clean(getattr(choices, field), multiline=field == "notes")
         if usertext.too_long(value, limit):
-            raise SheetInputError(field, f"{field.replace('_', ' ')}: at most {limit} characters")
-        out[field] = value
-    return out
+            problems[field] = f"{field.replace('_', ' ').capitalize()}: at most {limit} characters."
+        cleaned[field] = value
+    return cleaned, problems
+
+
+def _user_text(choices: SheetChoices) -> dict[str, str]:
+    cleaned, problems = user_text(choices)
+    for field, message in problems.items():
+        raise SheetInputError(field, message)
+    return cleaned
 
 
 def _header(words: _Words, user: dict[str, str]) -> list[Block]:
