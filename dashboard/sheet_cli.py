@@ -8,13 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from dashboard.core.engine import assess
 from dashboard.core.model import Content
-from dashboard.core.sheet import SheetChoices, SheetInputError, build_sheet, default_selection
-from dashboard.pdf import UnprintableText, render
+from dashboard.service import Choices, ErrorKind, PatientDetails, SheetError, prepare_sheet
 
 EXIT_INPUT = 2
-PATIENT_KEYS = {"name", "appointment_date", "clinician", "team_phone", "notes"}
+PATIENT_KEYS = {"name", "appointment_date", "clinician", "team_phone", "notes"}  # PatientDetails
 
 
 def write_sheet(data: Any, content: Content, args) -> int:
@@ -82,29 +80,21 @@ def _one_sheet(data: Any, content: Content, args, created: datetime) -> tuple[by
     if not isinstance(patient, dict) or set(patient) - PATIENT_KEYS or not all(
             isinstance(v, str) for v in patient.values()):
         return None, f'"patient" must be an object of text fields: {", ".join(sorted(PATIENT_KEYS))}'
-    assessment = assess(data, content)
-    if not assessment.ok:
-        return None, "; ".join(f"{e.code} {e.field}: {e.message}" for e in assessment.errors)
-    selected = default_selection(assessment)
-    if args.select:
-        selected = tuple(s.strip() for s in args.select.split(",") if s.strip())
-        unknown = [s for s in selected if s not in {o.id for o in content.options}]
-        if unknown:
-            return None, f"unknown option id(s) in --select: {', '.join(unknown)}"
-    choices = SheetChoices(selected=selected, patient_name=patient.get("name", ""),
-                           appointment_date=patient.get("appointment_date", ""),
-                           clinician=patient.get("clinician", ""),
-                           team_phone=patient.get("team_phone", ""),
-                           notes=patient.get("notes", ""),
-                           include_not_fitting=not args.leave_out_not_fitting,
-                           large_print=args.large_print, paper=args.paper)
-    try:
-        sheet = build_sheet(assessment, content, choices, today=created.date())
-        return render(sheet, created=created), f"check code {assessment.fingerprint}"
-    except UnprintableText as exc:  # standard error may be logged: name the field, not the text
-        return None, exc.without_text
-    except SheetInputError as exc:
-        return None, str(exc)
+    selected = tuple(s.strip() for s in args.select.split(",") if s.strip()) or None
+    choices = Choices(selected=selected, large_print=args.large_print, paper=args.paper,
+                      leave_out_not_fitting=args.leave_out_not_fitting)
+    outcome = prepare_sheet(data, choices, content, patient=PatientDetails(**patient),
+                            created=created)
+    if outcome.ok:
+        return outcome.pdf, f"check code {outcome.check_code}"
+    return None, error_words(outcome.errors)
+
+
+def error_words(errors: tuple[SheetError, ...]) -> str:
+    """Why no sheet was made, for standard error (which may be logged): never the typed text."""
+    if errors[0].kind is ErrorKind.FACTORS:
+        return "; ".join(f"{e.code} {e.field}: {e.message}" for e in errors)
+    return "; ".join(e.quiet_message for e in errors)
 
 
 def _created() -> datetime:

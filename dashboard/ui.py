@@ -13,21 +13,20 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
 
-from dashboard import tables, view
+from dashboard import service, tables, view
 from dashboard.core import usertext
 from dashboard.core.derive import CHILD_PUGH_LABS, albi_grade, child_pugh_class
 from dashboard.core.explain import finding_text, recurrence_label
 from dashboard.core.loader import ContentError
 from dashboard.core.model import Assessment, Content, Factor, OptionResult, Verdict, text_in
-from dashboard.core.sheet import (SheetChoices, SheetInputError, build_sheet,
-                                  default_selection, user_text)
+from dashboard.core.sheet import SheetChoices, default_selection, user_text
 
 LANG = "en"
 TITLE = "Recurrent liver cancer: options to discuss"
@@ -684,25 +683,22 @@ def _signature(assessment: Assessment, choices: SheetChoices, confirmed: bool) -
 
 def _prepare(content: Content, assessment: Assessment, choices: SheetChoices,
              signature: str) -> dict | None:
-    from dashboard.pdf import UnprintableText, render  # fpdf2 loads on the first sheet only
-
-    try:
-        sheet = build_sheet(assessment, content, choices, today=date.today(), lang=LANG)
-        data = bytes(render(sheet, created=datetime.now().astimezone()))
-    except UnprintableText as exc:
-        st.error(f"The sheet was not prepared. {esc(str(exc))}. Change the "
-                 f"{esc(exc.field.replace('_', ' '))} and prepare again.",
-                 icon=":material/error:")
+    sheet_choices, patient = service.split_sheet_choices(choices, LANG)
+    outcome = service.prepare_sheet(assessment, sheet_choices, content, patient=patient)
+    if not outcome.ok:
+        error = outcome.errors[0]
+        if error.kind is service.ErrorKind.UNPRINTABLE:
+            st.error(f"The sheet was not prepared. {esc(error.message)}. Change the "
+                     f"{esc(error.field.replace('_', ' '))} and prepare again.",
+                     icon=":material/error:")
+        elif error.kind is service.ErrorKind.UNEXPECTED:  # case 35: never a traceback
+            st.error(f"The sheet could not be prepared (code {esc(error.code)}). Nothing was "
+                     "saved. Try again; if it happens again, report the code.",
+                     icon=":material/error:")
+        else:
+            st.error(f"The sheet was not prepared: {esc(error.message)}", icon=":material/error:")
         return None
-    except SheetInputError as exc:
-        st.error(f"The sheet was not prepared: {esc(str(exc))}", icon=":material/error:")
-        return None
-    except Exception as exc:  # noqa: BLE001 - case 35: never a traceback, never half a sheet
-        code = error_code(exc, "PDF")
-        st.error(f"The sheet could not be prepared (code {esc(code)}). Nothing was saved. "
-                 "Try again; if it happens again, report the code.", icon=":material/error:")
-        return None
-    prepared = {"signature": signature, "data": data, "file_name": sheet.file_name,
-                "fingerprint": assessment.fingerprint}
+    prepared = {"signature": signature, "data": outcome.pdf, "file_name": outcome.file_name,
+                "fingerprint": outcome.check_code}
     st.session_state[PREPARED] = prepared
     return prepared

@@ -610,19 +610,20 @@ def test_case_34_the_sheet_is_deterministic_and_carries_the_on_screen_check_code
 
 
 def test_case_35_a_failure_inside_pdf_generation_writes_no_file(tmp_path, monkeypatch, capsys):
-    import dashboard.sheet_cli as sheet_cli
+    import dashboard.pdf as pdf
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated renderer failure")
 
-    monkeypatch.setattr(sheet_cli, "render", broken)
+    monkeypatch.setattr(pdf, "render", broken)
     payload = tmp_path / "p.json"
     payload.write_text(_patient_json("Ann Lee"), encoding="utf-8")
     out = tmp_path / "sheet.pdf"
-    with pytest.raises(RuntimeError):
-        cli.main(["sheet", str(payload), "-o", str(out)])
+    assert cli.main(["sheet", str(payload), "-o", str(out)]) == 2
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
+    err = capsys.readouterr().err
+    assert "code PDF-RuntimeError" in err and "simulated" not in err and "Traceback" not in err
 
 
 def test_case_35_an_unwritable_output_path_is_a_clear_error_without_traceback(tmp_path):
