@@ -15,7 +15,7 @@ SAFE_FLAGS := --server.address 127.0.0.1 --browser.gatherUsageStats false \
 	--server.enableXsrfProtection true --server.enableCORS true --server.maxUploadSize 1
 
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run dashboard/app.py $(SAFE_FLAGS)
+	$(PY) -m streamlit run dashboard/screen/app.py $(SAFE_FLAGS)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest

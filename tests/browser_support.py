@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "dashboard" / "app.py"
+APP = ROOT / "dashboard" / "screen" / "app.py"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -173,7 +173,7 @@ def full_page_screenshot(page, path: str | Path, width: int = 1400) -> None:
 
 def enter_factors(page, content, data: dict) -> None:
     """Fill the factor form from an engine input dict (field id -> value), then submit it."""
-    from dashboard import view
+    from dashboard.screen import view
 
     for factor in content.factors:
         if factor.id not in data or data[factor.id] is None:

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.core.engine import assess
 from tests.conftest import BASELINE, ROOT, make_factors
 
-APP = str(ROOT / "dashboard" / "app.py")
+APP = str(ROOT / "dashboard" / "screen" / "app.py")
 WORDS = {"applicable": "May be discussed", "caution": "Consider with caution",
          "not_applicable": "Not applicable now"}
 

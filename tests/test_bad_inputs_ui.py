@@ -368,7 +368,7 @@ def test_case_35_a_failure_inside_pdf_generation_shows_a_code_and_the_app_stays_
 
 def test_case_35_an_unexpected_error_anywhere_shows_a_code_not_a_traceback(
         app, content, monkeypatch, caplog):
-    import dashboard.ui as ui
+    import dashboard.screen.results as results
 
     marker = new_marker()
 
@@ -376,7 +376,7 @@ def test_case_35_an_unexpected_error_anywhere_shows_a_code_not_a_traceback(
         raise ValueError(f"unexpected {marker}")
 
     caplog.set_level(logging.DEBUG)
-    monkeypatch.setattr(ui, "show_results", broken)
+    monkeypatch.setattr(results, "show_results", broken)
     submit(fill(app, content, BASELINE))
 
     assert not app.exception
@@ -429,7 +429,7 @@ AUTH = {"auth": {"redirect_uri": "https://prep.hospital.example/oauth2callback",
 
 
 def test_case_39_a_signed_out_visitor_sees_the_sign_in_prompt_only():
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "screen" / "app.py"), default_timeout=30)
     at.secrets = AUTH
     at.user = {"is_logged_in": False}
     at.run()
@@ -442,7 +442,7 @@ def test_case_39_a_signed_out_visitor_sees_the_sign_in_prompt_only():
 
 
 def test_case_39_a_signed_in_clinician_gets_the_dashboard_and_can_sign_out(content):
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "screen" / "app.py"), default_timeout=30)
     at.secrets = AUTH
     at.user = {"is_logged_in": True, "email": "dr.lee@hospital.example", "name": "Dr Lee"}
     at.run()

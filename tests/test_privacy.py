@@ -217,7 +217,8 @@ def test_the_sheet_file_name_and_metadata_title_are_generic(content):
 
 # --------------------------------------------------------------------------- the screen's code
 
-UI_MODULES = ["app.py", "ui.py", "view.py", "tables.py", "selftest.py"]
+UI_MODULES = ["screen/app.py", "screen/frame.py", "screen/form.py", "screen/results.py",
+              "screen/sheet_panel.py", "screen/view.py", "adapters/frames.py", "selftest.py"]
 MUTABLE_CALLS = {"list", "dict", "set", "defaultdict", "OrderedDict", "Counter", "deque"}
 
 
@@ -277,8 +278,7 @@ def test_priv_9_sec_2_no_urls_with_values_and_no_raw_html(path):
 
 
 def test_priv_12_free_text_fields_switch_browser_autofill_off():
-    tree = _tree("ui.py")
-    inputs = [c for c in ast.walk(tree) if isinstance(c, ast.Call)
+    inputs = [c for name in UI_MODULES for c in ast.walk(_tree(name)) if isinstance(c, ast.Call)
               and getattr(c.func, "attr", "") == "text_input"]
     assert len(inputs) >= 4
     for call in inputs:

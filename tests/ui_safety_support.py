@@ -1,6 +1,6 @@
 """Helpers for the safety tests that need a running dashboard: a sandboxed server, async steps.
 
-`sandboxed_server` starts `streamlit run dashboard/app.py` on a free loopback port like
+`sandboxed_server` starts `streamlit run dashboard/screen/app.py` on a free loopback port like
 tests/browser_support.py does, but with its own HOME, TMPDIR and caches (a `Sandbox`), and keeps
 both stdout and stderr, so a test can look for patient text in everything the server wrote.
 """

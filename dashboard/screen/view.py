@@ -7,8 +7,10 @@ verdict counts, and whether any content review date has passed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any, Iterator
 
 from dashboard.core.conditions import Unknown
@@ -17,9 +19,32 @@ from dashboard.core.explain import finding_text
 from dashboard.core.model import (AllOf, AnyOf, Assessment, Compare, Condition, Content, Factor,
                                   Finding, NoneOf, Option, Verdict, text_in)
 
+LANG = "en"  # the screen's language (a French screen is a content change, issue #14)
 NOT_KNOWN = "Not yet known"
 NOT_ENTERED = "Not entered"
 NOT_AVAILABLE = "Not available (labs not entered)"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def esc(text: str) -> str:
+    """Backslash-escape Markdown so text is shown literally (content text in Markdown only)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+# Read-only module constants (per-patient state lives only in st.session_state).
+VERDICT_STYLE = MappingProxyType({  # colour, icon: always shown with the words, never alone
+    Verdict.APPLICABLE: ("green", ":material/check_circle:"),
+    Verdict.CAUTION: ("orange", ":material/warning:"),
+    Verdict.NOT_APPLICABLE: ("red", ":material/block:"),
+})
+
+
+def badge(content: Content, verdict: Verdict, suffix: str = "") -> str:
+    """The verdict as a coloured badge with its icon and words (never colour alone)."""
+    colour, icon = VERDICT_STYLE[verdict]
+    words = content.string(f"ui.verdict_{verdict.value}", LANG)
+    return f":{colour}-badge[{icon} {esc(words + suffix)}]"
+
 
 @dataclass(frozen=True)
 class SourceLine:

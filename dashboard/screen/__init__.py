@@ -1,0 +1,1 @@
+"""The Streamlit screen: the only package that calls `st.*` (entry point `app.py`)."""
