@@ -1,12 +1,14 @@
 """Command line: `assess` prints the assessment as JSON; `sheet` writes the discussion sheet PDF.
 
-Exit status: 0 when every input was assessed, 2 for input errors or malformed JSON.
+Exit status: 0 when every input was assessed, 2 for input errors or malformed JSON, 0 when the
+reader of standard output closed it early (`assess … | head`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,25 @@ EXIT_INPUT = 2
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`| head`): stop quietly. Standard output is pointed at the null
+    device so that Python's final flush at exit cannot complain about the closed pipe."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard",
                                      description="Recurrent liver cancer options dashboard")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -27,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     p_sheet = commands.add_parser("sheet", help="write a patient discussion sheet (PDF)")
     p_sheet.add_argument("file", help="a JSON file, or - for standard input")
     p_sheet.add_argument("-o", "--output", required=True,
-                         help="the PDF file to write; for a JSON array (a clinic day), a folder")
+                         help="the PDF file to write, or - for standard output; for a JSON array "
+                              "(a clinic day), a new or empty folder")
     p_sheet.add_argument("--select", default="", help="option ids to include, comma-separated")
     p_sheet.add_argument("--large-print", action="store_true", help="body text 16 pt or more")
     p_sheet.add_argument("--paper", choices=("a4", "letter"), default="a4")

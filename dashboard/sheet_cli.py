@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
+from dashboard.adapters.output import OutputError, check_target, empty_folder, is_stdout, write_file
 from dashboard.core.model import Content
 from dashboard.service import Choices, ErrorKind, PatientDetails, SheetError, prepare_sheet
 
@@ -21,23 +21,30 @@ def write_sheet(data: Any, content: Content, args) -> int:
     created = _created()
     if isinstance(data, list):
         return _clinic_day(data, content, args, created)
+    try:
+        check_target(args.output)  # before any work: never a device, a folder or a terminal
+    except OutputError as exc:
+        return _fail(str(exc))
     pdf, message = _one_sheet(data, content, args, created)
     if pdf is None:
         return _fail(message)
     try:
-        _write_all_or_nothing(Path(args.output), pdf)
-    except OSError as exc:
-        return _fail(f"cannot write {args.output}: {exc.__class__.__name__}")
-    print(f"wrote {args.output} ({len(pdf)} bytes, {message})")
+        write_file(args.output, pdf)
+    except OutputError as exc:
+        return _fail(str(exc))
+    # standard output carries the PDF itself, so the confirmation goes to standard error
+    print(f"wrote {args.output} ({len(pdf)} bytes, {message})",
+          file=sys.stderr if is_stdout(args.output) else sys.stdout)
     return 0
 
 
 def _clinic_day(items: list, content: Content, args, created: datetime) -> int:
-    folder = Path(args.output)
+    if is_stdout(args.output):
+        return _fail("a list of patients needs a folder for -o, not standard output")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return _fail(f"cannot create the folder {folder}: {exc.__class__.__name__}")
+        folder = empty_folder(args.output)
+    except OutputError as exc:
+        return _fail(str(exc))
     failed = 0
     for number, item in enumerate(items, start=1):
         pdf, message = _one_sheet(item, content, args, created)
@@ -47,28 +54,13 @@ def _clinic_day(items: list, content: Content, args, created: datetime) -> int:
             continue
         path = folder / f"sheet-{number:03d}.pdf"
         try:
-            _write_all_or_nothing(path, pdf)
-        except OSError as exc:
+            write_file(path, pdf, replace=False)
+        except OutputError as exc:
             failed += 1
-            print(f"{number}: not written: cannot write {path}: {exc.__class__.__name__}",
-                  file=sys.stderr)
+            print(f"{number}: not written: {exc}", file=sys.stderr)
             continue
         print(f"{number}: wrote {path} ({message})")
     return EXIT_INPUT if failed else 0
-
-
-def _write_all_or_nothing(path: Path, data: bytes) -> None:
-    """Write via a temporary file beside `path`, so a failed write never leaves a partial sheet
-    (safety case 35, hazard H25); an unwritable path is an OSError, reported without traceback."""
-    if path.is_dir():
-        raise IsADirectoryError(str(path))
-    part = path.with_name(path.name + ".part")
-    try:
-        part.write_bytes(data)
-        os.replace(part, path)
-    except OSError:
-        part.unlink(missing_ok=True)
-        raise
 
 
 def _one_sheet(data: Any, content: Content, args, created: datetime) -> tuple[bytes | None, str]:
