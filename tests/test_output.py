@@ -145,7 +145,7 @@ def test_sheet_refuses_a_symlink_to_dev_null_before_any_work(tmp_path, capsys, m
 
     target = tmp_path / "out.pdf"
     target.symlink_to("/dev/null")
-    monkeypatch.setattr(sheet_cli, "render", lambda *a, **k: pytest.fail("rendered anyway"))
+    monkeypatch.setattr(sheet_cli, "prepare_sheet", lambda *a, **k: pytest.fail("prepared anyway"))
     code = cli.main(["sheet", _payload(tmp_path, make_factors()), "-o", str(target)])
     assert code == 2
     assert "not a regular file" in _one_line_error(capsys.readouterr().err)
