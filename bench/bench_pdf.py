@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from fpdf import FPDF  # noqa: E402
 
 from dashboard import pdf  # noqa: E402
-from dashboard.core.model import (  # noqa: E402
+from dashboard.core.document import (  # noqa: E402
     Bullets,
     DiscussionSheet,
     Glossary,

@@ -41,7 +41,7 @@ from fpdf.fonts import FontFace, SubsetMap, TTFFont
 from fpdf.line_break import Fragment
 from fpdf.prefs import ViewerPreferences
 
-from dashboard.core.model import (
+from dashboard.core.document import (
     Block,
     Bullets,
     DiscussionSheet,
@@ -49,7 +49,6 @@ from dashboard.core.model import (
     Heading,
     LabelledValue,
     OptionTable,
-    PageBreak,
     Paragraph,
     TickBoxes,
     WriteLines,
@@ -659,7 +658,7 @@ class _SheetPDF(FPDF):
             heights = (self._bullet_heights(block.items) if isinstance(block, Bullets)
                        else self._tick_heights(block.items))
             return self._list_lead(heights)
-        if block is None or isinstance(block, PageBreak):
+        if block is None:
             return 0.0
         return 2 * body_lh
 
@@ -720,9 +719,6 @@ class _SheetPDF(FPDF):
             self._tick_boxes(block.items)
         elif isinstance(block, Glossary):
             self._glossary(block.entries)
-        elif isinstance(block, PageBreak):
-            if not self._at_page_top():
-                self.add_page()
         else:
             raise TypeError(f"unknown sheet block: {type(block).__name__}")
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
+from dashboard.core.assessment import Assessment
 from dashboard.core.clinic_day import SummaryRow, summary_row
+from dashboard.core.content import Content
 from dashboard.core.engine import assess
-from dashboard.core.model import Assessment, Content
 from dashboard.core.sheet import SheetChoices, SheetInputError, build_sheet, default_selection
 
 _LOG = logging.getLogger("dashboard")

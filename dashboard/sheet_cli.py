@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from dashboard.adapters.output import OutputError, check_target, empty_folder, is_stdout, write_file
-from dashboard.core.model import Content
+from dashboard.core.content import Content
 from dashboard.service import Choices, ErrorKind, PatientDetails, SheetError, prepare_sheet
 
 EXIT_INPUT = 2

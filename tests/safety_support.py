@@ -18,8 +18,9 @@ from typing import Iterable
 
 from pypdf import PdfReader
 
+from dashboard.core.content import Content
+from dashboard.core.document import DiscussionSheet
 from dashboard.core.engine import assess
-from dashboard.core.model import Content, DiscussionSheet
 from dashboard.core.sheet import SheetChoices, build_sheet, default_selection
 from tests.conftest import ROOT, make_factors
 

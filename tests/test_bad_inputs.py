@@ -31,9 +31,10 @@ from hypothesis import strategies as st
 
 from dashboard import cli
 from dashboard.core import usertext
+from dashboard.core.assessment import Verdict
+from dashboard.core.document import LabelledValue
 from dashboard.core.engine import assess
 from dashboard.core.loader import ContentError, load_content
-from dashboard.core.model import LabelledValue, Verdict
 from dashboard.core.sheet import FILE_NAME, SheetInputError
 from dashboard.pdf import UnprintableText, load_fonts, render
 from tests.conftest import ROOT, make_factors

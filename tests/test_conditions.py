@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from dashboard.core.conditions import FactSpec, Unknown, evaluate, parse_condition
-from dashboard.core.model import AllOf, AnyOf, Compare, NoneOf
+from dashboard.core.content import AllOf, AnyOf, Compare, NoneOf
 
 U = Unknown(frozenset({"ecog"}))
 

@@ -86,7 +86,7 @@ def test_every_section_8_rule_id_is_in_content(content):
                 + [f"SYS-{i}" for i in range(1, 7)] + ["BSC-1", "TRIAL-1", "PREF-1"])
     expected += [f"E{i}" for i in range(1, 8)] + [f"W{i}" for i in range(1, 5)]
 
-    assert [rule for rule in expected if rule not in content._rule_index] == []
+    assert [rule for rule in expected if not content.has_rule(rule)] == []
 
 
 def test_every_rule_carries_a_tag_and_both_reasons(content):

@@ -21,14 +21,13 @@ import pytest
 from pypdf import PdfReader
 
 from dashboard import pdf as pdf_module
-from dashboard.core.model import (
+from dashboard.core.document import (
     Bullets,
     DiscussionSheet,
     Glossary,
     Heading,
     LabelledValue,
     OptionTable,
-    PageBreak,
     Paragraph,
     TickBoxes,
     WriteLines,
@@ -196,7 +195,7 @@ def test_tall_table_rows_are_split_not_lost():
 
 
 def test_every_block_type_prints_its_text():
-    data = render(make_sheet(*typical_blocks(), PageBreak(), Paragraph("After the break")),
+    data = render(make_sheet(*typical_blocks(), Paragraph("After the break")),
                   created=CREATED)
     texts = pages_text(data)
     flat = norm(" ".join(texts))
@@ -453,9 +452,9 @@ def test_rendered_page_is_not_blank(tmp_path):
 @pytest.mark.parametrize("large_print,paper", [(False, "a4"), (True, "letter"), (True, "a4")])
 def test_no_heading_is_left_alone_at_the_bottom_of_a_page(large_print, paper):
     """Found by looking at a large-print sheet: 'What matters most to you' ended a page."""
+    from dashboard.core.document import Heading
     from dashboard.core.engine import assess
     from dashboard.core.loader import load_content
-    from dashboard.core.model import Heading
     from dashboard.core.sheet import SheetChoices, build_sheet, default_selection
     from tests.conftest import make_factors
 

@@ -13,7 +13,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from dashboard.core.model import Heading
+from dashboard.core.document import Heading
 from tests.safety_support import pdf_for, pdf_text, sheet_for
 
 

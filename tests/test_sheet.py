@@ -10,9 +10,17 @@ from typing import Any
 import pytest
 import textstat
 
+from dashboard.core.content import Content
+from dashboard.core.document import (
+    Bullets,
+    Glossary,
+    Heading,
+    LabelledValue,
+    OptionTable,
+    Paragraph,
+    TickBoxes,
+)
 from dashboard.core.engine import assess
-from dashboard.core.model import (Bullets, Content, Glossary, Heading, LabelledValue, OptionTable,
-                                  Paragraph, TickBoxes)
 from dashboard.core.sheet import (SheetChoices, SheetInputError, build_sheet,
                                   default_selection)
 from tests.conftest import make_factors

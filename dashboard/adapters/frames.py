@@ -10,7 +10,9 @@ from typing import Iterable
 
 import pandas as pd
 
-from dashboard.core.model import Assessment, Content, text_in
+from dashboard.core.assessment import Assessment
+from dashboard.core.content import Content, text_in
+from dashboard.core.explain import verdict_words
 
 # (column title, option text key) in display order.
 ASPECTS = (
@@ -35,7 +37,7 @@ def comparison_frame(content: Content, assessment: Assessment,
             continue
         result = assessment.result(option.id)
         row = {OPTION_COLUMN: option.name(lang),
-               VERDICT_COLUMN: content.string(f"ui.verdict_{result.verdict.value}", lang)}
+               VERDICT_COLUMN: verdict_words(result.verdict, content, lang)}
         for title, key in ASPECTS:
             row[title] = _cell(text_in(option.text[key], lang))
         rows.append(row)

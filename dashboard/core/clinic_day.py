@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Assessment, Verdict
+from .assessment import Assessment, Verdict
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .model import AllOf, Always, AnyOf, Compare, Condition, NoneOf
+from .content import AllOf, Always, AnyOf, Compare, Condition, NoneOf
 
 OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "is_true", "is_false")
 _NUMERIC_OPS = {"lt", "le", "gt", "ge"}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
+from .assessment import Derived
 from .conditions import FactSpec, Unknown
-from .model import Derived
 
 # The derived facts that rules may name, with their kinds (checked by the loader).
 DERIVED_FACTS: dict[str, FactSpec] = {

@@ -11,11 +11,11 @@ import hashlib
 import json
 from typing import Any, Mapping
 
+from .assessment import Assessment, Finding, Issue, OptionResult, PatientFactors, Verdict
 from .conditions import Unknown
+from .content import Content, Option, Rule, text_in
 from .derive import facts_and_derived
 from .factors import parse_factors
-from .model import (Assessment, Content, Finding, Issue, Option, OptionResult, PatientFactors,
-                    Rule, Verdict, text_in)
 
 _ORDER = (Verdict.APPLICABLE, Verdict.CAUTION, Verdict.NOT_APPLICABLE)
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Assessment, Content, Finding, Issue, OptionResult, Rule, text_in
-
-
-def finding_rule(finding: Finding, content: Content) -> Rule:
-    return content.rule(finding.rule_id)
+from .assessment import Assessment, Finding, Issue, Verdict
+from .content import Content, text_in
 
 
 def finding_text(finding: Finding, content: Content, lang: str = "en",
@@ -42,8 +39,9 @@ def recurrence_label(assessment: Assessment, content: Content, lang: str = "en")
     return content.string(f"ui.label_{key}", lang)
 
 
-def verdict_words(result: OptionResult, content: Content, lang: str = "en") -> str:
-    return content.string(f"ui.verdict_{result.verdict.value}", lang)
+def verdict_words(verdict: Verdict, content: Content, lang: str = "en") -> str:
+    """The screen's words for a verdict ("May be discussed", ...)."""
+    return content.string(f"ui.verdict_{verdict.value}", lang)
 
 
 def issue_record(issue: Issue) -> dict[str, str]:

@@ -11,8 +11,9 @@ import math
 import re
 from typing import Any, Mapping
 
+from .assessment import Issue, PatientFactors
+from .content import Content, Factor, text_in
 from .derive import convert
-from .model import Content, Factor, Issue, PatientFactors, text_in
 
 # "1,5" or "1,500": a decimal comma or a thousands separator, refused with its own message.
 _COMMA_NUMBER = re.compile(r"[+-]?[0-9.]*,[0-9.,]*")
@@ -25,9 +26,8 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
         return None, [Issue("NOT_OBJECT", "", "Patient factors must be a JSON object.")], []
     errors: list[Issue] = []
     range_errors: list[Issue] = []
-    known = content._factor_index
     for key in data:
-        if key not in known:
+        if not content.has_factor(key):
             errors.append(Issue("UNKNOWN_KEY", str(key), f"Unknown field '{key}'."))
     values: dict[str, Any] = {}
     unknown: set[str] = set()
@@ -41,7 +41,7 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
                                     f"{_label(factor)} is required (it may be null if not known)."))
             values[factor.id] = factor.default
             continue
-        source = known[raw_key]
+        source = content.factor(raw_key)
         if raw is None:
             values[factor.id] = None if factor.core else factor.default
             if factor.core:

@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
+from .assessment import Verdict
 from .conditions import FactSpec, compile_condition, parse_condition
+from .content import Always, Condition, Content, Factor, Option, Reference, Rule
 from .derive import DERIVED_FACTS
-from .model import Always, Condition, Content, Factor, Option, Reference, Rule, Verdict
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 

@@ -13,10 +13,21 @@ from datetime import date
 from typing import Iterable
 
 from . import usertext
+from .assessment import Assessment, OptionResult, Verdict
+from .content import Content, text_in
+from .document import (
+    Block,
+    Bullets,
+    DiscussionSheet,
+    Glossary,
+    Heading,
+    LabelledValue,
+    OptionTable,
+    Paragraph,
+    TickBoxes,
+    WriteLines,
+)
 from .explain import finding_text
-from .model import (Assessment, Block, Bullets, Content, DiscussionSheet, Glossary, Heading,
-                    LabelledValue, OptionResult, OptionTable, Paragraph, TickBoxes, Verdict,
-                    WriteLines, text_in)
 
 MAX_COLUMNS = 3
 # The aspects of issue #3, in order: what it is, how it is done, time in hospital and recovery,
@@ -269,7 +280,7 @@ def _sources(words: _Words, content: Content, selected: list[OptionResult],
         option = content.option(result.option_id)
         ids += option.sources
         ids += [s for f in result.findings for s in content.rule(f.rule_id).sources]
-    refs = [content.reference(i) for i in _unique(ids) if i in content._reference_index]
+    refs = [content.reference(i) for i in _unique(ids) if content.has_reference(i)]
     last, following = content.review_dates
     return [Heading(words("sources_heading")), Paragraph(words("sources_intro")),
             Bullets(tuple(f"[{r.id}] {r.citation}" + (f" {r.url}" if r.url and r.kind in

@@ -14,8 +14,9 @@ from typing import Any
 import streamlit as st
 
 from dashboard.core import usertext
+from dashboard.core.assessment import Assessment
+from dashboard.core.content import Content, Factor, text_in
 from dashboard.core.derive import CHILD_PUGH_LABS, albi_grade, child_pugh_class
-from dashboard.core.model import Assessment, Content, Factor, text_in
 from dashboard.screen import view
 from dashboard.screen.view import LANG, esc
 

@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard import selftest
 from dashboard.core import loader
 from dashboard.core.loader import ContentError
-from dashboard.core.model import Content
+from dashboard.core.content import Content
 from dashboard.screen import form, view
 from dashboard.screen.view import LANG, esc
 

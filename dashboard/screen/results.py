@@ -11,8 +11,9 @@ from typing import Any
 import streamlit as st
 
 from dashboard.adapters import frames
-from dashboard.core.explain import finding_text, recurrence_label
-from dashboard.core.model import Assessment, Content, OptionResult, Verdict, text_in
+from dashboard.core.assessment import Assessment, OptionResult, Verdict
+from dashboard.core.content import Content, text_in
+from dashboard.core.explain import finding_text, recurrence_label, verdict_words
 from dashboard.screen import sheet_panel, view
 from dashboard.screen.view import LANG, esc
 
@@ -59,7 +60,7 @@ def _card(content: Content, assessment: Assessment, result: OptionResult,
         st.markdown(esc(reason))
         if result.track_verdicts:
             st.markdown(" · ".join(f"{esc(track.capitalize())} track: "
-                                   f"{esc(content.string(f'ui.verdict_{v.value}', LANG))}"
+                                   f"{esc(verdict_words(v, content, LANG))}"
                                    for track, v in result.track_verdicts.items()))
         if result.line or result.notes:
             _systemic(content, result)

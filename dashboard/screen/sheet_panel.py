@@ -8,7 +8,8 @@ from datetime import date
 import streamlit as st
 
 from dashboard.core import usertext
-from dashboard.core.model import Assessment, Content
+from dashboard.core.assessment import Assessment
+from dashboard.core.content import Content
 from dashboard.core.sheet import SheetChoices, default_selection, user_text
 from dashboard import service
 from dashboard.screen import view

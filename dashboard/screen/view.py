@@ -13,11 +13,21 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Iterator
 
+from dashboard.core.assessment import Assessment, Finding, Verdict
 from dashboard.core.conditions import Unknown
+from dashboard.core.content import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    Content,
+    Factor,
+    NoneOf,
+    Option,
+    text_in,
+)
 from dashboard.core.derive import DERIVED_FACTS, facts_and_derived
-from dashboard.core.explain import finding_text
-from dashboard.core.model import (AllOf, AnyOf, Assessment, Compare, Condition, Content, Factor,
-                                  Finding, NoneOf, Option, Verdict, text_in)
+from dashboard.core.explain import finding_text, verdict_words
 
 LANG = "en"  # the screen's language (a French screen is a content change, issue #14)
 NOT_KNOWN = "Not yet known"
@@ -42,7 +52,7 @@ VERDICT_STYLE = MappingProxyType({  # colour, icon: always shown with the words,
 def badge(content: Content, verdict: Verdict, suffix: str = "") -> str:
     """The verdict as a coloured badge with its icon and words (never colour alone)."""
     colour, icon = VERDICT_STYLE[verdict]
-    words = content.string(f"ui.verdict_{verdict.value}", LANG)
+    words = verdict_words(verdict, content, LANG)
     return f":{colour}-badge[{icon} {esc(words + suffix)}]"
 
 
@@ -171,7 +181,7 @@ def _fact_value(fact: str, facts: dict[str, Any], content: Content, lang: str) -
     value = facts.get(fact)
     if fact.startswith("verdict."):
         if isinstance(value, Verdict):
-            return content.string(f"ui.verdict_{value.value}", lang)
+            return verdict_words(value, content, lang)
         return NOT_KNOWN
     if fact in DERIVED_FACTS:
         if isinstance(value, Unknown):

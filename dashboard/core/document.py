@@ -1,0 +1,78 @@
+"""The discussion sheet as blocks: what a renderer receives, every string in print order.
+
+The renderer (dashboard/pdf.py) draws these blocks and decides nothing: wording, order and
+selection are settled in core/sheet.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Union
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 1  # 1 section heading, 2 sub-heading
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    style: Literal["body", "small", "lead"] = "body"
+    user_field: str = ""  # set when the text was typed by a user: named in unprintable-text errors
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabelledValue:
+    """A header line such as "Name: ___"; an empty value prints a line to write on."""
+
+    label: str
+    value: str
+    user_field: str = ""
+
+
+@dataclass(frozen=True)
+class OptionTable:
+    """Options side by side: one column per option (at most 3 per table), one row per aspect."""
+
+    row_header: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[str, ...]], ...]  # (aspect label, one cell per column)
+
+
+@dataclass(frozen=True)
+class WriteLines:
+    count: int
+
+
+@dataclass(frozen=True)
+class TickBoxes:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Glossary:
+    entries: tuple[tuple[str, str], ...]
+
+
+Block = Union[Heading, Paragraph, Bullets, LabelledValue, OptionTable, WriteLines, TickBoxes,
+              Glossary]
+
+
+@dataclass(frozen=True)
+class DiscussionSheet:
+    title: str  # printed at the top of page 1
+    metadata_title: str  # PDF document title: never the patient's name
+    lang: str  # document language, e.g. "en-CA"
+    footer_lines: tuple[str, ...]  # disclaimer, content version, review date, fingerprint
+    page_label: str  # e.g. "Page {page} of {pages}"
+    blocks: tuple[Block, ...]
+    large_print: bool = False
+    paper: Literal["a4", "letter"] = "a4"
+    file_name: str = "discussion-sheet.pdf"  # generic: never the patient's name
