@@ -7,6 +7,7 @@ later multi-session test: `running_app()` gives one server that many browser con
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "screen" / "app.py"
+SERVED = ROOT / "dashboard" / "serve.py"  # the supported launcher (make run): app.py behind the guard
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -38,7 +40,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(script: Path | str = APP, *, timeout: float = 60.0) -> Server:
+def start_server(script: Path | str = SERVED, *, timeout: float = 60.0,
+                 env: dict[str, str] | None = None) -> Server:
     """Launch `streamlit run script` on 127.0.0.1:<free port>; return once /_stcore/health is ok."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(script),
@@ -46,7 +49,8 @@ def start_server(script: Path | str = APP, *, timeout: float = 60.0) -> Server:
                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     log = tempfile.TemporaryFile()
     began = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+                               env=None if env is None else {**os.environ, **env})
     server = Server(f"http://127.0.0.1:{port}", process, log, 0.0)
     url = server.url
     deadline = began + timeout
@@ -88,8 +92,8 @@ def server_log(server: Server) -> str:
 
 
 @contextlib.contextmanager
-def running_app(script: Path | str = APP) -> Iterator[Server]:
-    server = start_server(script)
+def running_app(script: Path | str = SERVED, **kwargs) -> Iterator[Server]:
+    server = start_server(script, **kwargs)
     try:
         yield server
     finally:

@@ -177,8 +177,8 @@ def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_
     data, name, media = _download(page)
     assert marker in pdf_text(data) and marker not in name
     assert "/media/" in media[0] and marker not in media[0]
-    with urllib.request.urlopen(media[0], timeout=10) as response:  # served before the reset
-        assert response.status == 200
+    # served before the reset, to this browser only (dashboard/web/guard.py)
+    assert page.context.request.get(media[0], fail_on_status_code=False).status == 200
 
     page.get_by_role("button", name="New patient").first.click()
     page.locator(".st-key-card_resection").wait_for(state="detached", timeout=30_000)
@@ -187,6 +187,7 @@ def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_
     with pytest.raises(urllib.error.HTTPError) as gone:  # the old sheet is gone at once
         urllib.request.urlopen(media[0], timeout=10)
     assert gone.value.code == 404
+    assert page.context.request.get(media[0], fail_on_status_code=False).status == 404
     assert page.locator(".st-key-download").count() == 0
     assert marker not in page.inner_text("body")
     # Every widget of the form is empty again in the browser, not only on the server ...

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.browser_support import APP, ROOT, _healthy, free_port, terminate
+from tests.browser_support import SERVED, ROOT, _healthy, free_port, terminate
 from tests.safety_support import Sandbox
 
 
@@ -30,7 +30,7 @@ class SandboxedServer:
 def sandboxed_server(root: Path, *extra: str, timeout: float = 60.0) -> SandboxedServer:
     box = Sandbox(root).make()
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", str(SERVED), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra]
     output = tempfile.TemporaryFile()

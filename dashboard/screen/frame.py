@@ -19,6 +19,7 @@ from dashboard.core import loader
 from dashboard.core.loader import ContentError
 from dashboard.core.content import Content
 from dashboard.screen import form, view
+from dashboard.screen.downloads import forget_sheet_links
 from dashboard.screen.view import LANG, esc
 
 TITLE = "Recurrent liver cancer: options to discuss"
@@ -155,6 +156,7 @@ def _new_patient(content: Content) -> None:
     Streamlit also sends to the browser; everything else (sheet fields, prepared sheet,
     confirmations) is deleted.
     """
+    forget_sheet_links()  # this browser's sheet links stop answering now
     empty = form.form_defaults(content)
     for key in list(st.session_state):
         if key in empty:

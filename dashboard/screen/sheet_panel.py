@@ -13,6 +13,7 @@ from dashboard.core.content import Content
 from dashboard.core.sheet import SheetChoices, default_selection, user_text
 from dashboard import service
 from dashboard.screen import view
+from dashboard.screen.downloads import sheet_download_button
 from dashboard.screen.view import LANG, esc
 
 SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
@@ -63,10 +64,9 @@ def sheet_panel(content: Content, assessment: Assessment) -> None:
     if prepared:
         st.success(f"Sheet ready. It carries check code **{esc(prepared['fingerprint'])}**, the "
                    "same as the screen above.", icon=":material/check:")
-        st.download_button("Download discussion sheet (PDF)", data=prepared["data"],
-                           file_name=prepared["file_name"], mime="application/pdf",
-                           on_click="ignore", key="download", icon=":material/download:",
-                           type="primary")
+        sheet_download_button("Download discussion sheet (PDF)", prepared["data"],
+                              prepared["file_name"], key="download",
+                              icon=":material/download:", type="primary")
 
 
 def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, str]]:

@@ -1,0 +1,1 @@
+"""The dashboard's HTTP edge: security headers, websocket origins, closed endpoints, sheet links."""

@@ -1,0 +1,208 @@
+"""The server's edge, tested against the running server started as `make run` starts it.
+
+Issue #12 items 2 and 8 (hazards H80-H84): a page that must not be framed, a websocket that
+opens only for the app's own origin, no metrics endpoint, and a sheet link that answers only
+to the browser that generated it and only briefly. The launcher is `dashboard/serve.py`
+(an `st.App` with `dashboard.web.guard.EdgeGuard`); before it existed, every test here failed.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.browser_support import (SERVED, chromium, enter_factors, running_app, type_text,
+                                   wait_for_app)
+from tests.conftest import make_factors, require_browser
+
+LINK_SECONDS = 4  # the test server's link lifetime (PREP_SHEET_LINK_SECONDS; default 30)
+PATIENT = "Ann Linkcheck"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_app(SERVED, env={"PREP_SHEET_LINK_SECONDS": str(LINK_SECONDS)}) as server:
+        yield server
+
+
+def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, \
+                response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+# --------------------------------------------------------------------------- headers (H81)
+
+@pytest.mark.parametrize("path", ["/", "/_stcore/health", "/_stcore/host-config",
+                                  "/no-such-page", "/media/0000.pdf"])
+def test_every_answer_forbids_framing_by_another_site(server, path):
+    _, headers, _ = _get(server.url + path)
+    assert headers.get("x-frame-options") == "DENY"
+    assert "frame-ancestors 'none'" in headers.get("content-security-policy", "")
+    assert headers.get("referrer-policy") == "no-referrer"
+    assert headers.get("x-content-type-options") == "nosniff"
+
+
+def test_the_page_gives_the_browser_an_httponly_strict_owner_cookie(server):
+    status, headers, _ = _get(server.url + "/")
+    cookie = headers.get("set-cookie", "")
+    assert status == 200 and cookie.startswith("prep_owner=")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert len(cookie.split(";")[0].split("=", 1)[1]) >= 40  # 32 random bytes
+
+
+# --------------------------------------------------------------------------- metrics (H83)
+
+@pytest.mark.parametrize("path", ["/_stcore/metrics", "/_stcore/metrics/",
+                                  "/_stcore/metrics?families=session_events"])
+def test_the_metrics_endpoint_is_closed(server, path):
+    status, _, body = _get(server.url + path)
+    assert status == 404 and b"session" not in body
+
+
+# --------------------------------------------------------------------------- websocket (H82)
+
+def _websocket_status(server, origin: str | None) -> int:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    host = server.url.removeprefix("http://")
+    try:
+        with connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"],
+                     open_timeout=10, **({"origin": origin} if origin else {})):
+            return 101
+    except InvalidStatus as refused:
+        return refused.response.status_code
+
+
+def test_the_websocket_opens_for_the_apps_own_origin(server):
+    assert _websocket_status(server, server.url) == 101
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:3000", "http://127.0.0.1:1",
+                                    "http://localhost:{port}", "https://evil.example",
+                                    "null", None])
+def test_the_websocket_refuses_any_other_origin(server, origin):
+    port = server.url.rsplit(":", 1)[1]
+    assert _websocket_status(server, origin and origin.format(port=port)) == 403
+
+
+# --------------------------------------------------------------------------- in a browser
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium(require_browser()) as browser:
+        yield browser
+
+
+@pytest.mark.browser
+def test_another_site_cannot_frame_the_dashboard(browser, server):
+    page = browser.new_page()
+    try:
+        page.set_content(f'<iframe src="{server.url}/" width="900" height="600"></iframe>',
+                         wait_until="load")
+        framed = page.frames[1]
+        assert framed.url.startswith("chrome-error://") or \
+            framed.locator('[data-testid="stApp"]').count() == 0
+    finally:
+        page.close()
+
+
+def _prepared_page(browser, server, content):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(server.url)
+    wait_for_app(page)
+    enter_factors(page, content, make_factors())
+    type_text(page, "s_name", PATIENT)
+    wait_for_app(page)
+    page.locator(".st-key-s_confirmed label").click()
+    wait_for_app(page)
+    page.locator(".st-key-prepare button").click()
+    page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
+    wait_for_app(page)
+    return context, page
+
+
+def _download(page) -> tuple[bytes, str]:
+    with page.expect_download() as info:
+        page.locator(".st-key-download button").click()
+    download = info.value
+    return open(download.path(), "rb").read(), download.url
+
+
+def _status_in(context, url: str) -> int:
+    return context.request.get(url, fail_on_status_code=False).status
+
+
+def _until_gone(fetch, limit: float = 60.0) -> float:
+    """Seconds until `fetch()` answers 404 (polled; fails the test past `limit`)."""
+    began = time.monotonic()
+    while time.monotonic() - began < limit:
+        if fetch() == 404:
+            return time.monotonic() - began
+        time.sleep(0.5)
+    pytest.fail(f"the sheet link still answered after {limit:.0f} s")
+
+
+@pytest.mark.browser
+def test_a_sheet_link_answers_only_its_own_browser_and_dies_soon_after_the_download(
+        browser, server, content):
+    from tests.safety_support import pdf_text
+
+    context, page = _prepared_page(browser, server, content)
+    stranger = browser.new_context()
+    try:
+        stranger.new_page().goto(server.url)  # a browser with its own owner cookie
+        data, url = _download(page)
+        assert data.startswith(b"%PDF") and PATIENT in pdf_text(data)
+        assert "/media/" in url and url.endswith(".pdf")
+        assert _status_in(context, url) == 200  # the tab that made it, within the window
+        assert _get(url)[0] == 404  # no cookie (curl, another machine)
+        assert _status_in(stranger, url) == 404  # another browser on the same server
+        cookie = context.cookies()[0]
+        assert _get(url, Cookie=f"{cookie['name']}=forged")[0] == 404
+        assert _get(url, Cookie=f"{cookie['name']}={cookie['value']}",
+                    Range="bytes=0-99")[0] == 404  # no partial reads of a sheet
+        _until_gone(lambda: _status_in(context, url))
+        assert page.locator(".st-key-download button").count() == 1  # the sheet is still
+        again, url2 = _download(page)  # offered on screen and a new click works again
+        assert again == data and _status_in(context, url2) == 200
+    finally:
+        stranger.close()
+        context.close()
+
+
+@pytest.mark.browser
+def test_new_patient_kills_the_sheet_link_at_once(browser, server, content):
+    context, page = _prepared_page(browser, server, content)
+    try:
+        _, url = _download(page)
+        assert _status_in(context, url) == 200
+        page.get_by_role("button", name="New patient").first.click()
+        page.locator(".st-key-download").wait_for(state="detached", timeout=30_000)
+        wait_for_app(page)
+        assert _status_in(context, url) == 404
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_closing_the_tab_leaves_no_link_that_answers(browser, server, content):
+    context, page = _prepared_page(browser, server, content)
+    try:
+        _, url = _download(page)
+        page.close()
+        other_tab = context.new_page()  # same browser, same cookie
+        other_tab.goto(server.url)
+        wait_for_app(other_tab)
+        _until_gone(lambda: _status_in(context, url))
+    finally:
+        context.close()
