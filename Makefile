@@ -7,15 +7,17 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test bench clean
 
-# Laptop mode. The flags repeat the safety settings of .streamlit/config.toml (SEC-1) so that a
+# Laptop mode, through the launcher dashboard/serve.py (an st.App: no framing, same-origin
+# websocket only, no metrics endpoint, short-lived sheet links). The flags repeat the safety settings of .streamlit/config.toml (SEC-1) so that a
 # user-level ~/.streamlit/config.toml or a different working folder cannot weaken them; to serve
 # a clinic network see docs/safety/deployment.md.
 SAFE_FLAGS := --server.address 127.0.0.1 --browser.gatherUsageStats false \
 	--client.showErrorDetails none --client.toolbarMode viewer \
-	--server.enableXsrfProtection true --server.enableCORS true --server.maxUploadSize 1
+	--server.enableXsrfProtection true --server.enableCORS true --server.maxUploadSize 1 \
+	--server.fileWatcherType none
 
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run dashboard/screen/app.py $(SAFE_FLAGS)
+	$(PY) -m streamlit run dashboard/serve.py $(SAFE_FLAGS)
 
 test: $(VENV)/.dev
 	$(PY) -m pytest

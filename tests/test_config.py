@@ -32,6 +32,7 @@ HARDENED = [
     ("server.enableCORS", True, "SEC: CORS protection on"),
     ("server.enableStaticServing", False, "no static file serving"),
     ("server.headless", True, "no browser launch or e-mail prompt"),
+    ("server.fileWatcherType", "none", "no reloading of source files in use"),
     ("server.maxUploadSize", 1, "PRIV-6/SEC-7: no uploads, smallest limit"),
     ("logger.level", "warning", "PRIV-8: no info logging"),
     ("runner.enforceSerializableSessionState", True, "nothing unpicklable in session state"),
@@ -135,6 +136,20 @@ def test_the_laptop_launcher_repeats_the_safety_settings_as_flags():
     for option in ("server.address", "browser.gatherUsageStats", "client.showErrorDetails",
                    "server.enableXsrfProtection"):
         assert option in flags, f"make run does not pass --{option}"
+
+
+def test_make_run_starts_the_guarded_launcher_not_the_bare_script():
+    """`make run` serves the app through dashboard/serve.py (its st.App adds the edge guard)."""
+    out = subprocess.run(["make", "-n", "-W", "requirements.txt", "run", "VENV=.venv"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    line = next(line for line in out.stdout.splitlines() if "streamlit run" in line)
+    assert shlex.split(line)[shlex.split(line).index("run") + 1] == "dashboard/serve.py"
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(ROOT / "dashboard" / "serve.py")
+    assert found.is_asgi_app and found.app_name == "app"
+    source = (ROOT / "dashboard" / "serve.py").read_text()
+    assert "Middleware(EdgeGuard)" in source and "sweep_media" in source
 
 
 def test_secrets_are_ignored_by_git_and_none_is_committed():

@@ -206,3 +206,148 @@ def test_closing_the_tab_leaves_no_link_that_answers(browser, server, content):
         _until_gone(lambda: _status_in(context, url))
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- units, no server
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_shipped_link_lifetime_is_at_most_sixty_seconds():
+    from dashboard.web import guard
+
+    assert 0 < guard.LINK_SECONDS <= 60 or "PREP_SHEET_LINK_SECONDS" in __import__("os").environ
+    assert guard.SheetLinks().lifetime <= 60
+
+
+@pytest.mark.parametrize("raw,expected", [("", 30), ("5", 5), ("60", 60), ("61", 30),
+                                          ("0", 30), ("-3", 30), ("3600", 30), ("x", 30)])
+def test_the_link_lifetime_can_only_be_shortened(monkeypatch, raw, expected):
+    from dashboard.web import guard
+
+    monkeypatch.setenv("PREP_SHEET_LINK_SECONDS", raw)
+    assert guard._link_seconds() == expected
+
+
+def test_a_link_belongs_to_one_owner_and_expires():
+    from dashboard.web.guard import SheetLinks
+
+    clock = _Clock()
+    links = SheetLinks(lifetime=30, clock=clock)
+    links.issue(b"%PDF sheet", "owner-a")
+    assert links.allows(b"%PDF sheet", "owner-a")
+    assert not links.allows(b"%PDF sheet", "owner-b") and not links.allows(b"%PDF sheet", None)
+    assert not links.allows(b"%PDF other", "owner-a")
+    clock.now += 29.9
+    assert links.allows(b"%PDF sheet", "owner-a")
+    clock.now += 0.2
+    assert not links.allows(b"%PDF sheet", "owner-a") and len(links) == 0
+
+
+def test_revoking_an_owner_closes_only_its_links_and_no_cookie_gets_nothing():
+    from dashboard.web.guard import SheetLinks
+
+    links = SheetLinks(lifetime=30, clock=_Clock())
+    links.issue(b"a", "owner-a")
+    links.issue(b"b", "owner-b")
+    links.issue(b"c", None)  # outside the guard: nothing is allowed
+    links.revoke("owner-a")
+    links.revoke(None)
+    assert not links.allows(b"a", "owner-a") and links.allows(b"b", "owner-b")
+    assert len(links) == 1
+
+
+def test_the_registry_keeps_no_sheet_bytes_and_no_cookie():
+    from dashboard.web.guard import SheetLinks
+
+    links = SheetLinks()
+    links.issue(b"%PDF Ann Secret", "cookie-value-123")
+    held = repr(links._links)
+    assert "Ann" not in held and "cookie-value" not in held
+
+
+def _asgi(guard, scope: dict) -> list[dict]:
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(guard(scope, receive, send))
+    return sent
+
+
+def _inner_app(calls: list):
+    async def app(scope, receive, send):
+        calls.append(scope["path"])
+        if scope["type"] == "websocket":
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/html"), (b"x-frame-options", b"ALLOW")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+    return app
+
+
+def _scope(path: str, *headers: tuple[bytes, bytes], kind: str = "http",
+           method: str = "GET") -> dict:
+    return {"type": kind, "path": path, "method": method, "headers": list(headers)}
+
+
+def test_the_guard_replaces_framing_headers_and_hands_out_the_cookie_once():
+    from dashboard.web.guard import EdgeGuard
+
+    calls: list = []
+    guard = EdgeGuard(_inner_app(calls))
+    start = _asgi(guard, _scope("/"))[0]
+    headers = start["headers"]
+    assert (b"x-frame-options", b"DENY") in headers and (b"x-frame-options", b"ALLOW") \
+        not in headers
+    assert any(k == b"set-cookie" and v.startswith(b"prep_owner=") for k, v in headers)
+    again = _asgi(guard, _scope("/", (b"cookie", b"prep_owner=abc")))[0]["headers"]
+    assert not any(k == b"set-cookie" for k, _ in again)
+
+
+def test_the_guard_serves_a_sheet_only_to_its_owner_with_one_plain_get():
+    from dashboard.web.guard import EdgeGuard, SheetLinks
+
+    links = SheetLinks(lifetime=30, clock=_Clock())
+    links.issue(b"%PDF x", "mine")
+    calls: list = []
+    guard = EdgeGuard(_inner_app(calls), links=links, read_media=lambda name: b"%PDF x")
+    path = "/media/abc123.pdf"
+    assert _asgi(guard, _scope(path, (b"cookie", b"prep_owner=mine")))[0]["status"] == 200
+    for scope in (_scope(path), _scope(path, (b"cookie", b"prep_owner=yours")),
+                  _scope(path, (b"cookie", b"prep_owner=mine"), method="HEAD"),
+                  _scope(path, (b"cookie", b"prep_owner=mine"), (b"range", b"bytes=0-9"))):
+        assert _asgi(guard, scope)[0]["status"] == 404
+    assert calls == [path]  # refused requests never reach Streamlit
+    missing = EdgeGuard(_inner_app([]), links=links, read_media=lambda name: None)
+    assert _asgi(missing, _scope(path, (b"cookie", b"prep_owner=mine")))[0]["status"] == 404
+
+
+@pytest.mark.parametrize("origin,host,allowed", [
+    (b"http://127.0.0.1:8501", b"127.0.0.1:8501", True),
+    (b"https://prep.hospital.example", b"prep.hospital.example", True),
+    (b"http://localhost:8501", b"127.0.0.1:8501", False),
+    (b"http://127.0.0.1:8502", b"127.0.0.1:8501", False),
+    (b"file://", b"127.0.0.1:8501", False),
+    (None, b"127.0.0.1:8501", False),
+])
+def test_the_guard_opens_the_websocket_only_for_the_same_origin(origin, host, allowed):
+    from dashboard.web.guard import EdgeGuard
+
+    calls: list = []
+    headers = [(b"host", host)] + ([(b"origin", origin)] if origin else [])
+    sent = _asgi(EdgeGuard(_inner_app(calls)), _scope("/_stcore/stream", *headers,
+                                                      kind="websocket"))
+    assert bool(calls) is allowed
+    assert (sent == [{"type": "websocket.close", "code": 1008}]) is not allowed
