@@ -30,7 +30,7 @@ class Locale:
     thousands_mark: str
 
     @classmethod
-    def from_mapping(cls, lang: str, table: dict[str, Any]) -> "Locale":
+    def from_mapping(cls, lang: str, table: dict[str, Any]) -> Locale:
         return cls(lang=lang, name=table["name"], tag=table["tag"],
                    months=tuple(table["months"]), date_pattern=table["date_pattern"],
                    first_day=table["first_day"], decimal_mark=table["decimal_mark"],
@@ -49,7 +49,7 @@ def date_in_words(day: date, locale: Locale) -> str:
                                       year=day.year)
 
 
-def number(value: int | float, locale: Locale, decimals: int | None = None) -> str:
+def number(value: float, locale: Locale, decimals: int | None = None) -> str:
     """A number as printed for a patient: decimal comma in French, no trailing zeros.
 
     `decimals` fixes the places shown (rounded); otherwise a whole float prints as an integer and
