@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .model import Content
+from .content import Content
 
 KEYS = ("name", "tag", "months", "date_pattern", "first_day", "decimal_mark", "thousands_mark")
 
