@@ -15,6 +15,7 @@ from .assessment import Verdict
 from .conditions import FactSpec, compile_condition, parse_condition
 from .content import Always, Condition, Content, Factor, Option, Reference, Rule
 from .derive import DERIVED_FACTS
+from .translations import DEFAULT_LANG, translation_problems
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
@@ -100,9 +101,9 @@ class _Checker:
         if not isinstance(value, dict):
             self.fail(key, "required text is missing (write it as key.en = \"...\")")
             return {}
-        for lang in self.languages:
-            if not isinstance(value.get(lang), str) or not value[lang].strip():
-                self.fail(f"{key}.{lang}", "text is missing or empty")
+        # English here; every other language of a patient-facing text: translations.py
+        if not isinstance(value.get(DEFAULT_LANG), str) or not value[DEFAULT_LANG].strip():
+            self.fail(f"{key}.{DEFAULT_LANG}", "text is missing or empty")
         return dict(value)
 
     def text_list(self, key: str) -> dict[str, tuple[str, ...]]:
@@ -110,11 +111,10 @@ class _Checker:
         if not isinstance(value, dict):
             self.fail(key, "required list is missing (write it as key.en = [\"...\"])")
             return {}
-        for lang in self.languages:
-            items = value.get(lang)
-            if not isinstance(items, list) or not items or not all(
-                    isinstance(i, str) and i.strip() for i in items):
-                self.fail(f"{key}.{lang}", "expected a non-empty list of sentences")
+        items = value.get(DEFAULT_LANG)
+        if not isinstance(items, list) or not items or not all(
+                isinstance(i, str) and i.strip() for i in items):
+            self.fail(f"{key}.{DEFAULT_LANG}", "expected a non-empty list of sentences")
         return {lang: tuple(items) for lang, items in value.items() if isinstance(items, list)}
 
     def unknown_keys(self, allowed: set[str]) -> None:
@@ -150,6 +150,9 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
                  for name, doc in docs.items() if name.startswith("rule_sets/")}
     options = _options(docs, rule_sets, make_rule, facts, ref_ids, problems, languages)
     strings = _strings(docs, problems, languages)
+    locale = _Checker(docs["locale.toml"], "locale.toml", problems, languages)
+    same_ok = locale.get("same_in_every_language", list, []) or []
+    problems += translation_problems(docs, languages, frozenset(map(str, same_ok)))
     return Content(
         version=f"{manifest.get('version', str) or '0'}+{digest}",
         label=manifest.get("label", str) or "",
@@ -373,17 +376,19 @@ def _option(name: str, doc: dict, set_rules: dict, make_rule: Callable[..., Rule
 
 def _strings(docs: dict[str, dict], problems: list[str],
              languages: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """sheet.toml and ui.toml: `[lang]` tables, merged as `<file>.<key>`; languages must match."""
+    """sheet.toml, ui.toml and locale.toml: `[lang]` tables, merged as `<file>.<key>`.
+
+    Every other language of the patient-facing files is checked against English by
+    translations.py; ui.toml (the clinician's screen) needs English only.
+    """
     out: dict[str, dict[str, Any]] = {lang: {} for lang in languages}
     for stem in STRING_FILES:
         doc = docs[f"{stem}.toml"]
         c = _Checker(doc, f"{stem}.toml", problems, languages)
-        c.unknown_keys({"schema_version", *languages})
-        base = c.get("en", dict, {}) or {}
+        c.unknown_keys({"schema_version", *languages}
+                       | ({"same_in_every_language"} if stem == "locale" else set()))
         for lang in languages:
             table = c.get(lang, dict, {}) or {}
-            for key in sorted(set(base) - set(table)):
-                c.fail(f"{lang}.{key}", "missing in this language")
             for key, value in table.items():
                 if not _string_value_ok(value):
                     c.fail(f"{lang}.{key}", "expected text, a list of text, or a list of tables")
