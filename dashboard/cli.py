@@ -55,6 +55,8 @@ def _main(argv: list[str] | None) -> int:
     p_sheet.add_argument("--paper", choices=("a4", "letter"), default="a4")
     p_sheet.add_argument("--leave-out-not-fitting", action="store_true",
                          help="leave out the section on options that do not fit right now")
+    p_sheet.add_argument("--lang", default="en", metavar="LANG",
+                         help="the sheet's language: a language of the content (en, fr)")
     args = parser.parse_args(argv)
     try:
         content = load_content()

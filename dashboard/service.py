@@ -108,6 +108,11 @@ def prepare_sheet(factors: Mapping[str, Any] | Assessment, choices: Choices, con
         return SheetOutcome(assessment, None, tuple(
             SheetError(ErrorKind.FACTORS, e.field, e.message, e.message, e.code)
             for e in assessment.errors))
+    if choices.language not in content.languages:  # never a sheet silently in another language
+        message = (f"no sheet language {choices.language!r}: the content has "
+                   f"{', '.join(content.languages)}")
+        return SheetOutcome(assessment, None, (
+            SheetError(ErrorKind.SELECTION, "language", message, message),))
     selected = default_selection(assessment) if choices.selected is None else choices.selected
     known = {o.id for o in content.options}
     unknown = [s for s in selected if s not in known]

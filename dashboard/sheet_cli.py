@@ -74,7 +74,7 @@ def _one_sheet(data: Any, content: Content, args, created: datetime) -> tuple[by
         return None, f'"patient" must be an object of text fields: {", ".join(sorted(PATIENT_KEYS))}'
     selected = tuple(s.strip() for s in args.select.split(",") if s.strip()) or None
     choices = Choices(selected=selected, large_print=args.large_print, paper=args.paper,
-                      leave_out_not_fitting=args.leave_out_not_fitting)
+                      leave_out_not_fitting=args.leave_out_not_fitting, language=args.lang)
     outcome = prepare_sheet(data, choices, content, patient=PatientDetails(**patient),
                             created=created)
     if outcome.ok:
