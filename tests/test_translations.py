@@ -67,3 +67,11 @@ def test_with_english_only_nothing_is_asked():
     docs = {"options/pei.toml": {"name": {"en": "Alcohol injection"}}}
 
     assert translation_problems(docs, ("en",)) == []
+
+
+def test_a_mark_may_be_a_space_but_a_sentence_may_not_be_blank():
+    docs = {"locale.toml": {"en": {"thousands_mark": ",", "name": "English"},
+                            "fr": {"thousands_mark": "\u00a0", "name": " "}}}
+
+    assert translation_problems(docs, LANGS) == [
+        "locale.toml -> fr.name: text is missing or empty"]

@@ -47,6 +47,10 @@ def same_as_english(text: str, english: str) -> bool:
     return _normal(text) == _normal(english)
 
 
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
 def _normal(text: str) -> str:
     return " ".join(_MARKERS.sub(" ", text).split()).casefold()
 
@@ -95,7 +99,7 @@ def _check_one(at: str, english: Any, other: Any, allowed: set[str]) -> list[str
                 for p in _check_one(f"{at} -> {key}", english[key], other.get(key), allowed)]
     if not isinstance(english, str) or not english.strip():
         return []
-    if not isinstance(other, str) or not other.strip():
+    if not isinstance(other, str) or not (other.strip() or other and not _has_words(english)):
         return [f"{at}: text is missing or empty"]
     if same_as_english(other, english) and _normal(english) not in allowed:
         return [f"{at}: {SAME_MESSAGE}"]
