@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench clean
+.PHONY: run test bench lock clean
 
 # Laptop mode, through the launcher dashboard/serve.py (an st.App: no framing, same-origin
 # websocket only, no metrics endpoint, short-lived sheet links). The flags repeat the safety settings of .streamlit/config.toml (SEC-1) so that a
@@ -25,15 +25,22 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py
 
-$(VENV)/.runtime: requirements.txt
+# Installs come from the lock files only, every file checked against its hash (SEC-10, H84).
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes
+
+$(VENV)/.runtime: requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed" or 0)'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PIP_INSTALL) -r requirements-dev.lock
 	touch $@
+
+# After changing a pin in requirements*.txt (and installing it): rewrite both lock files.
+lock: $(VENV)/.dev
+	$(PY) .ci/lock.py
 
 clean:
 	rm -rf $(VENV)

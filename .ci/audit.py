@@ -1,4 +1,8 @@
-"""Dependency audit for CI (SEC-10): pip-audit over the pinned requirements.
+"""Dependency audit for CI (SEC-10): pip-audit over the lock file, every installed package.
+
+`requirements-dev.lock` pins (with hashes) everything `make test` installs, the runtime lock
+being a subset, so auditing it audits every package exactly at its locked version, without
+pip-audit resolving or installing anything (`--disable-pip`, allowed for hashed files).
 
 Outcomes, each printed on one final line starting with "ci:":
   * a known vulnerability            -> exit 1 (CI fails);
@@ -53,11 +57,18 @@ def classify(returncode: int, output: str) -> tuple[str, str]:
     return "not_run", f"ci: DEPENDENCY AUDIT NOT RUN: {reason}"
 
 
-def run_pip_audit(python: str, requirements: Path) -> tuple[int, str]:
+LOCK = ROOT / "requirements-dev.lock"
+
+
+def audit_command(python: str, lock: Path = LOCK) -> list[str]:
+    return [python, "-m", "pip_audit", "-r", str(lock), "--disable-pip", "--require-hashes",
+            "--progress-spinner", "off"]
+
+
+def run_pip_audit(python: str, lock: Path = LOCK) -> tuple[int, str]:
     try:
-        done = subprocess.run(
-            [python, "-m", "pip_audit", "-r", str(requirements), "--progress-spinner", "off"],
-            capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT)
+        done = subprocess.run(audit_command(python, lock), capture_output=True, text=True,
+                              timeout=TIMEOUT_S, cwd=ROOT)
     except subprocess.TimeoutExpired as exc:
         output = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else exc.stdout
         return 124, output or ""
@@ -66,7 +77,7 @@ def run_pip_audit(python: str, requirements: Path) -> tuple[int, str]:
 
 def main(argv: list[str]) -> int:
     python = argv[1] if len(argv) > 1 else sys.executable
-    returncode, output = run_pip_audit(python, ROOT / "requirements.txt")
+    returncode, output = run_pip_audit(python)
     print("\n".join(output.strip().splitlines()[-20:]))
     outcome, message = classify(returncode, output)
     print(message)

@@ -180,6 +180,75 @@ def test_streamlit_is_at_or_above_the_security_floor():
     assert streamlit.__version__ == re.search(r"^streamlit==(\S+)", text, re.MULTILINE).group(1)
 
 
+# --------------------------------------------------------------------------- lock files (H84)
+
+
+def _lock_module():
+    spec = importlib.util.spec_from_file_location("ci_lock", ROOT / ".ci" / "lock.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _lock_entries(name: str) -> list[tuple[str, list[str]]]:
+    """(requirement line, its sha256 hashes) for every entry of a lock file."""
+    entries: list[tuple[str, list[str]]] = []
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        if re.match(r"^[A-Za-z0-9]", line):
+            entries.append((line.rstrip(" \\"), []))
+        elif line.strip().startswith("--hash=") and entries:
+            entries[-1][1].append(line.strip().removesuffix("\\").strip())
+    return entries
+
+
+@pytest.mark.parametrize("lock", ["requirements.lock", "requirements-dev.lock"])
+def test_every_locked_package_is_pinned_with_sha256_hashes(lock):
+    entries = _lock_entries(lock)
+    assert len(entries) > 20
+    for requirement, hashes in entries:
+        assert re.match(r"^[A-Za-z0-9_.\-]+==\S+", requirement), requirement
+        assert hashes and all(re.fullmatch(r"--hash=sha256:[0-9a-f]{64}", h) for h in hashes), \
+            requirement
+
+
+@pytest.mark.parametrize("lock,source", [("requirements.lock", "requirements.txt"),
+                                         ("requirements-dev.lock", "requirements-dev.txt")])
+def test_the_lock_holds_everything_the_pins_pull_in_at_the_installed_version(lock, source):
+    """Every package the direct pins need (here, with their markers) is locked, and at the
+    version the suite runs with: a pin changed without `make lock` fails here."""
+    tool = _lock_module()
+    locked = tool.lock_names((ROOT / lock).read_text(encoding="utf-8"))
+    needed = tool.installed_closure(tool.direct_requirements(source))
+    assert {"starlette", "uvicorn", "h11", "python-multipart", "streamlit"} <= set(needed) \
+        or source == "requirements-dev.txt"
+    assert sorted(set(needed) - set(locked)) == [], "not locked: run make lock"
+    assert {n: (v, locked[n]) for n, v in needed.items() if locked[n] != v} == {}
+
+
+def test_the_runtime_lock_is_the_dev_lock_restricted_to_what_the_app_needs():
+    tool = _lock_module()
+    runtime = tool.lock_names((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    dev = tool.lock_names((ROOT / "requirements-dev.lock").read_text(encoding="utf-8"))
+    assert {n: v for n, v in runtime.items() if dev.get(n) != v} == {}
+    assert "pytest" in dev and "pytest" not in runtime
+
+
+def test_make_installs_only_from_the_locks_with_require_hashes():
+    out = subprocess.run(["make", "-n", "-B", "test", "VENV=.venv"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60).stdout
+    installs = [line for line in out.splitlines() if "pip install" in line]
+    assert len(installs) == 2, out
+    assert all("--require-hashes" in line for line in installs)
+    assert [shlex.split(line)[-1] for line in installs] == ["requirements.lock",
+                                                            "requirements-dev.lock"]
+
+
+def test_the_audit_reads_the_lock_and_never_resolves_by_itself():
+    command = _audit_module().audit_command("python")
+    assert command[command.index("-r") + 1].endswith("requirements-dev.lock")
+    assert "--disable-pip" in command and "--require-hashes" in command
+
+
 # --------------------------------------------------------------------------- dependency audit
 
 
