@@ -7,14 +7,14 @@ reader of standard output closed it early (`assess … | head`).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from dashboard.core.engine import assess_many
-from dashboard.core.explain import assessment_record
+from dashboard.adapters.assessments import FORMATS
+from dashboard.adapters.output import describe
+from dashboard.core.factors import InputRefused, parse_json
+from dashboard.core.limits import INPUT_BYTES_MAX
 from dashboard.core.loader import ContentError, load_content
 
 EXIT_INPUT = 2
@@ -43,8 +43,14 @@ def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard",
                                      description="Recurrent liver cancer options dashboard")
     commands = parser.add_subparsers(dest="command", required=True)
-    p_assess = commands.add_parser("assess", help="assess patient factors (JSON) and print JSON")
+    p_assess = commands.add_parser("assess", help="assess patient factors (JSON) and print "
+                                                  "JSON, JSON Lines or CSV")
     p_assess.add_argument("file", help="a JSON file, or - for standard input")
+    p_assess.add_argument("--format", choices=FORMATS, default="json",
+                          help="json (one object, or an array for an array), jsonl (one record "
+                               "per line) or csv (one row per profile)")
+    p_assess.add_argument("--pretty", action="store_true",
+                          help="indented JSON (the default when printing to a terminal)")
     p_sheet = commands.add_parser("sheet", help="write a patient discussion sheet (PDF)")
     p_sheet.add_argument("file", help="a JSON file, or - for standard input")
     p_sheet.add_argument("-o", "--output", required=True,
@@ -58,44 +64,60 @@ def _main(argv: list[str] | None) -> int:
     p_sheet.add_argument("--lang", default="en", metavar="LANG",
                          help="the sheet's language: a language of the content (en, fr)")
     args = parser.parse_args(argv)
+    data = read_json(args.file)  # the input limits are checked before anything else is done
+    if data is BAD:
+        return EXIT_INPUT
     try:
         content = load_content()
     except ContentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    data = _read_json(args.file)
-    if data is _BAD:
-        return EXIT_INPUT
     if args.command == "assess":
-        return _assess(data, content)
+        from dashboard.assess_cli import write_assessments
+        pretty = args.pretty or (args.format == "json" and _terminal())
+        return write_assessments(data, content, args.format, pretty)
     from dashboard.sheet_cli import write_sheet  # fpdf2 is only imported when a sheet is made
     return write_sheet(data, content, args)
 
 
-_BAD = object()
+BAD = object()
 
 
-def _read_json(name: str) -> Any:
+def read_json(name: str) -> Any:
+    """The decoded input (a file, or - for standard input) or BAD after one line on stderr."""
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {name}: {exc.__class__.__name__}", file=sys.stderr)
-        return _BAD
+        raw = _read_limited(name)
+        return parse_json(raw.decode("utf-8-sig"))
+    except InputRefused as exc:
+        message = str(exc)
+    except UnicodeDecodeError:
+        message = "the input is not UTF-8 text"
+    except OSError as exc:
+        message = f"cannot read {name}: {describe(exc)}"
+    print(f"error: {message}", file=sys.stderr)
+    return BAD
+
+
+def _read_limited(name: str) -> bytes:
+    """At most INPUT_BYTES_MAX bytes: a larger file is refused before it is read."""
+    if name == "-":
+        raw = sys.stdin.buffer.read(INPUT_BYTES_MAX + 1)
+    else:
+        with open(name, "rb") as f:
+            if os.fstat(f.fileno()).st_size > INPUT_BYTES_MAX:
+                raise InputRefused(_too_big())
+            raw = f.read(INPUT_BYTES_MAX + 1)
+    if len(raw) > INPUT_BYTES_MAX:
+        raise InputRefused(_too_big())
+    return raw
+
+
+def _too_big() -> str:
+    return f"the input is larger than {INPUT_BYTES_MAX // 2**20} MB"
+
+
+def _terminal() -> bool:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, ValueError) as exc:
-        print(f"error: input is not valid JSON: {exc}", file=sys.stderr)
-        return _BAD
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed (numbers must be finite)")
-
-
-def _assess(data: Any, content) -> int:
-    items = data if isinstance(data, list) else [data]
-    records = [assessment_record(a, content) for a in assess_many(items, content)]
-    json.dump(records if isinstance(data, list) else records[0], sys.stdout, ensure_ascii=False,
-              indent=2)
-    sys.stdout.write("\n")
-    return EXIT_INPUT if any(r["errors"] for r in records) else 0
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

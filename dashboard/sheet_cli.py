@@ -68,7 +68,9 @@ def _one_sheet(data: Any, content: Content, args, created: datetime) -> tuple[by
     if not isinstance(data, dict):
         return None, "each patient must be a JSON object"
     data = dict(data)
-    patient = data.pop("patient", None) or {}
+    patient = data.pop("patient", None)
+    if patient is None:  # absent or null; false, 0 or "" are refused below, never "no patient"
+        patient = {}
     if not isinstance(patient, dict) or set(patient) - PATIENT_KEYS or not all(
             isinstance(v, str) for v in patient.values()):
         return None, f'"patient" must be an object of text fields: {", ".join(sorted(PATIENT_KEYS))}'

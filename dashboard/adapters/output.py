@@ -40,7 +40,7 @@ _PLAIN = {
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
     errno.EROFS: "the disk is read-only",
-    errno.ENOENT: "the folder does not exist",
+    errno.ENOENT: "no such file or folder",
     errno.ENOTDIR: "part of the path is not a folder",
     errno.EISDIR: "it is a folder",
     errno.ENAMETOOLONG: "the name is too long",

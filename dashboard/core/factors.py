@@ -3,14 +3,20 @@
 Range checks that a validation code covers (E1, E2, E5) are left to the validation step, which
 reports the code instead; everything else is reported here with a generic code:
 MISSING, UNKNOWN_KEY, TYPE, RANGE, CONFLICT, NOT_OBJECT.
+
+`parse_json` is the strict JSON reader every JSON input goes through first: it refuses, before
+any work, input over the limits of core/limits.py (size, nesting, array length, number size,
+field names, text lengths), duplicate keys, NaN and Infinity.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any, Mapping
 
+from . import limits
 from .assessment import Issue, PatientFactors
 from .content import Content, Factor, text_in
 from .derive import convert
@@ -94,9 +100,12 @@ def _coerce(factor: Factor, raw: Any, errors: list[Issue]) -> Any:
     if isinstance(raw, str) and _COMMA_NUMBER.fullmatch(raw.strip()):
         return _type_error(errors, factor, f"{label} must be typed without a comma; use a "
                                            "decimal point for decimals (for example 1.5).")
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (
+            isinstance(raw, float) and not math.isfinite(raw)):  # math.isfinite(10**400) raises
         extra = " or 'diffuse'" if factor.kind == "count" else ""
         return _type_error(errors, factor, f"{label} must be a finite number{extra}.")
+    if abs(raw) > limits.NUMBER_MAGNITUDE_MAX:
+        return _type_error(errors, factor, f"{label} is far outside any possible value.")
     if factor.kind in ("integer", "count"):
         if isinstance(raw, float) and not raw.is_integer():
             return _type_error(errors, factor, f"{label} must be a whole number.")
@@ -126,3 +135,99 @@ def _num(value: float | None) -> str:
 
 def _label(factor: Factor) -> str:
     return text_in(factor.label, "en")
+
+
+# --------------------------------------------------------------------------- strict JSON
+
+
+class InputRefused(ValueError):
+    """Input refused before any work; str() is one line for the user, never a typed value."""
+
+
+def parse_json(text: str) -> Any:
+    """The decoded JSON of one input, checked against core/limits.py, or InputRefused."""
+    if len(text) > limits.INPUT_BYTES_MAX:
+        raise InputRefused(f"the input is larger than {limits.INPUT_BYTES_MAX // 2**20} MB")
+    try:
+        data = json.loads(text, object_pairs_hook=_object, parse_int=_int, parse_float=_float,
+                          parse_constant=_constant)
+    except RecursionError:  # the C decoder stops at Python's recursion limit
+        raise InputRefused(_too_deep()) from None
+    except json.JSONDecodeError as exc:
+        raise InputRefused(f"the input is not valid JSON: {exc}") from None
+    if isinstance(data, list):
+        if len(data) > limits.PROFILES_MAX:
+            raise InputRefused(f"the input lists {len(data):,} patients; at most "
+                               f"{limits.PROFILES_MAX:,} at once")
+        for number, item in enumerate(data, start=1):
+            _check(item, 2, f"patient {number}", "")
+    else:
+        _check(data, 1, "", "")
+    return data
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        keys = [k for k, _ in pairs]
+        duplicate = next(k for n, k in enumerate(keys) if k in keys[:n])
+        raise InputRefused(f"the field '{_short(duplicate)}' is given twice in one object; "
+                           "give each field once")
+    if len(obj) > limits.KEYS_MAX:
+        raise InputRefused(f"an object has {len(obj)} fields; at most {limits.KEYS_MAX}")
+    if obj and max(map(len, obj)) > limits.KEY_CHARS_MAX:
+        raise InputRefused(f"a field name is longer than {limits.KEY_CHARS_MAX} characters")
+    return obj
+
+
+def _int(written: str) -> int:
+    if len(written) > limits.NUMBER_CHARS_MAX:
+        raise InputRefused(f"a number is written with more than {limits.NUMBER_CHARS_MAX} "
+                           "characters")
+    return int(written)
+
+
+def _float(written: str) -> float:
+    if len(written) > limits.NUMBER_CHARS_MAX:
+        raise InputRefused(f"a number is written with more than {limits.NUMBER_CHARS_MAX} "
+                           "characters")
+    return float(written)
+
+
+def _constant(name: str) -> Any:
+    raise InputRefused(f"{name} is not allowed (numbers must be finite)")
+
+
+def _check(value: Any, depth: int, where: str, field: str,
+           text_limit: int = limits.TEXT_CHARS_MAX) -> None:
+    """Nesting and text lengths: at most DEPTH_MAX levels; a clinical text value (a patient's
+    own field) at most TEXT_CHARS_MAX, typed text inside a nested object such as "patient" at
+    most RAW_TEXT_CHARS_MAX (the sheet then applies each field's own limit)."""
+    kind = type(value)
+    if kind is str:
+        if len(value) > text_limit:
+            raise InputRefused(f"{_place(where, field)}is longer than {text_limit:,} characters")
+        return
+    if kind is not dict and kind is not list:
+        return
+    if depth > limits.DEPTH_MAX:
+        raise InputRefused(_too_deep())
+    inner = text_limit if not field else limits.RAW_TEXT_CHARS_MAX
+    items = value.items() if kind is dict else enumerate(value, start=1)
+    for key, item in items:
+        if type(item) in (str, dict, list):
+            _check(item, depth + 1, where, f"{field}.{key}" if field else str(key), inner)
+
+
+def _place(where: str, field: str) -> str:
+    parts = [p for p in (where, f"field {_short(field)}" if field else "") if p]
+    return (", ".join(parts) + ": ") if parts else "a text "
+
+
+def _too_deep() -> str:
+    return (f"the input is nested more than {limits.DEPTH_MAX} levels deep (at most: a list of "
+            "patients, each an object, each with a 'patient' object)")
+
+
+def _short(text: str, keep: int = 40) -> str:
+    return text if len(text) <= keep else text[:keep] + "…"

@@ -142,6 +142,10 @@ def user_text(choices: SheetChoices) -> tuple[dict[str, str], dict[str, str]]:
         value = usertext.clean(getattr(choices, field), multiline=field == "notes")
         if usertext.too_long(value, limit):
             problems[field] = f"{field.replace('_', ' ').capitalize()}: at most {limit} characters."
+        elif usertext.too_many_marks(value):
+            problems[field] = (f"{field.replace('_', ' ').capitalize()}: at most "
+                               f"{usertext.MARKS_PER_CHARACTER_MAX} accents or marks on one "
+                               "letter.")
         cleaned[field] = value
     return cleaned, problems
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-NAME_MAX = 100
-FIELD_MAX = 120
-NOTES_MAX = 5000
+from .limits import FIELD_MAX, MARKS_PER_CHARACTER_MAX, NAME_MAX, NOTES_MAX
+
+__all__ = ["FIELD_MAX", "MARKS_PER_CHARACTER_MAX", "NAME_MAX", "NOTES_MAX", "clean", "most_marks",
+           "parse_number", "too_long", "too_many_marks"]
 
 _REMOVE = {chr(c) for c in (*range(0x200B, 0x2010), *range(0x202A, 0x202F),
                             *range(0x2066, 0x206A), 0xFEFF, 0x061C, 0x00AD)}
@@ -41,6 +42,24 @@ def clean(text: str | None, *, multiline: bool = False) -> str:
 
 def too_long(text: str, limit: int) -> bool:
     return len(text) > limit
+
+
+def most_marks(text: str) -> int:
+    """The longest run of combining marks (accents, vowel signs: Unicode category M) on one
+    base character, after NFC has joined those that have a composed form."""
+    most = run = 0
+    for ch in text:
+        if unicodedata.category(ch)[0] == "M":
+            run += 1
+            most = max(most, run)
+        else:
+            run = 0
+    return most
+
+
+def too_many_marks(text: str, limit: int = MARKS_PER_CHARACTER_MAX) -> bool:
+    """Stacked marks ("Z" and 99 acute accents) draw through the lines above and off the page."""
+    return most_marks(text) > limit
 
 
 # A plain decimal number: ASCII digits, at most one decimal point, an optional sign. No exponent,

@@ -1,0 +1,98 @@
+"""`python -m dashboard assess`: patient factors -> JSON, JSON Lines or CSV on standard output.
+
+Output streams chunk by chunk in input order, so memory stays bounded however long the list.
+A long list is assessed on every core the process may use (concurrent.futures, fork): each
+worker assesses and encodes whole chunks, the parent writes them in order.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import sys
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TextIO
+
+from dashboard.adapters.assessments import Encoder
+from dashboard.core.engine import assess_many
+from dashboard.core.content import Content
+
+EXIT_INPUT = 2
+CHUNK = 250  # profiles per piece of work and of output
+PARALLEL_FROM = 1000  # below this, starting worker processes costs more than it saves
+
+
+def write_assessments(data: Any, content: Content, fmt: str, pretty: bool,
+                      out: TextIO | None = None) -> int:
+    """Write every assessment; 2 when any profile had input errors, else 0."""
+    out = out or sys.stdout
+    many = isinstance(data, list)
+    items = data if many else [data]
+    encoder = Encoder(fmt, content, pretty=pretty)
+    out.write(encoder.start(many))
+    errors = 0
+    for text, refused in _chunks(items, content, encoder, many):
+        out.write(text)
+        errors += refused
+    out.write(encoder.end(many))
+    out.flush()
+    return EXIT_INPUT if errors else 0
+
+
+def _chunks(items: list, content: Content, encoder: Encoder, many: bool):
+    bounds = [(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
+    workers = _workers()
+    if len(items) < PARALLEL_FROM or workers < 2:
+        for start, end in bounds:
+            yield _encode(items, start, end, content, encoder, many)
+        return
+    yield from _in_parallel(bounds, workers, (items, content, encoder, many))
+
+
+def _encode(items: list, start: int, end: int, content: Content, encoder: Encoder,
+            many: bool) -> tuple[str, int]:
+    assessments = assess_many(items[start:end], content)
+    return (encoder.chunk(start + 1, assessments, many),
+            sum(1 for a in assessments if not a.ok))
+
+
+def _in_parallel(bounds: list[tuple[int, int]], workers: int, job: tuple):
+    """Chunks in input order from worker processes, at most two per worker in flight (so a
+    slow reader of the output never makes the parent hold the whole result)."""
+    context = multiprocessing.get_context("fork")  # the workers inherit the parsed input
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
+                               initargs=(job,))
+    pending: deque[Future] = deque()
+    try:
+        for start, end in bounds:
+            pending.append(pool.submit(_work, start, end))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=not pending, cancel_futures=True)
+
+
+_JOB: tuple | None = None  # set in each worker process only (inherited at fork)
+
+
+def _start(job: tuple) -> None:
+    global _JOB
+    _JOB = job
+    gc.disable()  # assessments hold no cycles (see core.engine.assess_many)
+
+
+def _work(start: int, end: int) -> tuple[str, int]:
+    assert _JOB is not None
+    items, content, encoder, many = _JOB
+    return _encode(items, start, end, content, encoder, many)
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

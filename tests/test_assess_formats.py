@@ -1,0 +1,116 @@
+"""`assess --format json|jsonl|csv` (issue #15): the same assessments as the engine in every
+format, in input order, serial or on several cores; JSON keeps its contract."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from dashboard.adapters.assessments import Encoder
+from dashboard.assess_cli import PARALLEL_FROM, write_assessments
+from dashboard.core.engine import assess_many
+from dashboard.core.explain import assessment_record
+from tests.conftest import ROOT, make_factors
+from tests.generated_profiles import profiles
+
+
+@pytest.fixture(scope="module")
+def generated(content):
+    items = profiles(content, 3000)
+    return items, assess_many(items, content)
+
+
+def _run(content, data, fmt, pretty=False) -> tuple[int, str]:
+    out = io.StringIO()
+    code = write_assessments(data, content, fmt, pretty, out=out)
+    return code, out.getvalue()
+
+
+def test_generated_profiles_cover_results_refusals_warnings_and_unknowns(generated):
+    _, assessments = generated
+    assert sum(a.ok for a in assessments) > 1000 and sum(not a.ok for a in assessments) > 150
+    assert any(a.warnings for a in assessments)
+    assert any(f.unknown for a in assessments for r in a.results for f in r.findings)
+
+
+def test_json_equals_the_record_contract_on_every_generated_profile(content, generated):
+    items, assessments = generated
+    code, text = _run(content, items, "json")
+    assert json.loads(text) == [assessment_record(a, content) for a in assessments]
+    assert code == 2  # some generated profiles have input errors
+
+
+def test_jsonl_is_one_record_per_line_equal_to_the_json_array(content, generated):
+    items, assessments = generated
+    _, text = _run(content, items, "jsonl")
+    lines = text.splitlines()
+    assert len(lines) == len(items) and text.endswith("\n")
+    assert [json.loads(line) for line in lines] == [assessment_record(a, content)
+                                                   for a in assessments]
+
+
+def test_csv_has_one_row_per_profile_with_the_engines_verdicts_rules_and_errors(content,
+                                                                               generated):
+    items, assessments = generated
+    _, text = _run(content, items, "csv")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    ids = [o.id for o in content.options]
+    assert len(frame) == len(items)
+    assert list(frame.columns[:4]) == ["profile", "check_code", ids[0], f"{ids[0]}_rules"]
+    for row, a in zip(frame.to_dict("records"), assessments):
+        if a.ok:
+            assert [row[i] for i in ids] == [r.verdict.value for r in a.results]
+            main = [a.result(i).main_finding.rule_id for i in ids]
+            assert all(m in row[f"{i}_rules"].split() for m, i in zip(main, ids))
+            assert row["check_code"] == a.fingerprint and row["errors"] == ""
+        else:
+            assert [row[i] for i in ids] == [""] * len(ids)
+            assert all(f"{e.code} " in row["errors"] for e in a.errors)
+        assert row["warnings"].split() == [w.code for w in a.warnings]
+
+
+def test_one_object_gives_one_record_and_an_empty_list_gives_an_empty_array(content):
+    code, text = _run(content, make_factors(), "json")
+    assert code == 0 and json.loads(text) == assessment_record(
+        assess_many([make_factors()], content)[0], content)
+    assert json.loads(_run(content, [], "json")[1]) == []
+    assert _run(content, [], "jsonl")[1] == ""
+
+
+def test_output_is_compact_unless_pretty(content):
+    compact = _run(content, [make_factors()], "json")[1]
+    pretty = _run(content, [make_factors()], "json", pretty=True)[1]
+    assert compact.count("\n") == 1 and ", " not in compact.split('"text"')[0]
+    assert pretty.count("\n") > 50 and json.loads(pretty) == json.loads(compact)
+
+
+def test_a_long_list_on_several_cores_keeps_order_and_equals_the_engine(content, tmp_path):
+    items = profiles(content, PARALLEL_FROM + 700, seed=7)
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    expected = [assessment_record(a, content) for a in assess_many(items, content)]
+    for fmt in ("json", "jsonl"):
+        done = subprocess.run([sys.executable, "-m", "dashboard", "assess", str(path),
+                               "--format", fmt], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert done.returncode == 2 and done.stderr == ""
+        got = json.loads(done.stdout) if fmt == "json" else [
+            json.loads(line) for line in done.stdout.splitlines()]
+        assert got == expected
+
+
+def test_the_encoder_caches_reason_texts_not_patients(content, generated):
+    """Pieces are cached per rule and option (bounded); nothing per profile is kept."""
+    _, assessments = generated
+    encoder = Encoder("json", content)
+    encoder.chunk(1, assessments, True)
+    cached = encoder._record._findings
+    assert 0 < len(cached) < 2000
+    assert not any(a.fingerprint in text for a in assessments[:50] if a.ok
+                   for text in cached.values())
