@@ -13,10 +13,12 @@ import os
 import sys
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import lru_cache
 from typing import Any, TextIO
 
 from dashboard.adapters.assessments import Encoder
 from dashboard.core.engine import assess_many
+from dashboard.core.loader import load_content
 from dashboard.core.content import Content
 
 EXIT_INPUT = 2
@@ -41,33 +43,40 @@ def write_assessments(data: Any, content: Content, fmt: str, pretty: bool,
     return EXIT_INPUT if errors else 0
 
 
+@lru_cache(maxsize=1)
+def shared_content() -> Content:
+    """The content, loaded once per process; worker processes forked later inherit it."""
+    return load_content()
+
+
 def _chunks(items: list, content: Content, encoder: Encoder, many: bool):
     bounds = [(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
     workers = _workers()
-    if len(items) < PARALLEL_FROM or workers < 2:
+    if len(items) < PARALLEL_FROM or workers < 2 or content is not shared_content():
         for start, end in bounds:
-            yield _encode(items, start, end, content, encoder, many)
+            yield _encode(items[start:end], start + 1, content, encoder, many)
         return
-    yield from _in_parallel(bounds, workers, (items, content, encoder, many))
+    yield from _in_parallel(items, bounds, workers, encoder, many)
 
 
-def _encode(items: list, start: int, end: int, content: Content, encoder: Encoder,
+def _encode(items: list, first_number: int, content: Content, encoder: Encoder,
             many: bool) -> tuple[str, int]:
-    assessments = assess_many(items[start:end], content)
-    return (encoder.chunk(start + 1, assessments, many),
+    assessments = assess_many(items, content)
+    return (encoder.chunk(first_number, assessments, many),
             sum(1 for a in assessments if not a.ok))
 
 
-def _in_parallel(bounds: list[tuple[int, int]], workers: int, job: tuple):
+def _in_parallel(items: list, bounds: list[tuple[int, int]], workers: int, encoder: Encoder,
+                 many: bool):
     """Chunks in input order from worker processes, at most two per worker in flight (so a
     slow reader of the output never makes the parent hold the whole result)."""
-    context = multiprocessing.get_context("fork")  # the workers inherit the parsed input
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
-                               initargs=(job,))
+    context = multiprocessing.get_context("fork")  # the workers inherit the loaded content
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable)
     pending: deque[Future] = deque()
     try:
         for start, end in bounds:
-            pending.append(pool.submit(_work, start, end))
+            pending.append(pool.submit(_work, items[start:end], start + 1, encoder.fmt,
+                                       encoder.pretty, many))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
@@ -76,19 +85,11 @@ def _in_parallel(bounds: list[tuple[int, int]], workers: int, job: tuple):
         pool.shutdown(wait=not pending, cancel_futures=True)
 
 
-_JOB: tuple | None = None  # set in each worker process only (inherited at fork)
-
-
-def _start(job: tuple) -> None:
-    global _JOB
-    _JOB = job
-    gc.disable()  # assessments hold no cycles (see core.engine.assess_many)
-
-
-def _work(start: int, end: int) -> tuple[str, int]:
-    assert _JOB is not None
-    items, content, encoder, many = _JOB
-    return _encode(items, start, end, content, encoder, many)
+def _work(items: list, first_number: int, fmt: str, pretty: bool,
+          many: bool) -> tuple[str, int]:
+    """One chunk in a worker process (gc is off there: assessments hold no cycles)."""
+    content = shared_content()
+    return _encode(items, first_number, content, Encoder(fmt, content, pretty=pretty), many)
 
 
 def _workers() -> int:

@@ -15,7 +15,7 @@ from dashboard.adapters.assessments import FORMATS
 from dashboard.adapters.output import describe
 from dashboard.core.factors import InputRefused, parse_json
 from dashboard.core.limits import INPUT_BYTES_MAX
-from dashboard.core.loader import ContentError, load_content
+from dashboard.core.loader import ContentError
 
 EXIT_INPUT = 2
 
@@ -67,8 +67,9 @@ def _main(argv: list[str] | None) -> int:
     data = read_json(args.file)  # the input limits are checked before anything else is done
     if data is BAD:
         return EXIT_INPUT
+    from dashboard.assess_cli import shared_content  # loaded once, inherited by workers
     try:
-        content = load_content()
+        content = shared_content()
     except ContentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
