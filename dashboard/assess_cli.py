@@ -14,7 +14,7 @@ import sys
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
-from typing import Any, TextIO
+from typing import Any, BinaryIO, Iterator
 
 from dashboard.adapters.assessments import Encoder
 from dashboard.core.engine import assess_many
@@ -27,18 +27,18 @@ PARALLEL_FROM = 1000  # below this, starting worker processes costs more than it
 
 
 def write_assessments(data: Any, content: Content, fmt: str, pretty: bool,
-                      out: TextIO | None = None) -> int:
-    """Write every assessment; 2 when any profile had input errors, else 0."""
-    out = out or sys.stdout
+                      out: BinaryIO | None = None) -> int:
+    """Write every assessment as UTF-8; 2 when any profile had input errors, else 0."""
+    out = out or sys.stdout.buffer
     many = isinstance(data, list)
     items = data if many else [data]
     encoder = Encoder(fmt, content, pretty=pretty)
-    out.write(encoder.start(many))
+    out.write(encoder.start(many).encode())
     errors = 0
     for text, refused in _chunks(items, content, encoder, many):
         out.write(text)
         errors += refused
-    out.write(encoder.end(many))
+    out.write(encoder.end(many).encode())
     out.flush()
     return EXIT_INPUT if errors else 0
 
@@ -49,7 +49,8 @@ def shared_content() -> Content:
     return load_content()
 
 
-def _chunks(items: list, content: Content, encoder: Encoder, many: bool):
+def _chunks(items: list[Any], content: Content, encoder: Encoder,
+            many: bool) -> Iterator[tuple[bytes, int]]:
     bounds = [(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
     workers = _workers()
     if len(items) < PARALLEL_FROM or workers < 2 or content is not shared_content():
@@ -59,20 +60,21 @@ def _chunks(items: list, content: Content, encoder: Encoder, many: bool):
     yield from _in_parallel(items, bounds, workers, encoder, many)
 
 
-def _encode(items: list, first_number: int, content: Content, encoder: Encoder,
-            many: bool) -> tuple[str, int]:
+def _encode(items: list[Any], first_number: int, content: Content, encoder: Encoder,
+            many: bool) -> tuple[bytes, int]:
+    """A chunk's output, already UTF-8 (in a worker, so the parent only copies bytes)."""
     assessments = assess_many(items, content)
-    return (encoder.chunk(first_number, assessments, many),
+    return (encoder.chunk(first_number, assessments, many).encode(),
             sum(1 for a in assessments if not a.ok))
 
 
-def _in_parallel(items: list, bounds: list[tuple[int, int]], workers: int, encoder: Encoder,
-                 many: bool):
+def _in_parallel(items: list[Any], bounds: list[tuple[int, int]], workers: int,
+                 encoder: Encoder, many: bool) -> Iterator[tuple[bytes, int]]:
     """Chunks in input order from worker processes, at most two per worker in flight (so a
     slow reader of the output never makes the parent hold the whole result)."""
     context = multiprocessing.get_context("fork")  # the workers inherit the loaded content
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable)
-    pending: deque[Future] = deque()
+    pending: deque[Future[tuple[bytes, int]]] = deque()
     try:
         for start, end in bounds:
             pending.append(pool.submit(_work, items[start:end], start + 1, encoder.fmt,
@@ -85,8 +87,8 @@ def _in_parallel(items: list, bounds: list[tuple[int, int]], workers: int, encod
         pool.shutdown(wait=not pending, cancel_futures=True)
 
 
-def _work(items: list, first_number: int, fmt: str, pretty: bool,
-          many: bool) -> tuple[str, int]:
+def _work(items: list[Any], first_number: int, fmt: str, pretty: bool,
+          many: bool) -> tuple[bytes, int]:
     """One chunk in a worker process (gc is off there: assessments hold no cycles)."""
     content = shared_content()
     return _encode(items, first_number, content, Encoder(fmt, content, pretty=pretty), many)

@@ -27,9 +27,9 @@ def generated(content):
 
 
 def _run(content, data, fmt, pretty=False) -> tuple[int, str]:
-    out = io.StringIO()
+    out = io.BytesIO()
     code = write_assessments(data, content, fmt, pretty, out=out)
-    return code, out.getvalue()
+    return code, out.getvalue().decode("utf-8")
 
 
 def test_generated_profiles_cover_results_refusals_warnings_and_unknowns(generated):

@@ -40,7 +40,7 @@ class RecordWriter:
     def __init__(self, content: Content, lang: str = "en"):
         self.content, self.lang = content, lang
         self._version = _compact(content.version)
-        self._findings: dict[tuple, str] = {}
+        self._findings: dict[tuple[str, str, str, tuple[str, ...], bool], str] = {}
         self._verdicts: dict[tuple[str, str], str] = {}
         self._keys: dict[str, str] = {}
         self._labels: dict[str, str] = {}

@@ -40,14 +40,20 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
     for factor in content.factors:
         if factor.alias_of:
             continue
-        raw_key, raw = _pick(factor, data, content.aliases_of(factor.id), errors)
+        aliases = content.aliases_of(factor.id)
+        if aliases:
+            raw_key, raw = _pick(factor, data, aliases, errors)
+        elif factor.id in data:  # the common case, without building the key lists of _pick
+            raw_key, raw = factor.id, data[factor.id]
+        else:
+            raw_key, raw = None, None
         if raw_key is None:
             if factor.core:
                 errors.append(Issue("MISSING", factor.id,
                                     f"{_label(factor)} is required (it may be null if not known)."))
             values[factor.id] = factor.default
             continue
-        source = content.factor(raw_key)
+        source = factor if raw_key == factor.id else content.factor(raw_key)
         if raw is None:
             values[factor.id] = None if factor.core else factor.default
             if factor.core:
