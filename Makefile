@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench lock clean
+.PHONY: run test lint bench lock clean
 
 # Laptop mode, through the launcher dashboard/serve.py (an st.App: no framing, same-origin
 # websocket only, no metrics endpoint, short-lived sheet links). The flags repeat the safety settings of .streamlit/config.toml (SEC-1) so that a
@@ -19,8 +19,12 @@ SAFE_FLAGS := --server.address 127.0.0.1 --browser.gatherUsageStats false \
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run dashboard/serve.py $(SAFE_FLAGS)
 
-test: $(VENV)/.dev
+test: lint
 	$(PY) -m pytest
+
+# Lint before the tests (configuration in pyproject.toml): a finding fails `make test` and CI.
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
 
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py

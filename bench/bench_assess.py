@@ -40,7 +40,8 @@ def random_profile(rng: random.Random) -> dict:
         "recurrence_site": site,
         "liver_tumour_count": rng.choice([1, 2, 3, 4, 6, "diffuse"]) if liver else 0,
         "largest_tumour_cm": round(rng.uniform(0.5, 12), 1) if liver else 0,
-        "portal_vein_invasion": rng.choice(["none", "none", "segmental", "lobar", "main"]) if liver else "none",
+        "portal_vein_invasion": (rng.choice(["none", "none", "segmental", "lobar", "main"])
+                                 if liver else "none"),
         "child_pugh_score": rng.randint(5, 12), "ecog": rng.randint(0, 4),
         "cirrhosis": rng.random() < 0.6, "portal_hypertension": rng.random() < 0.3,
         "bilirubin_umol_l": rng.randint(5, 90), "prior_liver_transplant": rng.random() < 0.1,

@@ -17,7 +17,7 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ from dashboard.core.document import (  # noqa: E402
     WriteLines,
 )
 
-CREATED = datetime(2025, 11, 3, 9, 30, tzinfo=timezone.utc)
+CREATED = datetime(2025, 11, 3, 9, 30, tzinfo=UTC)
 
 
 def typical_sheet(name: str = "Nguyễn Thị Minh Khai") -> DiscussionSheet:
@@ -47,27 +47,27 @@ def typical_sheet(name: str = "Nguyễn Thị Minh Khai") -> DiscussionSheet:
                "Treatment through the blood vessels (chemoembolisation, TACE)")
     rows = (
         ("What it is", (
-            "An operation to take out the part of the liver that has the cancer. A rim of healthy "
-            "liver around the tumour comes out too.",
-            "A thin needle is placed in the tumour. An electric current heats the tip of the "
-            "needle and kills the cancer cells.",
-            "Cancer drugs are sent into the tumour through a thin tube in an artery. Tiny beads "
-            "then block the blood that feeds the tumour.")),
+            ("An operation to take out the part of the liver that has the cancer. A rim of healthy "
+            "liver around the tumour comes out too."),
+            ("A thin needle is placed in the tumour. An electric current heats the tip of the "
+            "needle and kills the cancer cells."),
+            ("Cancer drugs are sent into the tumour through a thin tube in an artery. Tiny beads "
+            "then block the blood that feeds the tumour."))),
         ("How it is done", (
-            "You are asleep under a general anaesthetic. This is done through one larger cut or "
-            "a few small cuts (keyhole surgery).",
+            ("You are asleep under a general anaesthetic. This is done through one larger cut or "
+            "a few small cuts (keyhole surgery)."),
             "The doctor guides the needle through the skin using an ultrasound or CT scan.",
             "A thin tube is passed through a blood vessel in the groin up to the liver.")),
-        ("Time in hospital", ("About 5 to 7 days after open surgery; 2 to 5 days after keyhole "
-                              "surgery.", "Usually home the same day or the day after.",
+        ("Time in hospital", (("About 5 to 7 days after open surgery; 2 to 5 days after keyhole "
+                              "surgery."), "Usually home the same day or the day after.",
                               "Usually 1 or 2 nights.")),
         ("Recovery", ("It often takes 4 to 8 weeks to feel well again.",
                       "Many people feel unwell for a few days, then get back to their routine.",
                       "Tiredness, a fever and belly pain for a few days are common.")),
         ("What it aims to do", ("To remove all of the cancer, with the aim of a cure.",
                                 "To destroy small tumours, with the aim of a cure.",
-                                "To control the cancer and slow it down; it does not usually "
-                                "cure it.")),
+                                ("To control the cancer and slow it down; it does not usually "
+                                "cure it."))),
     )
     questions = ("What is the goal of this treatment for me?",
                  "What are the main risks, and how likely are they?",
@@ -78,8 +78,8 @@ def typical_sheet(name: str = "Nguyễn Thị Minh Khai") -> DiscussionSheet:
         title="Talking about your treatment options",
         metadata_title="Discussion sheet",
         lang="en-CA",
-        footer_lines=("This sheet helps you talk with your care team. It is not medical advice "
-                      "on its own and does not replace your care team's advice.",
+        footer_lines=(("This sheet helps you talk with your care team. It is not medical advice "
+                      "on its own and does not replace your care team's advice."),
                       "Content version 1.4 (9f2c1ab) · reviewed 2025-10-01",
                       "Sheet check code 84B6-93E1"),
         page_label="Page {page} of {pages}",

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from dashboard.core.assessment import Assessment
 from dashboard.core.clinic_day import SummaryRow, summary_row

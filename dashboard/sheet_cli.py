@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dashboard.adapters.output import OutputError, check_target, empty_folder, is_stdout, write_file
@@ -73,7 +73,8 @@ def _one_sheet(data: Any, content: Content, args, created: datetime) -> tuple[by
         patient = {}
     if not isinstance(patient, dict) or set(patient) - PATIENT_KEYS or not all(
             isinstance(v, str) for v in patient.values()):
-        return None, f'"patient" must be an object of text fields: {", ".join(sorted(PATIENT_KEYS))}'
+        fields = ", ".join(sorted(PATIENT_KEYS))
+        return None, f'"patient" must be an object of text fields: {fields}'
     selected = tuple(s.strip() for s in args.select.split(",") if s.strip()) or None
     choices = Choices(selected=selected, large_print=args.large_print, paper=args.paper,
                       leave_out_not_fitting=args.leave_out_not_fitting, language=args.lang)
@@ -95,8 +96,8 @@ def _created() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set (reproducible output)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return datetime.now(timezone.utc)
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(UTC)
 
 
 def _fail(message: str) -> int:

@@ -15,8 +15,14 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageChops  # noqa: E402
 
 from dashboard.core.loader import load_content  # noqa: E402
-from tests.browser_support import (chromium, enter_factors, full_page_screenshot,  # noqa: E402
-                                   running_app, type_text, wait_for_app)
+from tests.browser_support import (  # noqa: E402
+    chromium,
+    enter_factors,
+    full_page_screenshot,
+    running_app,
+    type_text,
+    wait_for_app,
+)
 from tests.conftest import make_factors  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshot.png"

@@ -15,9 +15,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "screen" / "app.py"
@@ -47,7 +47,7 @@ def start_server(script: Path | str = SERVED, *, timeout: float = 60.0,
     command = [sys.executable, "-m", "streamlit", "run", str(script),
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - open while the server runs; stop() closes it
     began = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
                                env=None if env is None else {**os.environ, **env})
@@ -142,7 +142,7 @@ def choose(page, key: str, option_text: str) -> None:
         try:
             option.wait_for(state="visible", timeout=3_000)
             break
-        except Exception:  # the list did not open (focus moved): press Escape and try again
+        except Exception:  # noqa: BLE001 - the list did not open (focus moved): Escape, retry
             page.keyboard.press("Escape")
     option.click()
     option.wait_for(state="detached", timeout=5_000)

@@ -63,5 +63,6 @@ def require_browser() -> str:
     if path:
         return path
     if os.environ.get("CI"):
-        pytest.fail("Chromium is not installed; CI must run the browser tests (.ci/run installs it)")
+        pytest.fail("Chromium is not installed; CI must run the browser tests "
+                    "(.ci/run installs it)")
     pytest.skip("browser test skipped: Chromium is not installed (apt-get install chromium)")

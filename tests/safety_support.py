@@ -11,10 +11,10 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Iterable
 
 from pypdf import PdfReader
 
@@ -25,7 +25,7 @@ from dashboard.core.sheet import SheetChoices, build_sheet, default_selection
 from tests.conftest import ROOT, make_factors
 
 TODAY = date(2026, 11, 26)
-CREATED = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)
+CREATED = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 # The fields a clinician can type free text into, on the sheet (SheetChoices) and in the
 # command line's "patient" object.
 SHEET_TEXT_FIELDS = ("patient_name", "appointment_date", "clinician", "team_phone", "notes")
@@ -128,7 +128,7 @@ class Sandbox:
     def work(self) -> Path:
         return self.root / "work"
 
-    def make(self) -> "Sandbox":
+    def make(self) -> Sandbox:
         for path in (self.home, self.tmp, self.work):
             path.mkdir(parents=True, exist_ok=True)
         return self

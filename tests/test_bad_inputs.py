@@ -38,9 +38,18 @@ from dashboard.core.loader import ContentError, load_content
 from dashboard.core.sheet import FILE_NAME, SheetInputError
 from dashboard.pdf import UnprintableText, load_fonts, render
 from tests.conftest import ROOT, make_factors
-from tests.safety_support import (CREATED, Sandbox, label_value, labelled_line,
-                                  new_marker, pdf_for, pdf_pages, pdf_text, sheet_for,
-                                  text_chunks)
+from tests.safety_support import (
+    CREATED,
+    Sandbox,
+    label_value,
+    labelled_line,
+    new_marker,
+    pdf_for,
+    pdf_pages,
+    pdf_text,
+    sheet_for,
+    text_chunks,
+)
 
 NAME = "Name"  # the sheet's label for the name line (content/sheet.toml label_name)
 CONTROL_CHARS = "\x00\x1b\x07\r\t\x7f\x85"

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+import tests.ui_safety_support as support
 from tests.browser_support import chromium, wait_for_app
 from tests.conftest import require_browser
 from tests.safety_support import new_marker, pdf_text
-import tests.ui_safety_support as support
 from tests.ui_safety_support import read_output, sandboxed_server, stop_sandboxed_server
 
 pytestmark = pytest.mark.browser
@@ -116,9 +116,11 @@ def test_case_13_14_15_16_user_text_shows_literally_and_creates_no_element(page,
     created = page.evaluate("""() => ({
         scripts: [...document.scripts].filter(s => s.textContent.includes('alert(1)')).length,
         images: document.querySelectorAll('img[src="x"], img[onerror], img[src*="example"]').length,
-        links: document.querySelectorAll('a[href^="javascript"], a[href*="example.invalid"]').length,
+        links: document.querySelectorAll('a[href^="javascript"], a[href*="example.invalid"]')
+            .length,
         katex: document.querySelectorAll('.katex, .katex-mathml').length,
-        bold: [...document.querySelectorAll('strong, b')].filter(e => e.textContent === 'Bob').length,
+        bold: [...document.querySelectorAll('strong, b')]
+            .filter(e => e.textContent === 'Bob').length,
     })""")
     assert created == {"scripts": 0, "images": 0, "links": 0, "katex": 0, "bold": 0}
     assert page.dialogs == []

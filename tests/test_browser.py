@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 
 from dashboard.core.engine import assess
-from tests.browser_support import (chromium, enter_factors, running_app, type_text,
-                                   wait_for_app)
+from tests.browser_support import chromium, enter_factors, running_app, type_text, wait_for_app
 from tests.conftest import make_factors, require_browser
 
 pytestmark = pytest.mark.browser
@@ -70,7 +70,7 @@ def test_a_clinician_goes_from_an_empty_form_to_a_downloaded_sheet(page, content
     with page.expect_download() as info:
         download_button.click()
     download = info.value
-    data = open(download.path(), "rb").read()
+    data = Path(download.path()).read_bytes()
 
     assert data.startswith(b"%PDF")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)

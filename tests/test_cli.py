@@ -116,7 +116,8 @@ def test_sheet_for_a_clinic_day_writes_one_file_per_patient_named_by_position(tm
     assert out.returncode == 2  # the second patient has an input error
     assert sorted(p.name for p in (tmp_path / "day").iterdir()) == ["sheet-001.pdf",
                                                                     "sheet-003.pdf"]
-    third = " ".join(p.extract_text() for p in PdfReader(str(tmp_path / "day" / "sheet-003.pdf")).pages)
+    third_pdf = PdfReader(str(tmp_path / "day" / "sheet-003.pdf"))
+    third = " ".join(p.extract_text() for p in third_pdf.pages)
     assert "Canary3" in third and "Canary1" not in third
     assert "2: not written: E1" in out.stderr
     assert "Canary" not in out.stdout + out.stderr

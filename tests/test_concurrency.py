@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 import pytest
 
@@ -85,7 +86,7 @@ async def _session(context, url: str, patient: dict) -> dict:
     async with page.expect_download() as info:
         await button.click()
     download = await info.value
-    data = open(await download.path(), "rb").read()
+    data = Path(await download.path()).read_bytes()
     summary = await page.get_by_text("Check code").first.inner_text()
     return {"patient": patient, "pdf": data, "file_name": download.suggested_filename,
             "url": page.url, "requests": requests, "screen": await page.inner_text("body"),

@@ -271,13 +271,13 @@ pandas                    Dependency not found on PyPI and could not be audited:
 
 @pytest.mark.parametrize("returncode,output,outcome", [
     (0, UNREACHABLE, "incomplete"),
-    (1, "ERROR:pip_audit._cli:streamlit: Dependency not found on PyPI and could not be audited:"
-        " streamlit (1.67.0)\n", "not_run"),
+    (1, ("ERROR:pip_audit._cli:streamlit: Dependency not found on PyPI and could not be audited:"
+        " streamlit (1.67.0)\n"), "not_run"),
     (1, "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='pypi.org')\n", "not_run"),
     (1, "/usr/bin/python: No module named pip_audit\n", "not_run"),
     (124, "", "not_run"),
-    (1, "Found 1 known vulnerability in 1 package\nName Version ID Fix Versions\n"
-        "starlette 0.1 GHSA-xxxx 1.1.0\n", "vulnerable"),
+    (1, ("Found 1 known vulnerability in 1 package\nName Version ID Fix Versions\n"
+        "starlette 0.1 GHSA-xxxx 1.1.0\n"), "vulnerable"),
     (0, "No known vulnerabilities found\n", "passed"),
 ])
 def test_the_dependency_audit_never_reports_a_pass_it_did_not_get(returncode, output, outcome):

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dashboard.core.derive import (albi_grade, albi_score, child_pugh_class, child_pugh_points,
-                                   convert)
+from dashboard.core.derive import (
+    albi_grade,
+    albi_score,
+    child_pugh_class,
+    child_pugh_points,
+    convert,
+)
 from tests.conftest import make_factors
 
 
@@ -37,7 +43,8 @@ def test_child_pugh_points_per_item(item, value, points):
     assert child_pugh_points(**labs)[item] == points
 
 
-@pytest.mark.parametrize("score,cls", [(5, "A"), (6, "A"), (7, "B"), (9, "B"), (10, "C"), (15, "C")])
+@pytest.mark.parametrize("score,cls", [(5, "A"), (6, "A"), (7, "B"), (9, "B"), (10, "C"),
+                                       (15, "C")])
 def test_child_pugh_class_from_score(score, cls):
     assert child_pugh_class(score) == cls
 

@@ -110,10 +110,9 @@ def test_a_full_disk_is_one_plain_line_and_leaves_nothing(tmp_path, monkeypatch)
 
 
 def test_a_failure_while_writing_piece_by_piece_leaves_nothing(tmp_path):
-    with pytest.raises(RuntimeError):
-        with output.atomic_writer(tmp_path / "day.zip") as out:
-            out.write(b"PK")
-            raise RuntimeError("simulated archive failure")
+    with pytest.raises(RuntimeError), output.atomic_writer(tmp_path / "day.zip") as out:
+        out.write(b"PK")
+        raise RuntimeError("simulated archive failure")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import threading
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -34,7 +34,7 @@ from dashboard.core.document import (
 )
 from dashboard.pdf import UnprintableText, render
 
-CREATED = datetime(2025, 11, 3, 9, 30, tzinfo=timezone.utc)
+CREATED = datetime(2025, 11, 3, 9, 30, tzinfo=UTC)
 FOOTER = (
     "This sheet supports, and does not replace, a conversation with your care team.",
     "Content version 1.4 (9f2c1ab) · reviewed 2025-10-01 · next review 2026-04-01",
@@ -469,8 +469,8 @@ def test_no_heading_is_left_alone_at_the_bottom_of_a_page(large_print, paper):
     reader = PdfReader(io.BytesIO(render(sheet, created=datetime(2026, 11, 26, 9, 0))))
 
     for number, page in enumerate(reader.pages, start=1):
-        lines = [" ".join(l.split()) for l in page.extract_text().splitlines() if l.strip()]
-        body = [l for l in lines if l not in footer and not l.startswith("Page ")
-                and not any(l in f or f in l for f in footer)]
+        lines = [" ".join(t.split()) for t in page.extract_text().splitlines() if t.strip()]
+        body = [t for t in lines if t not in footer and not t.startswith("Page ")
+                and not any(t in f or f in t for f in footer)]
         assert body, number
         assert body[-1] not in headings, (number, body[-1])

@@ -34,8 +34,8 @@ def test_a11y_3_every_font_is_embedded_with_a_unicode_map(sheet_pdf):
     reader = PdfReader(io.BytesIO(sheet_pdf))
     seen = 0
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
             descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font \
                 else font
             descriptor = descendant["/FontDescriptor"].get_object()

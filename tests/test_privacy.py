@@ -18,8 +18,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, make_factors
-from tests.safety_support import (CLI_TEXT_FIELDS, Sandbox, hits, new_marker,
-                                  pdf_metadata_strings, pdf_text)
+from tests.safety_support import (
+    CLI_TEXT_FIELDS,
+    Sandbox,
+    hits,
+    new_marker,
+    pdf_metadata_strings,
+    pdf_text,
+)
 
 SYSTEM_TEMP = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")]
 

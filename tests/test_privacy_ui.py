@@ -13,6 +13,8 @@ process are checked by tests/test_bad_inputs_ui.py (case 31).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser_support import chromium, wait_for_app
@@ -77,7 +79,7 @@ def _session(browser, url: str, marker: str) -> dict:
     with page.expect_download() as info:
         button.click()
     download = info.value
-    pdf = open(download.path(), "rb").read()
+    pdf = Path(download.path()).read_bytes()
     screens.append(page.inner_text("body"))
     storage = page.evaluate("() => JSON.stringify([Object.entries(localStorage), "
                             "Object.entries(sessionStorage), document.cookie])")

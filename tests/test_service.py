@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from dashboard.core.engine import assess
 from dashboard.core.assessment import Verdict
+from dashboard.core.engine import assess
 from dashboard.service import Choices, ErrorKind, PatientDetails, prepare_sheet
 from tests.conftest import make_factors
 from tests.safety_support import CREATED, pdf_for, pdf_text

@@ -21,8 +21,7 @@ from dashboard.core.document import (
     TickBoxes,
 )
 from dashboard.core.engine import assess
-from dashboard.core.sheet import (SheetChoices, SheetInputError, build_sheet,
-                                  default_selection)
+from dashboard.core.sheet import SheetChoices, SheetInputError, build_sheet, default_selection
 from tests.conftest import make_factors
 
 TODAY = date(2026, 11, 26)
@@ -62,13 +61,15 @@ def _strings(sheet, *, prose_only=False) -> list[str]:
         elif isinstance(block, Paragraph) and not (prose_only and block.user_field):
             out.append(block.text)
         elif isinstance(block, (Bullets, TickBoxes)):
-            out += [i if i.rstrip().endswith((".", "?", ":", "!")) else i + "." for i in block.items]
+            out += [i if i.rstrip().endswith((".", "?", ":", "!")) else i + "."
+                    for i in block.items]
         elif isinstance(block, OptionTable):
             out += [c for _, cells in block.rows for c in cells]
             if not prose_only:
                 out += [*block.columns, *(label for label, _ in block.rows)]
         elif isinstance(block, Glossary):
-            out += [d for _, d in block.entries] + ([] if prose_only else [t for t, _ in block.entries])
+            out += [d for _, d in block.entries]
+            out += [] if prose_only else [t for t, _ in block.entries]
         elif isinstance(block, LabelledValue) and not prose_only:
             out += [block.label, block.value]
     return out

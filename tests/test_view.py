@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dashboard.adapters import frames as tables
-from dashboard.screen import view
 from dashboard.core.engine import assess
+from dashboard.screen import view
 from tests.conftest import BASELINE, make_factors
 
 

@@ -33,7 +33,7 @@ def sandboxed_server(root: Path, *extra: str, timeout: float = 60.0) -> Sandboxe
     command = [sys.executable, "-m", "streamlit", "run", str(SERVED), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra]
-    output = tempfile.TemporaryFile()
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - open while the server runs
     env = box.env()
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
@@ -85,7 +85,7 @@ async def async_choose(page, key: str, option_text: str) -> None:
         try:
             await option.wait_for(state="visible", timeout=5_000)
             break
-        except Exception:  # the list did not open (focus moved): press Escape and try again
+        except Exception:  # noqa: BLE001 - the list did not open (focus moved): Escape, retry
             await page.keyboard.press("Escape")
     await option.click()
     await option.wait_for(state="detached", timeout=10_000)

@@ -6,7 +6,7 @@ table can never show NaN, "nan" or "None" (pandas 3 infers the `str` dtype for t
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 

@@ -25,9 +25,10 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 STDOUT = "-"
 _TEMP_PREFIX = ".dashboard-"

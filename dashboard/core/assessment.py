@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 class Verdict(str, enum.Enum):
@@ -19,14 +20,14 @@ class Verdict(str, enum.Enum):
         return _SEVERITY[self]
 
     @staticmethod
-    def worst(verdicts: "list[Verdict] | tuple[Verdict, ...]") -> "Verdict":
+    def worst(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Verdict:
         """The most restrictive verdict (applicable when there are none)."""
         if Verdict.NOT_APPLICABLE in verdicts:
             return Verdict.NOT_APPLICABLE
         return Verdict.CAUTION if Verdict.CAUTION in verdicts else Verdict.APPLICABLE
 
     @staticmethod
-    def best(verdicts: "list[Verdict] | tuple[Verdict, ...]") -> "Verdict":
+    def best(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Verdict:
         """The least restrictive verdict (applicable when there are none)."""
         if not verdicts or Verdict.APPLICABLE in verdicts:
             return Verdict.APPLICABLE

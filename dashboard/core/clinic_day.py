@@ -1,4 +1,4 @@
-"""A clinic day: one summary row per patient, from the patient's assessment (standard library only)."""
+"""A clinic day: one summary row per patient, from the patient's assessment (stdlib only)."""
 
 from __future__ import annotations
 

@@ -7,8 +7,9 @@ reader would ("cannot say yet"), so unknown information can never make a rule si
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .content import AllOf, Always, AnyOf, Compare, Condition, NoneOf
 
@@ -133,7 +134,7 @@ def _is_number(value: Any) -> bool:
 Test = Callable[[Mapping[str, Any]], Any]  # facts -> True | False | Unknown
 
 
-def evaluate(condition: Condition, facts: Mapping[str, Any]) -> "bool | Unknown":
+def evaluate(condition: Condition, facts: Mapping[str, Any]) -> bool | Unknown:
     """Evaluate a condition against facts; absent values (None) never match."""
     return compile_condition(condition)(facts)
 
@@ -164,7 +165,7 @@ def compile_condition(condition: Condition) -> Test:
 
 
 def _combine(parts: tuple[Test, ...], facts: Mapping[str, Any],
-             decisive: bool) -> "bool | Unknown":
+             decisive: bool) -> bool | Unknown:
     """`all` (decisive False) or `any` (decisive True) of clauses, stopping when decided."""
     unknown = None
     for part in parts:
@@ -176,7 +177,7 @@ def _combine(parts: tuple[Test, ...], facts: Mapping[str, Any],
     return (not decisive) if unknown is None else unknown
 
 
-def _combine_leaves(leaves: tuple, facts: Mapping[str, Any], decisive: bool) -> "bool | Unknown":
+def _combine_leaves(leaves: tuple, facts: Mapping[str, Any], decisive: bool) -> bool | Unknown:
     """`_combine` over plain comparisons, tested in one loop (the common shape of a rule)."""
     unknown = None
     for fact, check in leaves:
@@ -199,14 +200,14 @@ def _merge(unknown: Unknown | None, result: Unknown) -> Unknown:
     return result if unknown is None else Unknown(unknown.fields | result.fields)
 
 
-def _negate(result: "bool | Unknown") -> "bool | Unknown":
+def _negate(result: bool | Unknown) -> bool | Unknown:
     return result if isinstance(result, Unknown) else not result
 
 
 def _compile_compare(cond: Compare) -> Test:
     fact, check = cond.fact, _check(cond.op, cond.value)
 
-    def test(facts: Mapping[str, Any]) -> "bool | Unknown":
+    def test(facts: Mapping[str, Any]) -> bool | Unknown:
         value = facts.get(fact)
         if value is None:
             return False
@@ -225,9 +226,9 @@ def _check(op: str, expected: Any) -> Callable[[Any], bool]:
         return lambda v: v is False
     if op in ("eq", "ne"):
         if isinstance(expected, bool):
-            same = (lambda v: v is expected)
+            same = (lambda v: v is expected)  # noqa: E731
         else:
-            same = (lambda v: v.__class__ is not bool and v == expected)
+            same = (lambda v: v.__class__ is not bool and v == expected)  # noqa: E731
         return same if op == "eq" else (lambda v: not same(v))
     if op == "in":
         return lambda v: v in expected
@@ -242,7 +243,7 @@ def _check(op: str, expected: Any) -> Callable[[Any], bool]:
     return lambda v: v.__class__ in numbers and v >= expected
 
 
-def _compare_unknown(check: Callable[[Any], bool], value: Unknown) -> "bool | Unknown":
+def _compare_unknown(check: Callable[[Any], bool], value: Unknown) -> bool | Unknown:
     if value.possible is None:
         return Unknown(value.fields)
     outcomes = {bool(check(possible)) for possible in value.possible}

@@ -5,10 +5,11 @@ Built only by core/loader.py; every other layer reads it. Closed string fields a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any, Callable, Literal, Mapping, Union
+from typing import Any, Literal
 
 from .assessment import Verdict
 
@@ -44,17 +45,17 @@ class Compare:
 
 @dataclass(frozen=True)
 class AllOf:
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
 class NoneOf:
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Always:
     pass
 
 
-Condition = Union[Compare, AllOf, AnyOf, NoneOf, Always]
+Condition = Compare | AllOf | AnyOf | NoneOf | Always
 
 
 # --------------------------------------------------------------------------- content files
@@ -155,7 +156,7 @@ class Content:
     validation: tuple[Rule, ...]
     global_rules: tuple[Rule, ...]  # rules applied to every active option after all others
     references: tuple[Reference, ...]
-    strings: Mapping[str, Mapping[str, Any]]  # lang -> key -> text or list (sheet, labels, UI words)
+    strings: Mapping[str, Mapping[str, Any]]  # lang -> key -> text or list (sheet, labels, UI)
     groups: tuple[tuple[str, Text], ...] = ()  # factor groups in form order: (id, label)
 
     def factor(self, factor_id: str) -> Factor:

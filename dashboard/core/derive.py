@@ -7,7 +7,8 @@ Johnson 2015 formula). Every function takes plain values and returns a value or 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .assessment import Derived
 from .conditions import FactSpec, Unknown
@@ -121,7 +122,7 @@ def _map(value: Any, fn) -> Any:
 
 
 def _child_pugh(facts: Mapping[str, Any]) -> tuple[Any, dict[str, int], bool]:
-    """(score or Unknown, points per lab when all labs are known, whether the score came from labs)."""
+    """(score or Unknown, points per lab when all labs are known, whether labs gave the score)."""
     labs = [facts.get(lab) for lab in CHILD_PUGH_LABS]
     points = child_pugh_points(*labs) if all(_is_value(v) for v in labs) else {}
     given = facts["child_pugh_score"]

@@ -7,7 +7,7 @@ selection are settled in core/sheet.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ class Glossary:
     entries: tuple[tuple[str, str], ...]
 
 
-Block = Union[Heading, Paragraph, Bullets, LabelledValue, OptionTable, WriteLines, TickBoxes,
-              Glossary]
+Block = (Heading | Paragraph | Bullets | LabelledValue | OptionTable | WriteLines | TickBoxes
+         | Glossary)
 
 
 @dataclass(frozen=True)

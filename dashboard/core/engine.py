@@ -9,7 +9,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .assessment import Assessment, Finding, Issue, OptionResult, PatientFactors, Verdict
 from .conditions import Unknown

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import limits
 from .assessment import Issue, PatientFactors
@@ -121,7 +122,7 @@ def _coerce(factor: Factor, raw: Any, errors: list[Issue]) -> Any:
 
 def _type_error(errors: list[Issue], factor: Factor, message: str) -> None:
     errors.append(Issue("TYPE", factor.id, message))
-    return None
+    return
 
 
 def _range_issue(factor: Factor, value: Any) -> Issue | None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .assessment import Verdict
 from .conditions import FactSpec, compile_condition, parse_condition
@@ -178,7 +179,8 @@ def _groups(doc: dict, problems: list[str],
     return tuple(out)
 
 
-def _references(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tuple[Reference, ...]:
+def _references(doc: dict, problems: list[str],
+                languages: tuple[str, ...]) -> tuple[Reference, ...]:
     out, seen = [], set()
     for i, raw in enumerate(doc.get("references", [])):
         c = _Checker(raw, f"references.toml -> references -> {i}", problems, languages)
@@ -215,7 +217,8 @@ def _factors(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tupl
         for value in values:
             if value not in value_labels:
                 c.fail("value_labels", f"no label for value {value!r}")
-        minimum, maximum = c.get("minimum", (int, float), None), c.get("maximum", (int, float), None)
+        minimum = c.get("minimum", (int, float), None)
+        maximum = c.get("maximum", (int, float), None)
         if minimum is not None and maximum is not None and minimum > maximum:
             c.fail("minimum", "minimum is above maximum")
         out.append(Factor(
@@ -223,7 +226,8 @@ def _factors(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tupl
             label=c.text("label"), patient_label=c.text("patient_label"), help=c.text("help"),
             unit=c.get("unit", str, ""), values=values, value_labels=value_labels,
             minimum=minimum, maximum=maximum, default=c.table.get("default"),
-            alias_of=c.get("alias_of", str, ""), alias_factor=c.get("alias_factor", (int, float), 1),
+            alias_of=c.get("alias_of", str, ""),
+            alias_factor=c.get("alias_factor", (int, float), 1),
             alias_round=c.get("alias_round", int, None)))
     ids = [f.id for f in out]
     for dup in sorted({x for x in ids if ids.count(x) > 1}):
@@ -262,7 +266,8 @@ def _rule_maker(facts: dict[str, FactSpec], ref_ids: set[str], rule_ids: dict[st
                                    problems)
         elif needs_when:
             c.fail("when", "required key is missing")
-        return Rule(id=rule_id, when=when, test=compile_condition(when), verdict=verdict_value, clinician=c.text("clinician"),
+        return Rule(id=rule_id, when=when, test=compile_condition(when), verdict=verdict_value,
+                    clinician=c.text("clinician"),
                     patient=c.text("patient", required=patient), sources=sources,
                     tag=c.get("tag", str, choices=TAGS), track=c.get("track", str, "main"),
                     fields=tuple(c.get("fields", list, []) or ()),

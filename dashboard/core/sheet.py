@@ -8,9 +8,9 @@ printed exactly as typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 
 from . import usertext
 from .assessment import Assessment, OptionResult, Verdict
@@ -175,7 +175,7 @@ def _options(words: _Words, content: Content, selected: list[OptionResult],
              lang: str) -> list[Block]:
     blocks: list[Block] = [Heading(words("options_heading")), Paragraph(words("options_intro"))]
     if not selected:
-        return blocks + [Paragraph(words("options_none"))]
+        return [*blocks, Paragraph(words("options_none"))]
     options = [content.option(r.option_id) for r in selected]
     # At a glance: every chosen option with its status, before the detail (fits on page 1).
     blocks.append(Bullets(tuple(f"{o.name(lang)}: {words(f'status_{r.verdict.value}')}"
@@ -241,8 +241,9 @@ def _questions(words: _Words, content: Content, selected: list[OptionResult],
     for result in selected:
         option = content.option(result.option_id)
         blocks += [Heading(words("option_questions_heading", option=option.name(lang)), level=2),
-                   TickBoxes(option.lists["questions"].get(lang) or option.lists["questions"]["en"])]
-    return blocks + [Paragraph(words("write_prompt"), style="lead"), WriteLines(4)]
+                   TickBoxes(option.lists["questions"].get(lang)
+                             or option.lists["questions"]["en"])]
+    return [*blocks, Paragraph(words("write_prompt"), style="lead"), WriteLines(4)]
 
 
 def _values(words: _Words) -> list[Block]:

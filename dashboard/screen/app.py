@@ -14,10 +14,10 @@ from pathlib import Path
 # `import dashboard...` works here exactly as it does under pytest.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import streamlit as st  # noqa: E402 (after the path bootstrap)
+import streamlit as st
 
-from dashboard.core.engine import assess  # noqa: E402
-from dashboard.screen import form, frame, results, sheet_panel  # noqa: E402
+from dashboard.core.engine import assess
+from dashboard.screen import form, frame, results, sheet_panel
 
 st.set_page_config(page_title=frame.TITLE, page_icon="🩺", layout="wide")
 

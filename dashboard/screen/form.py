@@ -280,8 +280,8 @@ def _calculator(content: Content, form: FactorForm, assessment: Assessment) -> N
         total = sum(derived.child_pugh_points.values())
         used = ("used" if derived.child_pugh_from_labs else
                 f"the score entered, {derived.child_pugh_score}, is used")
-        lines = [f"**Child-Pugh from labs: {total} points, class {child_pugh_class(total)}** "
-                 f"({esc(used)})"]
+        lines = [(f"**Child-Pugh from labs: {total} points, class {child_pugh_class(total)}** "
+                 f"({esc(used)})")]
         for item in CHILD_PUGH_LABS:
             factor = content.factor(item)
             points = derived.child_pugh_points[item]

@@ -16,8 +16,8 @@ import streamlit as st
 
 from dashboard import selftest
 from dashboard.core import loader
-from dashboard.core.loader import ContentError
 from dashboard.core.content import Content
+from dashboard.core.loader import ContentError
 from dashboard.screen import form, view
 from dashboard.screen.downloads import forget_sheet_links
 from dashboard.screen.view import LANG, esc

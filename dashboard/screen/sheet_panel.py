@@ -7,11 +7,11 @@ from datetime import date
 
 import streamlit as st
 
+from dashboard import service
 from dashboard.core import usertext
 from dashboard.core.assessment import Assessment
 from dashboard.core.content import Content
 from dashboard.core.sheet import SheetChoices, default_selection, user_text
-from dashboard import service
 from dashboard.screen import view
 from dashboard.screen.downloads import sheet_download_button
 from dashboard.screen.view import LANG, esc

@@ -8,10 +8,11 @@ verdict counts, and whether any content review date has passed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
-from typing import Any, Iterator
+from typing import Any
 
 from dashboard.core.assessment import Assessment, Finding, Verdict
 from dashboard.core.conditions import Unknown
@@ -77,7 +78,7 @@ class FindingView:
 
 
 def verdict_counts(assessment: Assessment) -> dict[Verdict, int]:
-    counts = {v: 0 for v in Verdict}
+    counts = dict.fromkeys(Verdict, 0)
     for result in assessment.results:
         counts[result.verdict] += 1
     return counts
