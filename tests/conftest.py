@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -57,12 +58,61 @@ def browser_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+# The start of every skip message for a missing system tool: the summary at the end of the run
+# (pytest_terminal_summary below) gathers them into one "skipped, here is how to install" block.
+MISSING_TOOL = "needs a system tool that is not installed:"
+
+
 def require_browser() -> str:
     """Chromium's path; skip without one, except in CI where a missing browser is a failure."""
-    path = browser_path()
+    return _require("Chromium", browser_path(), "chromium")
+
+
+def require_tool(command: str, package: str) -> str:
+    """The path of a command-line tool (pdftoppm, ...); skip without it, fail in CI."""
+    return _require(command, shutil.which(command), package)
+
+
+def _require(name: str, path: str | None, package: str) -> str:
     if path:
         return path
     if os.environ.get("CI"):
-        pytest.fail("Chromium is not installed; CI must run the browser tests "
-                    "(.ci/run installs it)")
-    pytest.skip("browser test skipped: Chromium is not installed (apt-get install chromium)")
+        pytest.fail(f"{name} is not installed; CI must run these tests (.ci/run installs "
+                    f"{package})")
+    pytest.skip(f"{MISSING_TOOL} {name} (install it with: sudo apt-get install {package})")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say plainly which tests did not run for want of a system tool, and how to get it."""
+    missing: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        if MISSING_TOOL in reason:
+            what = reason.split(MISSING_TOOL, 1)[1].strip()
+            missing[what] = missing.get(what, 0) + 1
+    if missing:
+        terminalreporter.section("tests skipped: system tools missing", yellow=True)
+        for what, count in sorted(missing.items()):
+            terminalreporter.write_line(f"{count} test(s) skipped, they need {what}")
+        terminalreporter.write_line("The rest passed on their own; CI (CI=true) installs these "
+                                    "tools and fails instead of skipping.")
+
+
+# --------------------------------------------------------------------------- traceability
+# Safety-case markers: @pytest.mark.hazard("H04") and @pytest.mark.bad_input_case(23) say which
+# row of docs/safety/hazard-log.md a test verifies; tests/test_hazard_log.py checks both ways.
+TRACE_MARKERS = ("hazard", "bad_input_case")
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--trace-json", default="", help="write each collected test's "
+                     "safety-case markers to this JSON file (used by tests/test_hazard_log.py)")
+
+
+def pytest_collection_finish(session) -> None:
+    path = session.config.getoption("--trace-json")
+    if not path:
+        return
+    marks = {item.nodeid: {name: [arg for mark in item.iter_markers(name) for arg in mark.args]
+                           for name in TRACE_MARKERS} for item in session.items}
+    Path(path).write_text(json.dumps(marks), encoding="utf-8")

@@ -102,6 +102,7 @@ def test_the_app_starts_without_an_exception_and_asks_for_factors(app):
     assert not results_shown(app)
 
 
+@pytest.mark.hazard("H03")
 def test_every_input_starts_empty(app, content):
     for factor in content.factors:
         if factor.alias_of:
@@ -113,6 +114,7 @@ def test_every_input_starts_empty(app, content):
             assert widget.value in (None, ""), factor.id
 
 
+@pytest.mark.hazard("H13")
 def test_about_this_tool_states_intended_use_and_content_version(app, content):
     about = app.expander[0]
     text = " ".join(m.value for m in about.markdown)
@@ -131,6 +133,7 @@ def test_about_this_tool_states_intended_use_and_content_version(app, content):
     make_factors(child_pugh_score=None, bilirubin_umol_l=None, cirrhosis=None),
 ], ids=["small single liver tumour", "extrahepatic with painful bone metastases",
         "liver function not yet known"])
+@pytest.mark.hazard("H01")
 def test_a_scenario_shows_the_engines_verdict_words_on_every_card(app, content, factors):
     expected = {r.option_id: WORDS[r.verdict.value] for r in assess(factors, content).results}
 
@@ -149,6 +152,7 @@ def test_the_baseline_scenario_reads_as_expected(app, content):
     assert verdicts["systemic"] == "Consider with caution"
 
 
+@pytest.mark.hazard("H02", "H14")
 def test_cards_keep_the_content_order_and_each_has_a_why_panel(app, content):
     submit(fill(app, content, BASELINE))
 
@@ -160,6 +164,7 @@ def test_cards_keep_the_content_order_and_each_has_a_why_panel(app, content):
     assert positions == sorted(positions)
 
 
+@pytest.mark.hazard("H13")
 def test_why_lists_every_rule_with_its_source_and_evidence_tag(app, content):
     factors = make_factors(liver_tumour_count=2, largest_tumour_cm=2.5, remnant_adequate="unknown")
     result = assess(factors, content).result("resection")
@@ -217,6 +222,7 @@ def test_the_comparison_table_switches_between_chosen_and_all_options(app, conte
     assert "nan" not in every.to_string().lower().split()
 
 
+@pytest.mark.hazard("H14")
 def test_no_ranking_words_appear_on_the_screen(app, content):
     submit(fill(app, content, BASELINE))
 
@@ -274,6 +280,7 @@ def test_the_download_appears_only_after_preparing(app, content):
     assert "Zo" not in buttons[0].proto.url
 
 
+@pytest.mark.hazard("H08")
 def test_the_prepared_sheet_matches_the_screen(app, content):
     from pypdf import PdfReader
 
@@ -292,6 +299,7 @@ def test_the_prepared_sheet_matches_the_screen(app, content):
     assert "Zo" not in prepared["file_name"]
 
 
+@pytest.mark.hazard("H08")
 def test_changing_an_input_after_preparing_withdraws_the_download(app, content):
     submit(fill(app, content, BASELINE))
     prepare(app, name="Ann Smith")
@@ -343,6 +351,7 @@ def test_options_default_to_applicable_and_caution(app, content):
 # --------------------------------------------------------------------------- new patient
 
 
+@pytest.mark.hazard("H28")
 def test_new_patient_clears_every_value(app, content):
     submit(fill(app, content, make_factors(ablation_site_risky=True)))
     prepare(app, name="Ann Smith")

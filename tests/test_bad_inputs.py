@@ -37,7 +37,7 @@ from dashboard.core.engine import assess
 from dashboard.core.loader import ContentError, load_content
 from dashboard.core.sheet import FILE_NAME, SheetInputError
 from dashboard.pdf import UnprintableText, load_fonts, render
-from tests.conftest import ROOT, make_factors
+from tests.conftest import ROOT, make_factors, require_tool
 from tests.safety_support import (
     CREATED,
     Sandbox,
@@ -76,6 +76,7 @@ def _sheet_cli(tmp_path, payload: str, *extra: str):
 # --------------------------------------------------------------------------- 1-3 names
 
 
+@pytest.mark.bad_input_case(1)
 def test_case_01_empty_name_prints_a_blank_name_line_and_results_are_unchanged(content):
     blank = sheet_for(content, patient_name="")
     named = sheet_for(content, patient_name="Ann Lee")
@@ -90,11 +91,14 @@ def test_case_01_empty_name_prints_a_blank_name_line_and_results_are_unchanged(c
     assert labelled_line(text, NAME).strip() == f"{NAME}:"
 
 
+@pytest.mark.bad_input_case(2)
 def test_case_02_whitespace_only_name_is_empty_and_prints_the_same_pdf(content):
     assert usertext.clean(" \t \u00a0 \u3000 ") == ""
     assert pdf_for(content, patient_name=" \t \u00a0 \u3000 ") == pdf_for(content, patient_name="")
 
 
+@pytest.mark.hazard("H10")
+@pytest.mark.bad_input_case(3)
 def test_case_03_a_ten_thousand_character_name_is_refused_naming_the_limit(content, tmp_path):
     long_name = "Aé" * 5000
     with pytest.raises(SheetInputError) as caught:
@@ -110,7 +114,10 @@ def test_case_03_a_ten_thousand_character_name_is_refused_naming_the_limit(conte
     assert not out.exists()
 
 
+@pytest.mark.hazard("H10")
+@pytest.mark.bad_input_case(3)
 def test_case_03_a_hundred_character_name_is_printed_whole_inside_the_page(content, tmp_path):
+    pdftoppm = require_tool("pdftoppm", "poppler-utils")
     name = "W" * 100  # one unbroken word of the widest letter
     data = pdf_for(content, patient_name=name)
     text = pdf_text(data)
@@ -118,7 +125,7 @@ def test_case_03_a_hundred_character_name_is_printed_whole_inside_the_page(conte
     # Nothing drawn in the right margin of page 1 (an overflowing cell would run into it).
     pdf = tmp_path / "long.pdf"
     pdf.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "60", "-f", "1", "-l", "1", "-gray", "-singlefile",
+    subprocess.run([pdftoppm, "-r", "60", "-f", "1", "-l", "1", "-gray", "-singlefile",
                     str(pdf), str(tmp_path / "p1")], check=True, timeout=60)
     from PIL import Image
 
@@ -133,11 +140,15 @@ def test_case_03_a_hundred_character_name_is_printed_whole_inside_the_page(conte
 ACCENTED = ["Zoë", "José", "Nguyễn Thị Ánh", "Łukasz Żółć", "Søren Ærø", "François Œuvre"]
 
 
+@pytest.mark.hazard("H11")
+@pytest.mark.bad_input_case(4)
 @pytest.mark.parametrize("name", ACCENTED)
 def test_case_04_accented_latin_prints_exactly_as_typed(content, name):
     assert _name_value(content, name) == unicodedata.normalize("NFC", name)
 
 
+@pytest.mark.hazard("H11")
+@pytest.mark.bad_input_case(5)
 def test_case_05_nfd_accents_give_the_same_pdf_bytes(content):
     nfc = "Zoë Nguyễn Ánh"
     nfd = unicodedata.normalize("NFD", nfc)
@@ -147,11 +158,13 @@ def test_case_05_nfd_accents_give_the_same_pdf_bytes(content):
                                                                     notes=nfc)
 
 
+@pytest.mark.bad_input_case(6)
 @pytest.mark.parametrize("name", ["O’Brien", "O'Brien", "Smith–Jones", "Anne-Marie “Nan” O’Neil"])
 def test_case_06_typographic_apostrophes_and_dashes_print(content, name):
     assert _name_value(content, name) == name
 
 
+@pytest.mark.bad_input_case(7)
 @pytest.mark.parametrize("name", ["王小明", "佐藤 花子", "陳大文 Chan"])
 def test_case_07_cjk_names_print_with_the_bundled_font(content, name, caplog):
     caplog.set_level(logging.DEBUG)
@@ -159,6 +172,8 @@ def test_case_07_cjk_names_print_with_the_bundled_font(content, name, caplog):
     _assert_no_log_mentions(caplog, name)
 
 
+@pytest.mark.hazard("H11", "H27")
+@pytest.mark.bad_input_case(7)
 def test_case_07_cjk_without_a_glyph_is_blocked_with_a_message_never_silent(content, tmp_path,
                                                                             caplog):
     caplog.set_level(logging.DEBUG)
@@ -186,11 +201,15 @@ def _assert_no_log_mentions(caplog, text: str) -> None:
             assert f"uni{ord(char):04X}" not in message, (record.name, message)
 
 
+@pytest.mark.hazard("H11", "H26")
+@pytest.mark.bad_input_case(8)
 @pytest.mark.parametrize("name", ["שלום כהן", "محمد علي", "नमस्ते राम"])
 def test_case_08_right_to_left_and_complex_scripts_extract_in_logical_order(content, name):
     assert _name_value(content, name) == name
 
 
+@pytest.mark.hazard("H26")
+@pytest.mark.bad_input_case(8)
 @pytest.mark.parametrize("words,digits", [("محمد علي", "123"), ("שלום כהן", "45")])
 def test_case_08_rtl_name_with_digits_is_drawn_in_bidi_visual_order(content, words, digits):
     """In a left-to-right line, "<RTL words> <digits>" shows the digits to the left of the words
@@ -203,6 +222,7 @@ def test_case_08_rtl_name_with_digits_is_drawn_in_bidi_visual_order(content, wor
     assert x_digits < x_words
 
 
+@pytest.mark.bad_input_case(9)
 @pytest.mark.parametrize("name", ["Ann 😀", "Ann ❤️", "👍🏽"])
 def test_case_09_emoji_are_blocked_with_a_message_and_no_crash(content, name):
     with pytest.raises(UnprintableText) as caught:
@@ -214,6 +234,7 @@ def test_case_09_emoji_are_blocked_with_a_message_and_no_crash(content, name):
     assert in_notes.value.field == "notes"
 
 
+@pytest.mark.bad_input_case(10)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60), st.booleans())
 def test_case_10_11_12_normaliser_removes_controls_bidi_and_invisible_characters(text, multi):
@@ -227,6 +248,7 @@ def test_case_10_11_12_normaliser_removes_controls_bidi_and_invisible_characters
     assert usertext.clean(out, multiline=multi) == out  # idempotent
 
 
+@pytest.mark.bad_input_case(10)
 def test_case_10_control_characters_never_reach_the_pdf_or_the_log(content, caplog):
     caplog.set_level(logging.DEBUG)
     typed = "A\x00n\x1bn\x07\r\tLee\x7f"
@@ -236,12 +258,14 @@ def test_case_10_control_characters_never_reach_the_pdf_or_the_log(content, capl
         assert not set(record.getMessage()) & set(CONTROL_CHARS.replace("\t", "")), record.name
 
 
+@pytest.mark.bad_input_case(11)
 def test_case_11_bidi_overrides_are_stripped_so_the_name_cannot_be_spoofed(content):
     spoofed = "Ann\u202eeeL\u202c \u2067x\u2069"
     assert usertext.clean(spoofed) == "AnneeL x"
     assert pdf_for(content, patient_name=spoofed) == pdf_for(content, patient_name="AnneeL x")
 
 
+@pytest.mark.bad_input_case(12)
 def test_case_12_zero_width_characters_and_bom_are_stripped_consistently(content):
     typed = "\ufeffAnn\u200bLee\u200d\u00ad"
     assert usertext.clean(typed) == "AnnLee"
@@ -265,6 +289,8 @@ INJECTION = [
                                        (14, INJECTION[2]), (15, INJECTION[3]),
                                        (16, INJECTION[4]), (16, INJECTION[5]),
                                        (18, INJECTION[6])])
+@pytest.mark.hazard("H12")
+@pytest.mark.bad_input_case(13, 14, 15)
 def test_case_13_14_15_16_18_markup_in_user_text_prints_literally(content, case, text):
     data = pdf_for(content, patient_name=text, notes=f"Note: {text}\nend", clinician=text)
     printed = pdf_text(data)
@@ -273,6 +299,7 @@ def test_case_13_14_15_16_18_markup_in_user_text_prints_literally(content, case,
     assert f"Note: {text}" in printed
 
 
+@pytest.mark.bad_input_case(16)
 def test_case_16_links_and_remote_images_in_user_text_open_no_connection(content, monkeypatch):
     attempts = []
 
@@ -289,6 +316,8 @@ def test_case_16_links_and_remote_images_in_user_text_open_no_connection(content
     assert b"/URI" not in data and b"/Launch" not in data and b"/JavaScript" not in data
 
 
+@pytest.mark.hazard("H25")
+@pytest.mark.bad_input_case(17)
 def test_case_17_path_like_names_never_reach_a_path_or_a_file_name(content, tmp_path,
                                                                     monkeypatch):
     marker = new_marker()
@@ -327,6 +356,8 @@ def test_case_17_path_like_names_never_reach_a_path_or_a_file_name(content, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pdf", "with-patient.json"]
 
 
+@pytest.mark.hazard("H12")
+@pytest.mark.bad_input_case(18)
 def test_case_18_fpdf2_markup_characters_print_literally_without_a_font_error(content):
     name = "**Smith** --Jr-- __Ann__"
     assert _name_value(content, name) == name
@@ -344,6 +375,7 @@ ABSURD = [
 ]
 
 
+@pytest.mark.bad_input_case(19)
 @pytest.mark.parametrize("field,value,code", ABSURD)
 def test_case_19_absurd_values_give_an_error_naming_the_field_not_the_value(run, content, field,
                                                                             value, code):
@@ -358,6 +390,7 @@ def test_case_19_absurd_values_give_an_error_naming_the_field_not_the_value(run,
     assert label.split()[0].lower() in issue.message.lower()
 
 
+@pytest.mark.bad_input_case(19)
 def test_case_19_the_command_line_reports_absurd_values_without_results(tmp_path):
     box = Sandbox(tmp_path).make()
     result = box.run_cli("assess", "-", stdin=json.dumps(make_factors(inr=99.25, ecog=7)))
@@ -375,6 +408,8 @@ NUMERIC = ["liver_tumour_count", "largest_tumour_cm", "child_pugh_score", "ecog"
 @settings(max_examples=150, deadline=None)
 @given(field=st.sampled_from(NUMERIC),
        value=st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**30, 10**30))
+@pytest.mark.hazard("H16")
+@pytest.mark.bad_input_case(20)
 def test_case_20_any_number_is_assessed_or_refused_never_crashes(content, field, value):
     assessment = assess(make_factors(**{field: value}), content)
     if isinstance(value, float) and not math.isfinite(value):
@@ -386,6 +421,8 @@ def test_case_20_any_number_is_assessed_or_refused_never_crashes(content, field,
         assert assessment.results == ()
 
 
+@pytest.mark.hazard("H21")
+@pytest.mark.bad_input_case(20)
 @pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity", "1e309", '""', '"12"'])
 def test_case_20_nan_inf_overflow_and_text_in_json_are_refused(tmp_path, raw):
     box = Sandbox(tmp_path).make()
@@ -403,6 +440,8 @@ def test_case_20_nan_inf_overflow_and_text_in_json_are_refused(tmp_path, raw):
         assert "not allowed" in result.stderr
 
 
+@pytest.mark.hazard("H03")
+@pytest.mark.bad_input_case(20)
 def test_case_20_an_empty_numeric_value_is_not_yet_known_never_zero(run, content):
     assessment = run(make_factors(bilirubin_umol_l=None))
     baseline = run(make_factors())
@@ -419,6 +458,8 @@ def test_case_20_an_empty_numeric_value_is_not_yet_known_never_zero(run, content
 @pytest.mark.parametrize("field,typed", [("largest_tumour_cm", "1,5"), ("inr", "1,5"),
                                          ("bilirubin_umol_l", "1.234,5"), ("albumin_g_l", "35,0"),
                                          ("afp_ng_ml", "1,500")])
+@pytest.mark.hazard("H04", "H21")
+@pytest.mark.bad_input_case(21)
 def test_case_21_decimal_comma_is_refused_never_read_as_a_bigger_number(run, field, typed):
     assert usertext.parse_number(typed) == typed  # the text field hands it on unread
     assessment = run(make_factors(**{field: typed}))
@@ -428,6 +469,8 @@ def test_case_21_decimal_comma_is_refused_never_read_as_a_bigger_number(run, fie
     assert typed not in assessment.errors[0].message
 
 
+@pytest.mark.hazard("H21")
+@pytest.mark.bad_input_case(21)
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="0123456789.,-+eE naif \u0665\u066b", max_size=12))
 def test_case_21_the_number_parser_reads_only_plain_decimal_numbers(text):
@@ -448,6 +491,8 @@ def test_case_21_the_number_parser_reads_only_plain_decimal_numbers(text):
     (dict(bilirubin_umol_l=None, bilirubin_mg_dl=1.2), False),
     (dict(bilirubin_umol_l=40), False),
 ])
+@pytest.mark.hazard("H04")
+@pytest.mark.bad_input_case(22)
 def test_case_22_bilirubin_in_the_wrong_unit_gets_a_plausibility_warning(run, overrides, flagged):
     assessment = run(make_factors(**overrides))
     warning = [w for w in assessment.warnings if w.code == "W6"]
@@ -456,6 +501,8 @@ def test_case_22_bilirubin_in_the_wrong_unit_gets_a_plausibility_warning(run, ov
         assert "unit" in warning[0].message
 
 
+@pytest.mark.hazard("H01")
+@pytest.mark.bad_input_case(23)
 def test_case_23_values_on_thresholds_classify_the_same_in_both_unit_systems(run):
     for umol, mg in [(34, 2.0), (51, 3.0), (21, 1.2)]:
         in_umol = run(make_factors(bilirubin_umol_l=umol))
@@ -472,6 +519,8 @@ def test_case_23_values_on_thresholds_classify_the_same_in_both_unit_systems(run
     assert [points(albumin_g_l=40, inr=i)["inr"] for i in (1.69, 1.7, 2.3, 2.31)] == [1, 2, 2, 3]
 
 
+@pytest.mark.hazard("H03")
+@pytest.mark.bad_input_case(24)
 def test_case_24_a_missing_factor_gives_caution_naming_it_and_others_are_still_assessed(run,
                                                                                          content):
     baseline = run(make_factors())
@@ -494,6 +543,7 @@ def test_case_24_a_missing_factor_gives_caution_naming_it_and_others_are_still_a
     (dict(recurrence_site="extrahepatic_only"), "E4"),  # outside the liver + liver tumour
     (dict(liver_tumour_count=2, largest_tumour_cm=0), "E6"),
 ])
+@pytest.mark.bad_input_case(25)
 def test_case_25_contradictory_inputs_are_flagged_and_results_withheld(run, content, overrides,
                                                                        code):
     assessment = run(make_factors(**overrides))
@@ -523,6 +573,8 @@ def _run_copy(root: Path, tmp_path: Path, *args: str, stdin: str) -> subprocess.
                           input=stdin, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.hazard("H02")
+@pytest.mark.bad_input_case(26)
 def test_case_26_missing_content_file_stops_with_a_clear_error_and_no_results(tmp_path):
     root = _copy_of_the_program(tmp_path)
     (root / "content" / "factors.toml").unlink()
@@ -534,6 +586,8 @@ def test_case_26_missing_content_file_stops_with_a_clear_error_and_no_results(tm
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
+@pytest.mark.hazard("H16")
+@pytest.mark.bad_input_case(27)
 def test_case_27_malformed_content_fails_fast_naming_file_and_problem(tmp_path):
     root = _copy_of_the_program(tmp_path)
     option = root / "content" / "options" / "tace.toml"
@@ -546,6 +600,8 @@ def test_case_27_malformed_content_fails_fast_naming_file_and_problem(tmp_path):
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
+@pytest.mark.hazard("H02")
+@pytest.mark.bad_input_case(28)
 def test_case_28_labels_na_and_none_load_as_literal_text_and_empty_is_refused(tmp_path):
     root = _copy_of_the_program(tmp_path) / "content"
     option = root / "options" / "pei.toml"
@@ -567,6 +623,8 @@ def test_case_28_labels_na_and_none_load_as_literal_text_and_empty_is_refused(tm
     assert "options/pei.toml -> name.en: text is missing or empty" in caught.value.problems
 
 
+@pytest.mark.hazard("H06")
+@pytest.mark.bad_input_case(29)
 def test_case_29_content_past_review_prints_a_warning_on_every_page(content):
     due = content.review_dates[1]
     from dashboard.core.sheet import SheetChoices, build_sheet
@@ -584,6 +642,8 @@ def test_case_29_content_past_review_prints_a_warning_on_every_page(content):
 # --------------------------------------------------------------------------- 30-36 faults
 
 
+@pytest.mark.hazard("H07")
+@pytest.mark.bad_input_case(30)
 def test_case_30_sheets_rendered_at_the_same_moment_never_mix_patients(content):
     """Threads share the process (fonts, caches) as Streamlit sessions do."""
     names = [f"Patient{new_marker('')}" for _ in range(8)]
@@ -611,6 +671,8 @@ def test_case_30_sheets_rendered_at_the_same_moment_never_mix_patients(content):
         assert data == pdf_for(content, patient_name=name, notes=f"Notes for {name}")
 
 
+@pytest.mark.hazard("H08")
+@pytest.mark.bad_input_case(34)
 def test_case_34_the_sheet_is_deterministic_and_carries_the_on_screen_check_code(content):
     assessment = assess(make_factors(ecog=1), content)
     first = pdf_for(content, make_factors(ecog=1), patient_name="Ann")
@@ -619,6 +681,8 @@ def test_case_34_the_sheet_is_deterministic_and_carries_the_on_screen_check_code
     assert assessment.fingerprint and all(assessment.fingerprint in p for p in pdf_pages(first))
 
 
+@pytest.mark.hazard("H09", "H15")
+@pytest.mark.bad_input_case(35)
 def test_case_35_a_failure_inside_pdf_generation_writes_no_file(tmp_path, monkeypatch, capsys):
     import dashboard.pdf as pdf
 
@@ -636,6 +700,8 @@ def test_case_35_a_failure_inside_pdf_generation_writes_no_file(tmp_path, monkey
     assert "code PDF-RuntimeError" in err and "simulated" not in err and "Traceback" not in err
 
 
+@pytest.mark.hazard("H25")
+@pytest.mark.bad_input_case(35)
 def test_case_35_an_unwritable_output_path_is_a_clear_error_without_traceback(tmp_path):
     box = Sandbox(tmp_path).make()
     for target in [box.work / "no-such-folder" / "sheet.pdf", box.work]:
@@ -646,6 +712,8 @@ def test_case_35_an_unwritable_output_path_is_a_clear_error_without_traceback(tm
     assert [p.name for p in box.work.iterdir()] == []
 
 
+@pytest.mark.hazard("H16")
+@pytest.mark.bad_input_case(36)
 def test_case_36_a_missing_or_corrupt_font_fails_the_start_up_self_test(tmp_path, monkeypatch):
     import dashboard.pdf as pdf
 
@@ -667,6 +735,7 @@ def test_case_36_a_missing_or_corrupt_font_fails_the_start_up_self_test(tmp_path
 UPLOAD_WIDGETS = {"file_uploader", "camera_input", "audio_input", "data_editor"}
 
 
+@pytest.mark.bad_input_case(37)
 def test_case_37_the_dashboard_accepts_no_uploads_and_the_upload_limit_is_small():
     sources = sorted((ROOT / "dashboard").rglob("*.py"))
     assert any(p.name == "pdf.py" for p in sources)

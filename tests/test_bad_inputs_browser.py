@@ -101,6 +101,8 @@ def _screen_code(page) -> str:
 # --------------------------------------------------------------------------- 13-16 literal
 
 
+@pytest.mark.hazard("H12", "H30")
+@pytest.mark.bad_input_case(13, 14, 15, 16)
 @pytest.mark.parametrize("text", INJECTION)
 def test_case_13_14_15_16_user_text_shows_literally_and_creates_no_element(page, server, text):
     """A zero-width space makes the screen echo the text ("will print as"), so the literal
@@ -133,6 +135,8 @@ def test_case_13_14_15_16_user_text_shows_literally_and_creates_no_element(page,
 # --------------------------------------------------------------------------- 21 decimal comma
 
 
+@pytest.mark.hazard("H21")
+@pytest.mark.bad_input_case(21)
 @pytest.mark.parametrize("locale", ["en-CA", "fr-CA"])
 def test_case_21_a_decimal_comma_typed_in_the_browser_is_refused_never_read_as_25(
         browser, server, locale):
@@ -159,6 +163,8 @@ def test_case_21_a_decimal_comma_typed_in_the_browser_is_refused_never_read_as_2
 # --------------------------------------------------------------------------- 32-34 sessions
 
 
+@pytest.mark.hazard("H07", "H18", "H28", "H29")
+@pytest.mark.bad_input_case(32)
 def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_link(page,
                                                                                     content):
     from dashboard.core.engine import assess
@@ -209,6 +215,8 @@ def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_
     assert _screen_code(page) == assess(empty, content).fingerprint
 
 
+@pytest.mark.hazard("H08")
+@pytest.mark.bad_input_case(34)
 def test_case_34_a_double_click_gives_one_sheet_matching_the_screen(page):
     _show_options(page, "3.5")
     _type(page, "s_name", "Ann Double")
@@ -227,6 +235,8 @@ def test_case_34_a_double_click_gives_one_sheet_matching_the_screen(page):
     assert _screen_code(page) in text and "Ann Double" in text
 
 
+@pytest.mark.hazard("H15")
+@pytest.mark.bad_input_case(33)
 def test_case_33_after_a_server_restart_no_stale_sheet_is_served_and_nothing_is_lost(
         browser, tmp_path, monkeypatch):
     first = sandboxed_server(tmp_path / "first")
@@ -288,6 +298,8 @@ def _http(server, method: str, path: str, headers: dict | None = None) -> tuple[
     return response.status, dict(response.getheaders()), response.read()
 
 
+@pytest.mark.hazard("H18")
+@pytest.mark.bad_input_case(38)
 def test_case_38_a_cross_site_request_without_the_xsrf_token_is_rejected(server):
     upload = "/_stcore/upload_file/some-session/some-file"
     assert _http(server, "PUT", upload)[0] == 403
@@ -301,6 +313,8 @@ def test_case_38_a_cross_site_request_without_the_xsrf_token_is_rejected(server)
     assert status == 400 and b"session" in body
 
 
+@pytest.mark.hazard("H18")
+@pytest.mark.bad_input_case(38)
 def test_case_38_a_websocket_from_another_origin_or_host_name_is_refused(server):
     from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
@@ -345,6 +359,8 @@ def _non_loopback_addresses() -> list[str]:
     return addresses
 
 
+@pytest.mark.hazard("H18")
+@pytest.mark.bad_input_case(39)
 def test_case_39_laptop_mode_listens_on_loopback_only_and_refuses_other_addresses(server):
     if not Path("/proc/net/tcp").exists():
         pytest.skip("no /proc/net/tcp on this system")
@@ -358,6 +374,7 @@ def test_case_39_laptop_mode_listens_on_loopback_only_and_refuses_other_addresse
         pass  # control: loopback works
 
 
+@pytest.mark.hazard("H16")
 def test_the_server_wrote_no_traceback_during_these_cases(server):
     output = read_output(server)
     assert "Traceback" not in output and "Uncaught" not in output

@@ -82,6 +82,7 @@ def _content_copy(tmp_path: Path) -> Path:
 # --------------------------------------------------------------------------- 1-3, 12-16 names
 
 
+@pytest.mark.bad_input_case(1)
 def test_case_01_an_empty_name_gives_a_sheet_with_a_blank_name_line(app, content):
     submit(fill(app, content, BASELINE))
     prepare(app, name="")
@@ -92,6 +93,7 @@ def test_case_01_an_empty_name_gives_a_sheet_with_a_blank_name_line(app, content
                                                                           content).fingerprint
 
 
+@pytest.mark.bad_input_case(2)
 def test_case_02_a_whitespace_only_name_prints_as_empty(app, content):
     submit(fill(app, content, BASELINE))
     prepare(app, name="  \t  \u3000 ")
@@ -100,6 +102,8 @@ def test_case_02_a_whitespace_only_name_prints_as_empty(app, content):
     assert label_value(_pdf_text(app), "Name") == ""
 
 
+@pytest.mark.hazard("H10")
+@pytest.mark.bad_input_case(3)
 def test_case_03_a_ten_thousand_character_name_never_reaches_the_sheet_whole(app, content):
     """Streamlit cuts a widget value at max_chars on the server too (a paste or an injected
     session value alike), so at most 100 characters reach the sheet builder, which re-checks
@@ -123,6 +127,8 @@ def test_case_03_a_ten_thousand_character_name_never_reaches_the_sheet_whole(app
     assert "QQQQ" not in _all_text(app)
 
 
+@pytest.mark.hazard("H11")
+@pytest.mark.bad_input_case(12)
 def test_case_12_the_screen_shows_what_the_sheet_will_print(app, content):
     submit(fill(app, content, BASELINE))
     prepare(app, name="\ufeffAnn\u200b Lee\u202e")
@@ -131,6 +137,8 @@ def test_case_12_the_screen_shows_what_the_sheet_will_print(app, content):
     assert label_value(_pdf_text(app), "Name") == "Ann Lee"
 
 
+@pytest.mark.hazard("H12")
+@pytest.mark.bad_input_case(13, 14)
 @pytest.mark.parametrize("text", INJECTION)
 def test_case_13_14_15_16_user_text_is_never_rendered_as_markup_on_screen(app, content, text):
     submit(fill(app, content, BASELINE))
@@ -152,6 +160,7 @@ def test_case_13_14_15_16_user_text_is_never_rendered_as_markup_on_screen(app, c
                                              ("bilirubin_umol_l", "-1.37", "E5"),
                                              ("albumin_g_l", "0.004", "RANGE"),
                                              ("child_pugh_score", "17", "E2")])
+@pytest.mark.bad_input_case(19)
 def test_case_19_an_absurd_value_is_an_error_beside_its_field_without_the_value(app, content,
                                                                                field, typed,
                                                                                code):
@@ -165,6 +174,8 @@ def test_case_19_an_absurd_value_is_an_error_beside_its_field_without_the_value(
     assert typed not in _all_text(app)
 
 
+@pytest.mark.hazard("H21")
+@pytest.mark.bad_input_case(20)
 @pytest.mark.parametrize("typed", ["nan", "inf", "-inf", "1e309", "1e3", "NaN", "0x1A", "½"])
 def test_case_20_nan_infinity_exponents_and_odd_numbers_are_refused(app, content, typed):
     fill(app, content, BASELINE).text_input(key="f_bilirubin_umol_l").set_value(typed)
@@ -175,6 +186,8 @@ def test_case_20_nan_infinity_exponents_and_odd_numbers_are_refused(app, content
     assert "number" in beside
 
 
+@pytest.mark.hazard("H03")
+@pytest.mark.bad_input_case(20)
 def test_case_20_an_empty_number_is_not_yet_known_never_zero(app, content):
     submit(fill(app, content, make_factors(bilirubin_umol_l=None)))
 
@@ -185,6 +198,8 @@ def test_case_20_an_empty_number_is_not_yet_known_never_zero(app, content):
 
 @pytest.mark.parametrize("field,typed", [("largest_tumour_cm", "2,5"), ("inr", "1,25"),
                                          ("bilirubin_umol_l", "1,5"), ("afp_ng_ml", "1,500")])
+@pytest.mark.hazard("H21")
+@pytest.mark.bad_input_case(21)
 def test_case_21_a_decimal_comma_is_refused_and_never_read_as_a_bigger_number(app, content,
                                                                              field, typed):
     fill(app, content, BASELINE).text_input(key=f"f_{field}").set_value(typed)
@@ -196,6 +211,8 @@ def test_case_21_a_decimal_comma_is_refused_and_never_read_as_a_bigger_number(ap
     assert app.text_input(key=f"f_{field}").value == typed
 
 
+@pytest.mark.hazard("H04")
+@pytest.mark.bad_input_case(22)
 def test_case_22_bilirubin_in_the_wrong_unit_holds_back_results_until_confirmed(app, content):
     factors = make_factors(bilirubin_umol_l=None, bilirubin_mg_dl=40)
     submit(fill(app, content, factors))
@@ -211,6 +228,8 @@ def test_case_22_bilirubin_in_the_wrong_unit_holds_back_results_until_confirmed(
     assert results_shown(app) and not any("W6" in w.value for w in app.warning)
 
 
+@pytest.mark.hazard("H03")
+@pytest.mark.bad_input_case(24)
 def test_case_24_an_unknown_factor_names_itself_on_the_cards_that_depend_on_it(app, content):
     expected = assess(make_factors(ecog=None), content)
     submit(fill(app, content, make_factors(ecog=None)))
@@ -225,6 +244,8 @@ def test_case_24_an_unknown_factor_names_itself_on_the_cards_that_depend_on_it(a
         assert "Not yet known: ECOG performance status" in why, option_id
 
 
+@pytest.mark.hazard("H15")
+@pytest.mark.bad_input_case(25)
 def test_case_25_contradictory_inputs_withhold_results_and_keep_every_value(app, content):
     submit(fill(app, content, make_factors(painful_bone_metastases=True)))
 
@@ -238,6 +259,8 @@ def test_case_25_contradictory_inputs_withhold_results_and_keep_every_value(app,
 # --------------------------------------------------------------------------- 26-29 content
 
 
+@pytest.mark.hazard("H02")
+@pytest.mark.bad_input_case(26)
 def test_case_26_missing_content_shows_an_error_and_no_clinical_screen(monkeypatch, tmp_path):
     root = _content_copy(tmp_path)
     (root / "factors.toml").unlink()
@@ -251,6 +274,8 @@ def test_case_26_missing_content_shows_an_error_and_no_clinical_screen(monkeypat
     assert not _clinical_screen_shown(at)
 
 
+@pytest.mark.hazard("H16")
+@pytest.mark.bad_input_case(27)
 def test_case_27_malformed_content_names_the_file_and_shows_no_clinical_screen(monkeypatch,
                                                                                tmp_path):
     root = _content_copy(tmp_path)
@@ -265,6 +290,8 @@ def test_case_27_malformed_content_names_the_file_and_shows_no_clinical_screen(m
     assert not _clinical_screen_shown(at)
 
 
+@pytest.mark.hazard("H02")
+@pytest.mark.bad_input_case(28)
 def test_case_28_an_option_named_na_stays_literal_on_cards_and_in_the_table(monkeypatch,
                                                                             tmp_path, content):
     root = _content_copy(tmp_path)
@@ -282,6 +309,8 @@ def test_case_28_an_option_named_na_stays_literal_on_cards_and_in_the_table(monk
     assert "NA" in list(table.index) and not table.isna().any().any()
 
 
+@pytest.mark.hazard("H06")
+@pytest.mark.bad_input_case(29)
 def test_case_29_content_past_its_review_date_shows_a_banner(monkeypatch, tmp_path):
     root = _content_copy(tmp_path)
     path = root / "options" / "pei.toml"
@@ -303,6 +332,8 @@ def test_case_29_content_past_its_review_date_shows_a_banner(monkeypatch, tmp_pa
 # --------------------------------------------------------------------------- 31-32 sessions
 
 
+@pytest.mark.hazard("H07")
+@pytest.mark.bad_input_case(31)
 def test_case_31_two_sessions_in_one_process_never_share_a_patient(content):
     """Two sessions (two tabs) share the process, its caches and module state, as on a server."""
     first, second = new_marker("Ann"), new_marker("Bob")
@@ -321,6 +352,8 @@ def test_case_31_two_sessions_in_one_process_never_share_a_patient(content):
     assert _cached_strings_with(first) == [] and _cached_strings_with(second) == []
 
 
+@pytest.mark.hazard("H28")
+@pytest.mark.bad_input_case(32)
 def test_case_32_new_patient_after_an_export_clears_every_patient_value(app, content):
     marker = new_marker()
     submit(fill(app, content, make_factors(ecog=1)))
@@ -340,6 +373,8 @@ def test_case_32_new_patient_after_an_export_clears_every_patient_value(app, con
 # --------------------------------------------------------------------------- 35-37 faults
 
 
+@pytest.mark.hazard("H09", "H17")
+@pytest.mark.bad_input_case(35)
 def test_case_35_a_failure_inside_pdf_generation_shows_a_code_and_the_app_stays_usable(
         app, content, monkeypatch, caplog):
     import dashboard.pdf as pdf
@@ -366,6 +401,8 @@ def test_case_35_a_failure_inside_pdf_generation_shows_a_code_and_the_app_stays_
     assert app.get("download_button") and marker in _pdf_text(app)
 
 
+@pytest.mark.hazard("H16")
+@pytest.mark.bad_input_case(35)
 def test_case_35_an_unexpected_error_anywhere_shows_a_code_not_a_traceback(
         app, content, monkeypatch, caplog):
     import dashboard.screen.results as results
@@ -386,6 +423,8 @@ def test_case_35_an_unexpected_error_anywhere_shows_a_code_not_a_traceback(
     assert app.text_input(key="f_largest_tumour_cm").value == "2.5"  # nothing lost
 
 
+@pytest.mark.hazard("H16")
+@pytest.mark.bad_input_case(36)
 def test_case_36_a_missing_or_damaged_font_stops_the_app_at_start_up(monkeypatch, tmp_path):
     monkeypatch.setattr(selftest, "FONT_DIR", tmp_path / "no-fonts")
     at = start()
@@ -404,6 +443,7 @@ def test_case_36_a_missing_or_damaged_font_stops_the_app_at_start_up(monkeypatch
     assert "NotoSansHebrew-Bold.ttf" in " ".join(c.value for c in at.code)
 
 
+@pytest.mark.bad_input_case(36)
 def test_case_36_the_self_test_checks_exactly_the_fonts_the_renderer_uses():
     import dashboard.pdf as pdf
 
@@ -412,6 +452,7 @@ def test_case_36_the_self_test_checks_exactly_the_fonts_the_renderer_uses():
     assert selftest.font_problems() == []
 
 
+@pytest.mark.bad_input_case(37)
 def test_case_37_no_upload_widget_exists_in_any_state_of_the_screen(app, content):
     states = [app, submit(fill(app, content, BASELINE))]
     states.append(prepare(app, name="Ann"))
@@ -428,6 +469,8 @@ AUTH = {"auth": {"redirect_uri": "https://prep.hospital.example/oauth2callback",
                  "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}}
 
 
+@pytest.mark.hazard("H18")
+@pytest.mark.bad_input_case(39)
 def test_case_39_a_signed_out_visitor_sees_the_sign_in_prompt_only():
     at = AppTest.from_file(str(ROOT / "dashboard" / "screen" / "app.py"), default_timeout=30)
     at.secrets = AUTH
@@ -441,6 +484,7 @@ def test_case_39_a_signed_out_visitor_sees_the_sign_in_prompt_only():
     assert "Intended users" not in shown and "Show options" not in shown
 
 
+@pytest.mark.bad_input_case(39)
 def test_case_39_a_signed_in_clinician_gets_the_dashboard_and_can_sign_out(content):
     at = AppTest.from_file(str(ROOT / "dashboard" / "screen" / "app.py"), default_timeout=30)
     at.secrets = AUTH
@@ -454,6 +498,7 @@ def test_case_39_a_signed_in_clinician_gets_the_dashboard_and_can_sign_out(conte
     assert results_shown(at)
 
 
+@pytest.mark.bad_input_case(39)
 def test_case_39_laptop_mode_without_an_auth_section_needs_no_sign_in(app):
     assert _clinical_screen_shown(app)
     assert not [b for b in app.button if b.label in ("Sign in", "Sign out")]

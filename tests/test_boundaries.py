@@ -72,6 +72,8 @@ def _fired(assessment) -> set[str]:
 
 @pytest.mark.parametrize("rule,field,base,value,fires", CASES,
                          ids=[f"{c[0]}-{c[1]}={c[3]}" for c in CASES])
+@pytest.mark.hazard("H01", "H05")
+@pytest.mark.bad_input_case(23)
 def test_threshold(run, rule, field, base, value, fires):
     assessment = run(make_factors(**{**base, field: value}))
 
@@ -90,6 +92,7 @@ def test_recurrence_label_cut_off_is_24_months_and_changes_no_verdict(run, month
 
 @pytest.mark.parametrize("mg_dl,umol_l", [(1.0, 17), (1.9, 32), (2.0, 34), (2.9, 50), (3.0, 51),
                                           (3.1, 53), (5.0, 86)])
+@pytest.mark.hazard("H01")
 def test_bilirubin_in_mg_dl_gives_the_same_verdicts_as_its_umol_l_value(run, mg_dl, umol_l):
     in_mg = run(make_factors(bilirubin_umol_l=None, bilirubin_mg_dl=mg_dl, child_pugh_score=7,
                              cirrhosis=True))

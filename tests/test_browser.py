@@ -82,6 +82,7 @@ def test_a_clinician_goes_from_an_empty_form_to_a_downloaded_sheet(page, content
     assert check_code in text
 
 
+@pytest.mark.hazard("H17")
 def test_the_url_never_carries_patient_values(page, content):
     enter_factors(page, content, SCENARIO)
 

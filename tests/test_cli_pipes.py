@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, make_factors
 
 
@@ -29,6 +31,7 @@ def _closed_early(args: list[str], stdin: bytes, cwd) -> subprocess.CompletedPro
     return subprocess.CompletedProcess(args, proc.returncode, first, err)
 
 
+@pytest.mark.hazard("H74")
 def test_assess_piped_into_head_ends_quietly_with_status_0(tmp_path):
     many = json.dumps([make_factors()] * 400).encode()  # megabytes of output: the pipe fills
     done = _closed_early(["assess", "-"], many, tmp_path)
@@ -37,6 +40,7 @@ def test_assess_piped_into_head_ends_quietly_with_status_0(tmp_path):
     assert done.stderr == ""
 
 
+@pytest.mark.hazard("H74")
 def test_sheet_to_standard_output_piped_into_head_ends_quietly_with_status_0(tmp_path):
     done = _closed_early(["sheet", "-", "-o", "-"], json.dumps(make_factors()).encode(),
                          tmp_path)

@@ -93,6 +93,8 @@ async def _session(context, url: str, patient: dict) -> dict:
             "check_code": CHECK_CODE.search(summary).group(0)}
 
 
+@pytest.mark.hazard("H07")
+@pytest.mark.bad_input_case(30, 31)
 def test_case_30_31_every_session_got_a_sheet_with_its_own_patient_only(run):
     names = [p["name"] for p in run["patients"]]
     assert len(run["sessions"]) == CONTEXTS + 2
@@ -103,11 +105,14 @@ def test_case_30_31_every_session_got_a_sheet_with_its_own_patient_only(run):
         assert session["check_code"] in text
 
 
+@pytest.mark.hazard("H08")
 def test_different_patients_gave_different_check_codes_on_screen_and_sheet(run):
     codes = {s["check_code"] for s in run["sessions"]}
     assert len(codes) == CONTEXTS + 2  # every patient has different factors
 
 
+@pytest.mark.hazard("H07")
+@pytest.mark.bad_input_case(30)
 def test_case_30_31_no_page_ever_showed_another_patients_name(run):
     names = [p["name"] for p in run["patients"]]
     for session in run["sessions"]:
@@ -125,6 +130,8 @@ def test_names_never_reach_urls_file_names_or_metadata(run):
         assert [m for m in pdf_metadata_strings(session["pdf"]) if marker in m] == []
 
 
+@pytest.mark.hazard("H17")
+@pytest.mark.bad_input_case(30)
 def test_case_30_31_server_output_temp_folders_caches_and_repository_hold_no_name(run):
     server = run["server"]
     for patient in run["patients"]:

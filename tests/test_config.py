@@ -60,6 +60,7 @@ def _shipped() -> dict:
     return tomllib.loads(CONFIG.read_text(encoding="utf-8"))
 
 
+@pytest.mark.hazard("H17", "H18")
 @pytest.mark.parametrize("option,value,why", HARDENED, ids=[h[0] for h in HARDENED])
 def test_the_shipped_config_file_sets_the_hardened_value(option, value, why):
     section, key = option.split(".")
@@ -98,6 +99,7 @@ def _config_show(tmp_path) -> dict[str, object]:
     return values
 
 
+@pytest.mark.hazard("H18", "H24")
 def test_streamlit_reads_the_hardened_values_even_over_a_hostile_user_config(tmp_path):
     effective = _config_show(tmp_path)
     wrong = {option: effective.get(option) for option, value, _ in HARDENED
@@ -105,6 +107,7 @@ def test_streamlit_reads_the_hardened_values_even_over_a_hostile_user_config(tmp
     assert wrong == {}
 
 
+@pytest.mark.hazard("H24")
 def test_streamlit_get_option_agrees_after_loading_the_project_file(tmp_path):
     code = ("import json, streamlit.config as c; c.get_config_options(force_reparse=True); "
             f"print(json.dumps({{o: c.get_option(o) for o in {[h[0] for h in HARDENED]!r}}}))")
@@ -127,6 +130,7 @@ def _make_run_flags() -> dict[str, str]:
             if words[i].startswith("--")}
 
 
+@pytest.mark.hazard("H24")
 def test_the_laptop_launcher_repeats_the_safety_settings_as_flags():
     flags = _make_run_flags()
     for option, value, _ in HARDENED:
@@ -164,6 +168,7 @@ def test_secrets_are_ignored_by_git_and_none_is_committed():
 PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==(\d[^\s;#]*)")
 
 
+@pytest.mark.hazard("H19")
 @pytest.mark.parametrize("name", ["requirements.txt", "requirements-dev.txt"])
 def test_every_dependency_is_pinned_to_an_exact_version(name):
     lines = [line.split("#")[0].strip() for line in (ROOT / name).read_text().splitlines()]
@@ -171,6 +176,7 @@ def test_every_dependency_is_pinned_to_an_exact_version(name):
     assert lines and all(PIN.match(line) for line in lines), lines
 
 
+@pytest.mark.hazard("H19")
 def test_streamlit_is_at_or_above_the_security_floor():
     text = (ROOT / "requirements.txt").read_text()
     version = re.search(r"^streamlit==(\d+)\.(\d+)", text, re.MULTILINE)
@@ -280,6 +286,7 @@ pandas                    Dependency not found on PyPI and could not be audited:
         "starlette 0.1 GHSA-xxxx 1.1.0\n"), "vulnerable"),
     (0, "No known vulnerabilities found\n", "passed"),
 ])
+@pytest.mark.hazard("H23")
 def test_the_dependency_audit_never_reports_a_pass_it_did_not_get(returncode, output, outcome):
     got, message = _audit_module().classify(returncode, output)
     assert got == outcome
@@ -287,6 +294,7 @@ def test_the_dependency_audit_never_reports_a_pass_it_did_not_get(returncode, ou
         assert "DEPENDENCY AUDIT" in message and "passed" not in message
 
 
+@pytest.mark.hazard("H19", "H23")
 def test_ci_runs_the_audit_after_the_tests_and_does_not_swallow_its_failure():
     script = (ROOT / ".ci" / "run").read_text()
     assert "set -euo pipefail" in script

@@ -23,6 +23,7 @@ def test_convert_multiplies_and_rounds_half_up(value, factor, decimals, expected
     assert convert(value, factor, decimals) == pytest.approx(expected)
 
 
+@pytest.mark.hazard("H04")
 @given(st.floats(min_value=0, max_value=47, allow_nan=False))
 def test_bilirubin_conversion_is_within_half_a_unit_of_the_exact_value(mg_dl):
     assert abs(convert(mg_dl, 17.1, 0) - mg_dl * 17.1) <= 0.5 + 1e-9
@@ -37,6 +38,7 @@ def test_bilirubin_conversion_is_within_half_a_unit_of_the_exact_value(mg_dl):
     ("ascites", "none", 1), ("ascites", "mild", 2), ("ascites", "moderate_severe", 3),
     ("encephalopathy", "none", 1), ("encephalopathy", "grade_1_2", 2),
     ("encephalopathy", "grade_3_4", 3)])
+@pytest.mark.hazard("H05")
 def test_child_pugh_points_per_item(item, value, points):
     labs = {"bilirubin_umol_l": 10, "albumin_g_l": 40, "inr": 1.0, "ascites": "none",
             "encephalopathy": "none", item: value}

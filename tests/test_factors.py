@@ -31,6 +31,7 @@ def test_unknown_key_is_rejected_with_its_name(run):
     assert assessment.results == ()
 
 
+@pytest.mark.hazard("H03")
 def test_missing_core_field_is_an_error_but_null_means_unknown(run):
     missing = dict(BASELINE)
     del missing["ecog"]
@@ -65,12 +66,14 @@ def test_integral_floats_are_accepted_as_whole_numbers(run):
     assert run(make_factors(ecog=1.0)).factors.values["ecog"] == 1
 
 
+@pytest.mark.hazard("H04")
 def test_bilirubin_in_two_units_at_once_is_a_conflict(run):
     assessment = run(make_factors(bilirubin_mg_dl=1.0))
 
     assert ("CONFLICT", "bilirubin_umol_l") in _codes(assessment)
 
 
+@pytest.mark.hazard("H04")
 def test_albumin_in_g_dl_is_converted_to_g_l(run):
     assessment = run(make_factors(albumin_g_dl=3.4))
 

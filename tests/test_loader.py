@@ -36,11 +36,14 @@ def _broken_copy(fixture: Path, tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.hazard("H02")
 def test_real_content_loads_with_all_eleven_options_in_order(content):
     assert [o.id for o in content.options] == OPTION_IDS
     assert content.version.startswith("0.1.0+")
 
 
+@pytest.mark.hazard("H02")
+@pytest.mark.bad_input_case(27)
 @pytest.mark.parametrize("fixture", BAD, ids=[p.stem for p in BAD])
 def test_broken_content_fails_with_its_message(fixture, tmp_path):
     expected = _directives(fixture)["expect"].split("|")
@@ -57,6 +60,7 @@ def test_there_is_a_broken_fixture_for_at_least_twenty_failure_modes():
     assert len(BAD) >= 20
 
 
+@pytest.mark.hazard("H22")
 def test_content_version_changes_when_any_content_file_changes(tmp_path):
     root = tmp_path / "content"
     shutil.copytree(ROOT / "content", root)
@@ -89,6 +93,7 @@ def test_every_section_8_rule_id_is_in_content(content):
     assert [rule for rule in expected if not content.has_rule(rule)] == []
 
 
+@pytest.mark.hazard("H13")
 def test_every_rule_carries_a_tag_and_both_reasons(content):
     for option in content.options:
         for rule in option.rules:

@@ -35,6 +35,7 @@ def _one_line_error(err: str) -> str:
 # --------------------------------------------------------------------------- the adapter
 
 
+@pytest.mark.hazard("H72")
 def test_write_file_replaces_the_target_and_leaves_no_temporary_file(tmp_path):
     target = tmp_path / "out.pdf"
     target.write_bytes(b"old")
@@ -43,6 +44,7 @@ def test_write_file_replaces_the_target_and_leaves_no_temporary_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]
 
 
+@pytest.mark.hazard("H72")
 def test_a_symlink_planted_at_the_old_temporary_name_is_never_followed(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
@@ -53,6 +55,7 @@ def test_a_symlink_planted_at_the_old_temporary_name_is_never_followed(tmp_path)
     assert (tmp_path / "out.pdf.part").is_symlink()
 
 
+@pytest.mark.hazard("H72")
 def test_the_temporary_file_is_created_exclusively_in_the_target_folder(tmp_path, monkeypatch):
     seen = []
     real = output.tempfile.mkstemp
@@ -67,6 +70,7 @@ def test_the_temporary_file_is_created_exclusively_in_the_target_folder(tmp_path
     assert len(seen) == 1 and seen[0][0] == tmp_path and seen[0][1].startswith(str(tmp_path))
 
 
+@pytest.mark.hazard("H71")
 @pytest.mark.parametrize("kind", ["folder", "fifo", "symlink_to_dev_null", "symlink_to_folder"])
 def test_an_existing_target_that_is_not_a_regular_file_is_refused(tmp_path, kind):
     target = tmp_path / "out.pdf"
@@ -85,6 +89,7 @@ def test_an_existing_target_that_is_not_a_regular_file_is_refused(tmp_path, kind
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+@pytest.mark.hazard("H71")
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
 def test_a_copy_of_a_character_device_is_refused_and_stays_a_device(tmp_path):
     target = tmp_path / "full"
@@ -94,6 +99,7 @@ def test_a_copy_of_a_character_device_is_refused_and_stays_a_device(tmp_path):
     assert stat.S_ISCHR(os.lstat(target).st_mode)
 
 
+@pytest.mark.hazard("H73")
 def test_a_full_disk_is_one_plain_line_and_leaves_nothing(tmp_path, monkeypatch):
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -109,6 +115,7 @@ def test_a_full_disk_is_one_plain_line_and_leaves_nothing(tmp_path, monkeypatch)
     assert [p.name for p in tmp_path.iterdir()] == ["out.pdf"]
 
 
+@pytest.mark.hazard("H73")
 def test_a_failure_while_writing_piece_by_piece_leaves_nothing(tmp_path):
     with pytest.raises(RuntimeError), output.atomic_writer(tmp_path / "day.zip") as out:
         out.write(b"PK")
@@ -116,6 +123,7 @@ def test_a_failure_while_writing_piece_by_piece_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.hazard("H70")
 def test_replace_false_never_replaces_an_existing_file(tmp_path):
     target = tmp_path / "sheet-001.pdf"
     target.write_bytes(b"earlier patient")
@@ -125,6 +133,7 @@ def test_replace_false_never_replaces_an_existing_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["sheet-001.pdf"]
 
 
+@pytest.mark.hazard("H70")
 def test_empty_folder_creates_accepts_empty_and_refuses_one_with_files(tmp_path):
     assert output.empty_folder(tmp_path / "new").is_dir()
     assert output.empty_folder(tmp_path / "new").is_dir()  # still empty: accepted
@@ -139,6 +148,7 @@ def test_empty_folder_creates_accepts_empty_and_refuses_one_with_files(tmp_path)
 # --------------------------------------------------------------------------- the sheet command
 
 
+@pytest.mark.hazard("H71")
 def test_sheet_refuses_a_symlink_to_dev_null_before_any_work(tmp_path, capsys, monkeypatch):
     import dashboard.sheet_cli as sheet_cli
 
@@ -151,6 +161,7 @@ def test_sheet_refuses_a_symlink_to_dev_null_before_any_work(tmp_path, capsys, m
     assert os.readlink(target) == "/dev/null"
 
 
+@pytest.mark.hazard("H73")
 def test_sheet_reports_a_full_disk_in_plain_words(tmp_path, capsys, monkeypatch):
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -163,6 +174,7 @@ def test_sheet_reports_a_full_disk_in_plain_words(tmp_path, capsys, monkeypatch)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["input.json"]
 
 
+@pytest.mark.hazard("H73")
 def test_sheet_dash_writes_the_pdf_to_standard_output_and_no_file_named_dash(tmp_path):
     data = json.dumps(make_factors())
     out = subprocess.run([sys.executable, "-m", "dashboard", "sheet", "-", "-o", "-",
@@ -175,6 +187,7 @@ def test_sheet_dash_writes_the_pdf_to_standard_output_and_no_file_named_dash(tmp
     assert b"wrote -" in out.stderr
 
 
+@pytest.mark.hazard("H70")
 def test_sheet_for_a_list_refuses_a_folder_holding_earlier_sheets(tmp_path, capsys):
     day = tmp_path / "day"
     day.mkdir()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import shutil
 import subprocess
 import threading
 import zlib
@@ -33,6 +32,7 @@ from dashboard.core.document import (
     WriteLines,
 )
 from dashboard.pdf import UnprintableText, render
+from tests.conftest import require_tool
 
 CREATED = datetime(2025, 11, 3, 9, 30, tzinfo=UTC)
 FOOTER = (
@@ -116,6 +116,7 @@ LONG_PARAGRAPH = " ".join(LONG_WORDS)  # 5,599 characters
 # --------------------------------------------------------------------------- every page
 
 
+@pytest.mark.hazard("H09")
 @pytest.mark.parametrize("name", ["Zoë Example", "محمد عبد الله"], ids=["latin", "shaping-on"])
 def test_footer_lines_and_page_label_on_every_page(name):
     data = render(make_sheet(*typical_blocks(), Paragraph(LONG_PARAGRAPH), name=name),
@@ -155,6 +156,7 @@ NAMES = [
 ]
 
 
+@pytest.mark.hazard("H11")
 @pytest.mark.parametrize("name", NAMES)
 def test_names_extract_back_equal(name):
     data = render(make_sheet(*typical_blocks(), name=name), created=CREATED)
@@ -162,6 +164,7 @@ def test_names_extract_back_equal(name):
     assert f"Name: {norm(name)}" in first_page
 
 
+@pytest.mark.hazard("H10")
 def test_hundred_character_unbroken_name_is_not_cut():
     name = "Abcdefghij" * 10
     data = render(make_sheet(name=name), created=CREATED)
@@ -178,6 +181,7 @@ def test_bold_text_in_another_script_keeps_every_glyph(name):
 # --------------------------------------------------------------------------- text flow
 
 
+@pytest.mark.hazard("H10")
 def test_long_paragraph_flows_over_pages_without_losing_words():
     data = render(make_sheet(Paragraph(LONG_PARAGRAPH, user_field="notes")), created=CREATED)
     texts = pages_text(data)
@@ -185,6 +189,7 @@ def test_long_paragraph_flows_over_pages_without_losing_words():
     assert re.findall(r"word\d{4}", " ".join(texts)) == LONG_WORDS
 
 
+@pytest.mark.hazard("H10")
 def test_tall_table_rows_are_split_not_lost():
     """fpdf2 raises for a table row taller than a page: the renderer splits such rows."""
     cells = (" ".join(LONG_WORDS[:300]), "Short.", " ".join(LONG_WORDS[300:]))
@@ -212,6 +217,7 @@ def test_every_block_type_prints_its_text():
     "**bold** --x-- __y__ <b>z</b> $x$",
     "Tumour 2--3 cm, __init__, ~~gone~~, [link](http://example.com), <i>x</i> &amp;",
 ])
+@pytest.mark.hazard("H12")
 def test_markup_prints_literally(text):
     sheet = make_sheet(Paragraph(text, user_field="notes"), Bullets((text,)), TickBoxes((text,)),
                        Glossary(((text, text),)),
@@ -231,6 +237,7 @@ def test_markup_prints_literally(text):
     ("Bell\x07", ("\x07",)),
     ("Private \ue000", ("\ue000",)),
 ])
+@pytest.mark.hazard("H11")
 def test_unprintable_characters_raise_naming_the_field(value, bad):
     with pytest.raises(UnprintableText) as caught:
         render(make_sheet(name=value), created=CREATED)
@@ -277,6 +284,7 @@ def test_metadata_has_no_patient_data():
     assert "Canary" not in str(reader.outline)
 
 
+@pytest.mark.hazard("H17")
 def test_no_resource_access_and_no_log_record_with_user_text(caplog):
     caplog.set_level(logging.DEBUG)
     names = ["王秀英", "Zoë Ünïcödé", "محمد", "देवनागरी"]
@@ -307,6 +315,7 @@ def test_same_sheet_and_date_give_identical_bytes():
     assert naive == first  # a naive date is taken as UTC, not as the server's local time
 
 
+@pytest.mark.hazard("H07")
 def test_concurrent_renders_match_sequential_ones():
     sheets = [make_sheet(*typical_blocks(), name=n) for n in ("Zoë", "王秀英", "محمد", "שרה")]
     expected = [render(s, created=CREATED) for s in sheets]
@@ -356,6 +365,7 @@ def test_only_needed_fonts_are_embedded():
 # --------------------------------------------------------------------------- paper and print
 
 
+@pytest.mark.hazard("H09")
 @pytest.mark.parametrize("paper, size", [("a4", (595.28, 841.89)), ("letter", (612.0, 792.0))])
 def test_paper_sizes(paper, size):
     reader = PdfReader(io.BytesIO(render(make_sheet(*typical_blocks(), paper=paper),
@@ -370,6 +380,7 @@ def test_unknown_paper_is_refused():
         render(make_sheet(paper="a5"), created=CREATED)
 
 
+@pytest.mark.hazard("H20")
 @pytest.mark.parametrize("large, minimum", [(False, 11), (True, 16)])
 def test_print_sizes(large, minimum):
     data = render(make_sheet(*typical_blocks(), large_print=large), created=CREATED)
@@ -431,11 +442,11 @@ def _png_pixels(path) -> tuple[int, int, bytes, int]:
     return width, height, bytes(out), bpp
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
 def test_rendered_page_is_not_blank(tmp_path):
+    pdftoppm = require_tool("pdftoppm", "poppler-utils")
     source = tmp_path / "sheet.pdf"
     source.write_bytes(render(make_sheet(*typical_blocks(), name="王秀英"), created=CREATED))
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", "-singlefile",
+    subprocess.run([pdftoppm, "-r", "40", "-png", "-f", "1", "-l", "1", "-singlefile",
                     str(source), str(tmp_path / "page")], check=True, timeout=60)
     width, height, pixels, bpp = _png_pixels(tmp_path / "page.png")
     assert (width, height) == (331, 468)  # A4 at 40 dpi

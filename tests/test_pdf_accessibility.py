@@ -22,6 +22,7 @@ def sheet_pdf(content):
     return pdf_for(content, patient_name="王小明 محمد Zoë", selected=("resection", "tace"))
 
 
+@pytest.mark.hazard("H20")
 def test_a11y_3_document_language_and_displayed_title(sheet_pdf, content):
     reader = PdfReader(io.BytesIO(sheet_pdf))
     root = reader.trailer["/Root"]
@@ -30,6 +31,7 @@ def test_a11y_3_document_language_and_displayed_title(sheet_pdf, content):
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"]) is True
 
 
+@pytest.mark.hazard("H20")
 def test_a11y_3_every_font_is_embedded_with_a_unicode_map(sheet_pdf):
     reader = PdfReader(io.BytesIO(sheet_pdf))
     seen = 0
@@ -45,6 +47,7 @@ def test_a11y_3_every_font_is_embedded_with_a_unicode_map(sheet_pdf):
     assert seen >= 2
 
 
+@pytest.mark.hazard("H20")
 def test_a11y_3_every_section_heading_is_a_bookmark_and_text_follows_reading_order(content,
                                                                                    sheet_pdf):
     sheet = sheet_for(content, patient_name="王小明 محمد Zoë", selected=("resection", "tace"))
@@ -57,6 +60,7 @@ def test_a11y_3_every_section_heading_is_a_bookmark_and_text_follows_reading_ord
     assert -1 not in positions and positions == sorted(positions)
 
 
+@pytest.mark.hazard("H20")
 def test_a11y_4_body_text_has_strong_contrast(sheet_pdf):
     """Every fill colour used for text is dark enough for 4.5:1 on white paper."""
     import re

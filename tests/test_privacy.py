@@ -105,6 +105,8 @@ def test_the_sweep_exercised_success_and_every_error_path(sweep):
     assert [p.name for p in (work / "day").iterdir()] == ["sheet-001.pdf"]
 
 
+@pytest.mark.hazard("H17", "H27")
+@pytest.mark.bad_input_case(40)
 def test_the_marker_is_never_on_stdout_or_stderr(sweep):
     marker = sweep["marker"]
     leaks = {name: (marker in run.stdout, marker in run.stderr)
@@ -131,6 +133,7 @@ def test_every_field_reaches_the_sheets_the_clinician_asked_for(sweep):
                 assert " ".join(part.split()) in flat, field
 
 
+@pytest.mark.hazard("H17")
 def test_the_pdf_metadata_outline_and_raw_bytes_carry_no_patient_text(sweep):
     marker = sweep["marker"]
     for sheet in _sheets(sweep):
@@ -142,6 +145,8 @@ def test_the_pdf_metadata_outline_and_raw_bytes_carry_no_patient_text(sweep):
             assert encoded not in data
 
 
+@pytest.mark.hazard("H17")
+@pytest.mark.bad_input_case(40)
 def test_the_marker_is_in_no_file_name_and_no_other_file(sweep):
     marker = sweep["marker"]
     box: Sandbox = sweep["box"]
@@ -149,6 +154,7 @@ def test_the_marker_is_in_no_file_name_and_no_other_file(sweep):
     assert found == []
 
 
+@pytest.mark.hazard("H17")
 def test_the_marker_is_in_no_system_temp_file_written_during_the_sweep(sweep):
     marker = sweep["marker"]
     recent = []
@@ -181,6 +187,7 @@ def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
             and (getattr(n.func, "attr", None) == name or getattr(n.func, "id", None) == name)]
 
 
+@pytest.mark.hazard("H17")
 @pytest.mark.parametrize("path", PY_SOURCES, ids=[p.name for p in PY_SOURCES])
 def test_no_logging_or_printing_of_patient_text_in_the_pdf_and_core_paths(path):
     """Only the command-line modules print; nothing logs with values (PRIV-8)."""
@@ -201,6 +208,7 @@ def test_no_logging_or_printing_of_patient_text_in_the_pdf_and_core_paths(path):
         assert _calls(tree, "print") == [], f"{path.name} prints"
 
 
+@pytest.mark.hazard("H12")
 def test_the_pdf_renderer_never_interprets_markup_or_loads_resources():
     tree = ast.parse((ROOT / "dashboard" / "pdf.py").read_text(encoding="utf-8"))
     for call in ast.walk(tree):
@@ -232,6 +240,7 @@ def _tree(name: str) -> ast.Module:
     return ast.parse((ROOT / "dashboard" / name).read_text(encoding="utf-8"))
 
 
+@pytest.mark.hazard("H07")
 @pytest.mark.parametrize("name", UI_MODULES)
 def test_priv_4_the_screen_keeps_no_mutable_module_state(name):
     """Module globals are shared by every session: constants only (tuples, MappingProxyType)."""
@@ -251,6 +260,7 @@ def test_priv_4_no_function_rebinds_module_state(path):
     assert [n.lineno for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal))] == []
 
 
+@pytest.mark.hazard("H07")
 def test_priv_3_caches_hold_no_patient_data():
     """A cached function shared by all sessions takes no arguments (so no patient value can
     reach it) unless its scope is the session; nothing is cached to disk."""
@@ -271,6 +281,7 @@ def test_priv_3_caches_hold_no_patient_data():
                                        or node.args.vararg), f"{name}:{node.name}"
 
 
+@pytest.mark.hazard("H12")
 @pytest.mark.parametrize("path", PY_SOURCES, ids=[p.name for p in PY_SOURCES])
 def test_priv_9_sec_2_no_urls_with_values_and_no_raw_html(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))

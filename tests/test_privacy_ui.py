@@ -109,6 +109,7 @@ def sweep(tmp_path_factory):
     return {"sessions": [a, b], "output": output, "server": server}
 
 
+@pytest.mark.bad_input_case(40)
 def test_case_40_each_marker_reaches_its_own_sheet_and_only_that_sheet(sweep):
     a, b = sweep["sessions"]
     for own, other in [(a, b), (b, a)]:
@@ -120,12 +121,16 @@ def test_case_40_each_marker_reaches_its_own_sheet_and_only_that_sheet(sweep):
         assert other["marker"] not in " ".join(own["screens"])
 
 
+@pytest.mark.hazard("H17")
+@pytest.mark.bad_input_case(40)
 def test_case_40_no_marker_in_the_server_output(sweep):
     for session in sweep["sessions"]:
         assert session["marker"] not in sweep["output"]
     assert "Traceback" not in sweep["output"]
 
 
+@pytest.mark.hazard("H17")
+@pytest.mark.bad_input_case(40)
 def test_case_40_no_marker_in_urls_requests_file_names_or_pdf_metadata(sweep):
     for session in sweep["sessions"]:
         marker = session["marker"]
@@ -134,18 +139,24 @@ def test_case_40_no_marker_in_urls_requests_file_names_or_pdf_metadata(sweep):
         assert [m for m in pdf_metadata_strings(session["pdf"]) if marker in m] == []
 
 
+@pytest.mark.hazard("H17")
+@pytest.mark.bad_input_case(40)
 def test_case_40_no_marker_in_browser_storage_or_on_screen_after_new_patient(sweep):
     for session in sweep["sessions"]:
         assert session["marker"] not in session["storage"]
         assert session["marker"] not in session["after_reset"]
 
 
+@pytest.mark.hazard("H17")
+@pytest.mark.bad_input_case(40)
 def test_case_40_no_marker_in_the_servers_folders_or_the_repository(sweep):
     server = sweep["server"]
     for session in sweep["sessions"]:
         assert hits([server.box.root, ROOT], session["marker"]) == []
 
 
+@pytest.mark.hazard("H30")
+@pytest.mark.bad_input_case(40)
 def test_case_40_the_screen_never_called_out_of_the_clinic(sweep):
     """Egress (PRIV-1): every request of every session went to the dashboard server itself."""
     server = sweep["server"]

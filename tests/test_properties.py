@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +59,7 @@ def patients(draw):
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.hazard("H02", "H14")
 @FAST
 @given(patients())
 def test_every_option_gets_exactly_one_verdict_in_content_order(data):
@@ -88,6 +90,7 @@ def test_declining_active_treatment_leaves_no_active_option_applicable(data):
     assert [o for o in ACTIVE if assessment.result(o).verdict.value == "applicable"] == []
 
 
+@pytest.mark.hazard("H01", "H03")
 @FAST
 @given(patients(), st.sampled_from(CORE_FIELDS))
 def test_an_unknown_core_factor_never_turns_an_option_applicable(data, field):
@@ -102,6 +105,7 @@ def test_an_unknown_core_factor_never_turns_an_option_applicable(data, field):
             assert any(f.unknown for f in after.findings), (field, after.option_id)
 
 
+@pytest.mark.hazard("H01")
 @FAST
 @given(patients())
 def test_extrahepatic_spread_never_leaves_resection_transplant_or_tace_applicable(data):
@@ -116,6 +120,7 @@ def test_extrahepatic_spread_never_leaves_resection_transplant_or_tace_applicabl
             assert assessment.result(option).verdict.value != "applicable"
 
 
+@pytest.mark.hazard("H05", "H13")
 @FAST
 @given(patients())
 def test_every_finding_names_a_rule_with_reasons_and_resolving_sources(data):

@@ -206,6 +206,7 @@ def _fired(assessment) -> set[str]:
     return rules | {n for r in assessment.results for n in r.notes}
 
 
+@pytest.mark.hazard("H01")
 @pytest.mark.parametrize("name,overrides,verdicts,rules", SCENARIOS, ids=[s[0] for s in SCENARIOS])
 def test_scenario_gives_expected_verdicts_and_reasons(run, name, overrides, verdicts, rules):
     assessment = run(make_factors(**overrides))
@@ -227,6 +228,7 @@ def test_validation_codes_fire_as_specified(run, name, overrides, errors, warnin
         assert assessment.results == ()
 
 
+@pytest.mark.hazard("H01")
 def test_every_rule_in_content_is_exercised_by_a_scenario(run, content):
     fired = set()
     for _, overrides, _, _ in SCENARIOS:

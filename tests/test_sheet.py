@@ -137,6 +137,7 @@ def test_unknown_values_are_named_in_plain_words_for_the_patient(content):
     assert any(label in s and "still need" in s.lower() for s in _strings(sheet))
 
 
+@pytest.mark.hazard("H14")
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_no_directive_or_ranking_wording_anywhere(content, name):
     strings = _strings(_sheet(content, SCENARIOS[name]))
@@ -182,6 +183,7 @@ def test_every_glossary_entry_printed_is_used_and_used_terms_are_explained(conte
             assert technical in terms, technical
 
 
+@pytest.mark.hazard("H08", "H09", "H22")
 def test_footer_carries_disclaimer_version_review_date_and_check_code(content):
     sheet = _sheet(content)
     footer = " ".join(sheet.footer_lines)
@@ -192,6 +194,7 @@ def test_footer_carries_disclaimer_version_review_date_and_check_code(content):
     assert assess(make_factors(), content).fingerprint in footer
 
 
+@pytest.mark.hazard("H06")
 def test_an_overdue_review_date_is_printed_in_the_footer(content):
     late = content.review_dates[1].replace(year=content.review_dates[1].year + 1)
     sheet = _sheet(content, today=late)
