@@ -33,8 +33,8 @@ PYTHON_FLOOR = "3.11"
 def direct_requirements(name: str) -> list[Requirement]:
     """The requirements of a requirements*.txt file, following `-r other.txt`."""
     found: list[Requirement] = []
-    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
+    for raw in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
         if line.startswith("-r "):
             found += direct_requirements(line[3:].strip())
         elif line:

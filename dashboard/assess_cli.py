@@ -17,9 +17,9 @@ from functools import lru_cache
 from typing import Any, BinaryIO, Iterator
 
 from dashboard.adapters.assessments import Encoder
+from dashboard.core.content import Content
 from dashboard.core.engine import assess_many
 from dashboard.core.loader import load_content
-from dashboard.core.content import Content
 
 EXIT_INPUT = 2
 CHUNK = 250  # profiles per piece of work and of output

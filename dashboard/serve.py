@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import streamlit as st  # noqa: E402 (after the path bootstrap)
-from starlette.middleware import Middleware  # noqa: E402
+import streamlit as st
+from starlette.middleware import Middleware
 
-from dashboard.web.guard import EdgeGuard, sweep_media  # noqa: E402
+from dashboard.web.guard import EdgeGuard, sweep_media
 
 app = st.App("screen/app.py", middleware=[Middleware(EdgeGuard)], lifespan=sweep_media)

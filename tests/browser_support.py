@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "screen" / "app.py"
-SERVED = ROOT / "dashboard" / "serve.py"  # the supported launcher (make run): app.py behind the guard
+SERVED = ROOT / "dashboard" / "serve.py"  # the launcher of make run: app.py behind the guard
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 

@@ -14,8 +14,14 @@ import urllib.request
 
 import pytest
 
-from tests.browser_support import (SERVED, chromium, enter_factors, running_app, type_text,
-                                   wait_for_app)
+from tests.browser_support import (
+    SERVED,
+    chromium,
+    enter_factors,
+    running_app,
+    type_text,
+    wait_for_app,
+)
 from tests.conftest import make_factors, require_browser
 
 LINK_SECONDS = 4  # the test server's link lifetime (PREP_SHEET_LINK_SECONDS; default 30)

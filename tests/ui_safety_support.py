@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.browser_support import SERVED, ROOT, _healthy, free_port, terminate
+from tests.browser_support import ROOT, SERVED, _healthy, free_port, terminate
 from tests.safety_support import Sandbox
 
 

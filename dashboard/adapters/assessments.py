@@ -22,11 +22,10 @@ import io
 import json
 from typing import Any
 
-from dashboard.core.explain import _derived_record as derived_record  # the one definition
-from dashboard.core.explain import (assessment_record, finding_record, issue_record,
-                                    recurrence_label)
 from dashboard.core.assessment import Assessment, OptionResult
 from dashboard.core.content import Content, text_in
+from dashboard.core.explain import _derived_record as derived_record  # the one definition
+from dashboard.core.explain import assessment_record, finding_record, issue_record, recurrence_label
 
 FORMATS = ("json", "jsonl", "csv")
 _CACHE_MAX = 100_000  # distinct pieces kept; cleared beyond this, so memory stays bounded

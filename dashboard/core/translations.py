@@ -99,7 +99,7 @@ def _check_one(at: str, english: Any, other: Any, allowed: set[str]) -> list[str
                 for p in _check_one(f"{at} -> {key}", english[key], other.get(key), allowed)]
     if not isinstance(english, str) or not english.strip():
         return []
-    if not isinstance(other, str) or not (other.strip() or other and not _has_words(english)):
+    if not isinstance(other, str) or not (other.strip() or (other and not _has_words(english))):
         return [f"{at}: text is missing or empty"]
     if same_as_english(other, english) and _normal(english) not in allowed:
         return [f"{at}: {SAME_MESSAGE}"]

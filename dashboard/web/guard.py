@@ -36,6 +36,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
+
 def _link_seconds() -> int:
     """How long a sheet's /media link answers after the Download click: 30 s, at most 60 s.
 
