@@ -163,7 +163,7 @@ def test_case_21_a_decimal_comma_typed_in_the_browser_is_refused_never_read_as_2
 # --------------------------------------------------------------------------- 32-34 sessions
 
 
-@pytest.mark.hazard("H07", "H18", "H28", "H29")
+@pytest.mark.hazard("H07", "H18", "H28", "H29", "H80")
 @pytest.mark.bad_input_case(32)
 def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_link(page,
                                                                                     content):

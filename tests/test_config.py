@@ -142,6 +142,7 @@ def test_the_laptop_launcher_repeats_the_safety_settings_as_flags():
         assert option in flags, f"make run does not pass --{option}"
 
 
+@pytest.mark.hazard("H81")
 def test_make_run_starts_the_guarded_launcher_not_the_bare_script():
     """`make run` serves the app through dashboard/serve.py (its st.App adds the edge guard)."""
     out = subprocess.run(["make", "-n", "-W", "requirements.txt", "run", "VENV=.venv"],
@@ -207,6 +208,7 @@ def _lock_entries(name: str) -> list[tuple[str, list[str]]]:
     return entries
 
 
+@pytest.mark.hazard("H84")
 @pytest.mark.parametrize("lock", ["requirements.lock", "requirements-dev.lock"])
 def test_every_locked_package_is_pinned_with_sha256_hashes(lock):
     entries = _lock_entries(lock)
@@ -219,6 +221,7 @@ def test_every_locked_package_is_pinned_with_sha256_hashes(lock):
 
 @pytest.mark.parametrize("lock,source", [("requirements.lock", "requirements.txt"),
                                          ("requirements-dev.lock", "requirements-dev.txt")])
+@pytest.mark.hazard("H84")
 def test_the_lock_holds_everything_the_pins_pull_in_at_the_installed_version(lock, source):
     """Every package the direct pins need (here, with their markers) is locked, and at the
     version the suite runs with: a pin changed without `make lock` fails here."""
@@ -231,6 +234,7 @@ def test_the_lock_holds_everything_the_pins_pull_in_at_the_installed_version(loc
     assert {n: (v, locked[n]) for n, v in needed.items() if locked[n] != v} == {}
 
 
+@pytest.mark.hazard("H84")
 def test_the_runtime_lock_is_the_dev_lock_restricted_to_what_the_app_needs():
     tool = _lock_module()
     runtime = tool.lock_names((ROOT / "requirements.lock").read_text(encoding="utf-8"))
@@ -239,6 +243,7 @@ def test_the_runtime_lock_is_the_dev_lock_restricted_to_what_the_app_needs():
     assert "pytest" in dev and "pytest" not in runtime
 
 
+@pytest.mark.hazard("H84")
 def test_make_installs_only_from_the_locks_with_require_hashes():
     out = subprocess.run(["make", "-n", "-B", "test", "VENV=.venv"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60).stdout
@@ -249,6 +254,7 @@ def test_make_installs_only_from_the_locks_with_require_hashes():
                                                             "requirements-dev.lock"]
 
 
+@pytest.mark.hazard("H84")
 def test_the_audit_reads_the_lock_and_never_resolves_by_itself():
     command = _audit_module().audit_command("python")
     assert command[command.index("-r") + 1].endswith("requirements-dev.lock")

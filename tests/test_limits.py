@@ -45,6 +45,7 @@ def _refuses(text: str, words: str) -> None:
 # --------------------------------------------------------------------------- size of the input
 
 
+@pytest.mark.hazard("H75")
 def test_input_at_the_size_limit_is_read_and_one_byte_more_is_refused(tmp_path):
     profile = json.dumps(make_factors()).encode()
     at = tmp_path / "at.json"
@@ -59,6 +60,7 @@ def test_input_at_the_size_limit_is_read_and_one_byte_more_is_refused(tmp_path):
                          "larger than 32 MB")
 
 
+@pytest.mark.hazard("H75")
 def test_a_hundred_megabyte_file_is_refused_before_it_is_read(tmp_path):
     huge = tmp_path / "notes.json"
     with open(huge, "wb") as f:
@@ -71,17 +73,20 @@ def test_a_hundred_megabyte_file_is_refused_before_it_is_read(tmp_path):
 # --------------------------------------------------------------------------- structure
 
 
+@pytest.mark.hazard("H75")
 def test_array_at_the_profile_limit_is_read_and_one_more_is_refused():
     assert len(parse_json("[" + ",".join(["{}"] * limits.PROFILES_MAX) + "]")) == \
         limits.PROFILES_MAX
     _refuses("[" + ",".join(["{}"] * (limits.PROFILES_MAX + 1)) + "]", "at most 50,000")
 
 
+@pytest.mark.hazard("H75")
 def test_a_million_empty_objects_are_refused_at_once_without_work(tmp_path):
     done = _cli(tmp_path, "assess", "-", stdin=b"[" + b",".join([b"{}"] * 1_000_000) + b"]")
     _refused_in_one_line(done, "1,000,000 patients")
 
 
+@pytest.mark.hazard("H76")
 def test_nesting_at_the_depth_limit_is_read_and_one_level_more_is_refused():
     at = [{"patient": {"name": "A"}}]
     assert parse_json(json.dumps(at)) == at
@@ -90,6 +95,7 @@ def test_nesting_at_the_depth_limit_is_read_and_one_level_more_is_refused():
     assert parse_json(json.dumps([[[1]]])) == [[[1]]]
 
 
+@pytest.mark.hazard("H76")
 def test_a_hundred_thousand_levels_of_nesting_is_one_line_and_exit_2(tmp_path):
     deep = b"[" * 100_000 + b"]" * 100_000
     _refused_in_one_line(_cli(tmp_path, "assess", "-", stdin=deep), "nested more than 3")
@@ -98,6 +104,7 @@ def test_a_hundred_thousand_levels_of_nesting_is_one_line_and_exit_2(tmp_path):
                          "nested more than 3")
 
 
+@pytest.mark.hazard("H75")
 def test_fields_per_object_at_the_limit_are_read_and_one_more_is_refused():
     at = {f"k{i}": 1 for i in range(limits.KEYS_MAX)}
     assert parse_json(json.dumps(at)) == at
@@ -109,6 +116,7 @@ def test_field_names_at_the_length_limit_are_read_and_one_character_more_is_refu
     _refuses(json.dumps({"k" * (limits.KEY_CHARS_MAX + 1): 1}), "longer than 64")
 
 
+@pytest.mark.hazard("H78")
 def test_a_duplicate_key_is_refused_naming_it(tmp_path):
     _refuses('{"ecog": 0, "cirrhosis": false, "ecog": 3}', "'ecog' is given twice")
     done = _cli(tmp_path, "assess", "-", stdin=b'[{"ecog": 0, "ecog": 3}]')
@@ -118,6 +126,7 @@ def test_a_duplicate_key_is_refused_naming_it(tmp_path):
 # --------------------------------------------------------------------------- numbers
 
 
+@pytest.mark.hazard("H76")
 def test_numbers_at_the_length_limit_are_read_and_one_digit_more_is_refused():
     at = "9" * limits.NUMBER_CHARS_MAX
     assert parse_json(f'{{"ecog": {at}}}') == {"ecog": int(at)}
@@ -126,6 +135,7 @@ def test_numbers_at_the_length_limit_are_read_and_one_digit_more_is_refused():
     _refuses('{"x": 1.' + "5" * (limits.NUMBER_CHARS_MAX - 1) + "}", "more than 24 characters")
 
 
+@pytest.mark.hazard("H76")
 def test_a_310_digit_integer_is_one_line_and_exit_2(tmp_path):
     payload = json.dumps(make_factors()).replace('"ecog": 0', '"ecog": ' + "9" * 310).encode()
     _refused_in_one_line(_cli(tmp_path, "assess", "-", stdin=payload), "more than 24")
@@ -133,6 +143,7 @@ def test_a_310_digit_integer_is_one_line_and_exit_2(tmp_path):
                          "more than 24")
 
 
+@pytest.mark.hazard("H76")
 def test_a_huge_integer_reaching_the_engine_another_way_is_refused_not_a_crash(content):
     """The screen and any other intake call the engine directly: math.isfinite(10**310)
     raised OverflowError there."""
@@ -145,6 +156,7 @@ def test_a_huge_integer_reaching_the_engine_another_way_is_refused_not_a_crash(c
         assert not assess(data, content).ok
 
 
+@pytest.mark.hazard("H76")
 def test_a_value_at_the_magnitude_limit_is_a_range_error_and_past_it_far_outside(content):
     at = assess(make_factors(largest_tumour_cm=limits.NUMBER_MAGNITUDE_MAX), content)
     assert at.errors and "far outside" not in at.errors[0].message
@@ -161,6 +173,7 @@ def test_a_clinical_text_value_at_the_limit_is_read_and_one_character_more_is_re
              "field patient_goal: is longer than 100")
 
 
+@pytest.mark.hazard("H75")
 def test_typed_text_at_the_raw_limit_is_read_and_one_character_more_is_refused():
     at = {"patient": {"notes": "n" * limits.RAW_TEXT_CHARS_MAX}}
     assert parse_json(json.dumps([at]))
@@ -173,6 +186,7 @@ def test_typed_text_at_the_raw_limit_is_read_and_one_character_more_is_refused()
                                          ("clinician", limits.FIELD_MAX),
                                          ("team_phone", limits.FIELD_MAX),
                                          ("notes", limits.NOTES_MAX)])
+@pytest.mark.hazard("H75")
 def test_each_sheet_field_at_its_length_limit_is_kept_and_one_more_is_refused(field, limit):
     at = user_text(SheetChoices(selected=(), **{field: "a" * limit}))
     assert at[1] == {} and at[0][field] == "a" * limit
@@ -183,6 +197,7 @@ def test_each_sheet_field_at_its_length_limit_is_kept_and_one_more_is_refused(fi
 # --------------------------------------------------------------------------- stacked marks
 
 
+@pytest.mark.hazard("H77")
 def test_marks_on_one_letter_at_the_limit_are_kept_and_one_more_is_refused():
     at = "q" + "\u0301\u0308\u0323\u0330"[: limits.MARKS_PER_CHARACTER_MAX]  # no q composes
     assert usertext.most_marks(usertext.clean(at)) == limits.MARKS_PER_CHARACTER_MAX
@@ -195,10 +210,12 @@ def test_marks_on_one_letter_at_the_limit_are_kept_and_one_more_is_refused():
 
 @pytest.mark.parametrize("name", ["Nguyễn Thị Ánh", "Nguye\u0323\u0302n", "שָׁלוֹם כֹּהֵן",
                                   "محمّد", "สมชาย ใจดี", "प्रिया क्षत्रिय", "བསྒྲུབས"])
+@pytest.mark.hazard("H77")
 def test_real_names_with_accents_and_vowel_signs_are_within_the_mark_limit(name):
     assert user_text(SheetChoices(selected=(), patient_name=name))[1] == {}
 
 
+@pytest.mark.hazard("H77")
 @pytest.mark.parametrize("field", ["patient_name", "notes", "clinician"])
 def test_a_name_with_99_stacked_accents_is_refused_naming_the_field(content, field):
     """The screen and the command line share this check (core/sheet.user_text)."""
@@ -208,6 +225,7 @@ def test_a_name_with_99_stacked_accents_is_refused_naming_the_field(content, fie
     assert caught.value.field == field
 
 
+@pytest.mark.hazard("H77")
 def test_the_sheet_command_refuses_stacked_accents_naming_the_field(tmp_path):
     payload = json.dumps({**make_factors(), "patient": {"name": "Z" + ACUTE * 99,
                                                         "notes": "a" + ACUTE * 4996}})
@@ -219,6 +237,7 @@ def test_the_sheet_command_refuses_stacked_accents_naming_the_field(tmp_path):
 # --------------------------------------------------------------------------- the patient object
 
 
+@pytest.mark.hazard("H78")
 @pytest.mark.parametrize("value", ["false", "0", '""', "[]", '"Ann"'])
 def test_a_patient_that_is_not_an_object_is_refused_never_read_as_no_patient(tmp_path, value):
     payload = json.dumps(make_factors())[:-1] + f', "patient": {value}}}'

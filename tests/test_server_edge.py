@@ -48,6 +48,7 @@ def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
 
 @pytest.mark.parametrize("path", ["/", "/_stcore/health", "/_stcore/host-config",
                                   "/no-such-page", "/media/0000.pdf"])
+@pytest.mark.hazard("H81")
 def test_every_answer_forbids_framing_by_another_site(server, path):
     _, headers, _ = _get(server.url + path)
     assert headers.get("x-frame-options") == "DENY"
@@ -68,6 +69,7 @@ def test_the_page_gives_the_browser_an_httponly_strict_owner_cookie(server):
 
 @pytest.mark.parametrize("path", ["/_stcore/metrics", "/_stcore/metrics/",
                                   "/_stcore/metrics?families=session_events"])
+@pytest.mark.hazard("H83")
 def test_the_metrics_endpoint_is_closed(server, path):
     status, _, body = _get(server.url + path)
     assert status == 404 and b"session" not in body
@@ -88,6 +90,7 @@ def _websocket_status(server, origin: str | None) -> int:
         return refused.response.status_code
 
 
+@pytest.mark.hazard("H82")
 def test_the_websocket_opens_for_the_apps_own_origin(server):
     assert _websocket_status(server, server.url) == 101
 
@@ -95,6 +98,7 @@ def test_the_websocket_opens_for_the_apps_own_origin(server):
 @pytest.mark.parametrize("origin", ["http://localhost:3000", "http://127.0.0.1:1",
                                     "http://localhost:{port}", "https://evil.example",
                                     "null", None])
+@pytest.mark.hazard("H82")
 def test_the_websocket_refuses_any_other_origin(server, origin):
     port = server.url.rsplit(":", 1)[1]
     assert _websocket_status(server, origin and origin.format(port=port)) == 403
@@ -108,6 +112,7 @@ def browser():
         yield browser
 
 
+@pytest.mark.hazard("H81")
 @pytest.mark.browser
 def test_another_site_cannot_frame_the_dashboard(browser, server):
     page = browser.new_page()
@@ -158,6 +163,7 @@ def _until_gone(fetch, limit: float = 60.0) -> float:
     pytest.fail(f"the sheet link still answered after {limit:.0f} s")
 
 
+@pytest.mark.hazard("H80")
 @pytest.mark.browser
 def test_a_sheet_link_answers_only_its_own_browser_and_dies_soon_after_the_download(
         browser, server, content):
@@ -186,6 +192,7 @@ def test_a_sheet_link_answers_only_its_own_browser_and_dies_soon_after_the_downl
         context.close()
 
 
+@pytest.mark.hazard("H80")
 @pytest.mark.browser
 def test_new_patient_kills_the_sheet_link_at_once(browser, server, content):
     context, page = _prepared_page(browser, server, content)
@@ -200,6 +207,7 @@ def test_new_patient_kills_the_sheet_link_at_once(browser, server, content):
         context.close()
 
 
+@pytest.mark.hazard("H80")
 @pytest.mark.browser
 def test_closing_the_tab_leaves_no_link_that_answers(browser, server, content):
     context, page = _prepared_page(browser, server, content)
@@ -224,6 +232,7 @@ class _Clock:
         return self.now
 
 
+@pytest.mark.hazard("H80")
 def test_the_shipped_link_lifetime_is_at_most_sixty_seconds():
     from dashboard.web import guard
 
@@ -240,6 +249,7 @@ def test_the_link_lifetime_can_only_be_shortened(monkeypatch, raw, expected):
     assert guard._link_seconds() == expected
 
 
+@pytest.mark.hazard("H80")
 def test_a_link_belongs_to_one_owner_and_expires():
     from dashboard.web.guard import SheetLinks
 
@@ -308,6 +318,7 @@ def _scope(path: str, *headers: tuple[bytes, bytes], kind: str = "http",
     return {"type": kind, "path": path, "method": method, "headers": list(headers)}
 
 
+@pytest.mark.hazard("H81")
 def test_the_guard_replaces_framing_headers_and_hands_out_the_cookie_once():
     from dashboard.web.guard import EdgeGuard
 
@@ -322,6 +333,7 @@ def test_the_guard_replaces_framing_headers_and_hands_out_the_cookie_once():
     assert not any(k == b"set-cookie" for k, _ in again)
 
 
+@pytest.mark.hazard("H80")
 def test_the_guard_serves_a_sheet_only_to_its_owner_with_one_plain_get():
     from dashboard.web.guard import EdgeGuard, SheetLinks
 
@@ -348,6 +360,7 @@ def test_the_guard_serves_a_sheet_only_to_its_owner_with_one_plain_get():
     (b"file://", b"127.0.0.1:8501", False),
     (None, b"127.0.0.1:8501", False),
 ])
+@pytest.mark.hazard("H82")
 def test_the_guard_opens_the_websocket_only_for_the_same_origin(origin, host, allowed):
     from dashboard.web.guard import EdgeGuard
 
