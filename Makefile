@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench lock clean
+.PHONY: run test test-fast lint bench lock clean
 
 # Laptop mode, through the launcher dashboard/serve.py (an st.App: no framing, same-origin
 # websocket only, no metrics endpoint, short-lived sheet links). The flags repeat the safety settings of .streamlit/config.toml (SEC-1) so that a
@@ -21,6 +21,10 @@ run: $(VENV)/.runtime
 
 test: lint
 	$(PY) -m pytest
+
+# The unit tests only (no PDF rendering, screen, processes or browser): seconds, for while you work.
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -q -m "not slow and not browser"
 
 # Lint before the tests (configuration in pyproject.toml): a finding fails `make test` and CI.
 lint: $(VENV)/.dev

@@ -94,8 +94,39 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("tests skipped: system tools missing", yellow=True)
         for what, count in sorted(missing.items()):
             terminalreporter.write_line(f"{count} test(s) skipped, they need {what}")
-        terminalreporter.write_line("The rest passed on their own; CI (CI=true) installs these "
+        terminalreporter.write_line("Everything else ran. CI (CI=true) installs these "
                                     "tools and fails instead of skipping.")
+
+
+# --------------------------------------------------------------------------- speed
+# `make test-fast` runs `-m "not slow and not browser"`: the unit tests of the core, in seconds.
+# A test is slow when it renders PDFs, runs the screen (AppTest), starts a process or a server,
+# or sweeps with Hypothesis. Whole modules are listed here (one place, so that nobody's test
+# file needs an edit); mark a single test with @pytest.mark.slow. Browser modules carry
+# `pytestmark = pytest.mark.browser` themselves.
+SLOW_MODULES = frozenset({
+    "test_app",  # AppTest: every test runs the screen
+    "test_bad_inputs_ui",  # AppTest
+    "test_bad_inputs",  # renders sheets, runs the command line
+    "test_pdf",  # renders PDFs
+    "test_pdf_accessibility",  # renders PDFs
+    "test_privacy",  # a sweep over every path, with PDFs
+    "test_properties",  # Hypothesis
+    "test_service",  # renders sheets
+    "test_cli",  # subprocesses
+    "test_cli_pipes",  # subprocesses
+    "test_output",  # subprocesses
+    "test_assess_formats",  # subprocesses, worker pools
+    "test_limits",  # subprocesses at the input limits
+    "test_config",  # starts Streamlit to read its options
+    "test_hazard_log",  # collects the whole suite in a subprocess
+})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.path.stem in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 # --------------------------------------------------------------------------- traceability
