@@ -56,8 +56,12 @@ def test_broken_content_fails_with_its_message(fixture, tmp_path):
         assert part in text
 
 
-def test_there_is_a_broken_fixture_for_at_least_twenty_failure_modes():
-    assert len(BAD) >= 20
+def test_every_broken_fixture_says_what_it_breaks_and_no_two_expect_the_same_error():
+    directives = {path.stem: _directives(path) for path in BAD}
+    assert [name for name, d in directives.items()
+            if "expect" not in d or not {"replaces", "appends", "deletes"} & set(d)] == []
+    expected = [d["expect"] for d in directives.values()]
+    assert sorted({e for e in expected if expected.count(e) > 1}) == []
 
 
 @pytest.mark.hazard("H22")

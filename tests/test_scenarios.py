@@ -249,5 +249,8 @@ def test_every_validation_code_is_exercised(run, content):
     assert sorted({c.id for c in content.validation} - seen) == []
 
 
-def test_there_are_at_least_thirty_scenarios():
-    assert len(SCENARIOS) >= 30
+def test_no_two_scenarios_share_a_name_or_a_patient():
+    names = [name for name, *_ in SCENARIOS]
+    patients = [tuple(sorted(overrides.items(), key=str)) for _, overrides, *_ in SCENARIOS]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+    assert sorted({str(p) for p in patients if patients.count(p) > 1}) == []
