@@ -37,8 +37,15 @@ sys.path.insert(0, str(ROOT))
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from tests.browser_support import (SERVED, chromium, enter_factors, start_server,  # noqa: E402
-                                   stop_server, type_text, wait_for_app)
+from tests.browser_support import (  # noqa: E402
+    SERVED,
+    chromium,
+    enter_factors,
+    start_server,
+    stop_server,
+    type_text,
+    wait_for_app,
+)
 from tests.conftest import BASELINE  # noqa: E402
 
 LEVELS = (1, 5, 10, 20)
@@ -77,8 +84,7 @@ def record_session(url: str) -> list[bytes]:
         page.locator(".st-key-download button").wait_for(state="visible", timeout=60_000)
         wait_for_app(page)
         prepare_at = next(i for i in range(before, len(sent)) if _is_rerun(sent[i]))
-    reruns = [_fresh(m) for m in sent[:prepare_at + 1] if _is_rerun(m)]
-    return reruns
+    return [_fresh(m) for m in sent[:prepare_at + 1] if _is_rerun(m)]
 
 
 def _is_rerun(raw: bytes) -> bool:
@@ -148,7 +154,7 @@ async def _level(urls: list[str], messages: list[bytes], sessions: int,
              for i in range(sessions)]
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=LEVEL_TIMEOUT)
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         failures.append(f"level stopped after {LEVEL_TIMEOUT:.0f} s")
     except Exception as exc:  # noqa: BLE001 - report and go on to the next level
         failures.append(f"{type(exc).__name__}: {exc}")

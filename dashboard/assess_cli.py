@@ -12,9 +12,10 @@ import multiprocessing
 import os
 import sys
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 from dashboard.adapters.assessments import Encoder
 from dashboard.core.content import Content

@@ -39,6 +39,7 @@ def test_generated_profiles_cover_results_refusals_warnings_and_unknowns(generat
     assert any(f.unknown for a in assessments for r in a.results for f in r.findings)
 
 
+@pytest.mark.hazard("H79")
 def test_json_equals_the_record_contract_on_every_generated_profile(content, generated):
     items, assessments = generated
     code, text = _run(content, items, "json")
@@ -46,6 +47,7 @@ def test_json_equals_the_record_contract_on_every_generated_profile(content, gen
     assert code == 2  # some generated profiles have input errors
 
 
+@pytest.mark.hazard("H79")
 def test_jsonl_is_one_record_per_line_equal_to_the_json_array(content, generated):
     items, assessments = generated
     _, text = _run(content, items, "jsonl")
@@ -55,6 +57,7 @@ def test_jsonl_is_one_record_per_line_equal_to_the_json_array(content, generated
                                                    for a in assessments]
 
 
+@pytest.mark.hazard("H79")
 def test_csv_has_one_row_per_profile_with_the_engines_verdicts_rules_and_errors(content,
                                                                                generated):
     items, assessments = generated
@@ -90,6 +93,7 @@ def test_output_is_compact_unless_pretty(content):
     assert pretty.count("\n") > 50 and json.loads(pretty) == json.loads(compact)
 
 
+@pytest.mark.hazard("H79")
 def test_a_long_list_on_several_cores_keeps_order_and_equals_the_engine(content, tmp_path):
     items = profiles(content, PARALLEL_FROM + 700, seed=7)
     path = tmp_path / "many.json"

@@ -6,11 +6,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from dashboard.service import Choices, ErrorKind, prepare_sheet
 from tests.conftest import ROOT, make_factors
 from tests.safety_support import CREATED
 
 
+@pytest.mark.hazard("H102")
 def test_a_language_the_content_does_not_have_gives_no_sheet_and_says_which_exist(content):
     outcome = prepare_sheet(make_factors(), Choices(selected=("resection",), language="de"),
                             content, created=CREATED)
@@ -20,6 +23,7 @@ def test_a_language_the_content_does_not_have_gives_no_sheet_and_says_which_exis
     assert "'de'" in outcome.errors[0].message and "en" in outcome.errors[0].message
 
 
+@pytest.mark.hazard("H102")
 def test_the_sheet_command_takes_the_language_and_refuses_an_unknown_one(tmp_path):
     path = tmp_path / "p.json"
     path.write_text(json.dumps(make_factors()))

@@ -21,11 +21,13 @@ def _bench():
     ("1000,0,-4", 99, ([20, 1, 1], 10)),
     ("5", 0, ([5], 1)),
 ])
+@pytest.mark.hazard("H85")
 def test_the_load_bench_never_runs_more_than_twenty_sessions_or_ten_rounds(levels, rounds,
                                                                            expected):
     assert _bench().bounds(levels, rounds) == expected
 
 
+@pytest.mark.hazard("H85")
 def test_the_load_bench_has_time_limits_and_the_four_levels():
     bench = _bench()
     assert bench.LEVELS == (1, 5, 10, 20) and bench.MAX_SESSIONS == 20

@@ -21,8 +21,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import (SERVED, chromium, enter_factors, free_port, start_server,
-                                   stop_server, terminate, type_text, wait_for_app)
+from tests.browser_support import (
+    SERVED,
+    chromium,
+    enter_factors,
+    free_port,
+    start_server,
+    stop_server,
+    terminate,
+    type_text,
+    wait_for_app,
+)
 from tests.conftest import ROOT, make_factors, require_browser
 
 SHIPPED = ROOT / "deploy" / "nginx" / "prep-dashboard.conf"
@@ -115,6 +124,7 @@ def _get(url: str, **headers: str) -> tuple[int, object, bytes]:
         return 0, {}, b""
 
 
+@pytest.mark.hazard("H81")
 def test_the_proxy_adds_every_security_header_once(proxy):
     for path in ("/", "/_stcore/health", "/_stcore/metrics", "/nothing-here"):
         _, headers, _ = _get(proxy["url"] + path)
@@ -125,6 +135,7 @@ def test_the_proxy_adds_every_security_header_once(proxy):
         assert headers.get_all("X-Content-Type-Options") == ["nosniff"], path
 
 
+@pytest.mark.hazard("H83")
 def test_the_proxy_closes_metrics_and_keeps_query_strings_out_of_its_log(proxy):
     assert _get(proxy["url"] + "/_stcore/metrics")[0] == 404
     assert _get(proxy["url"] + "/?patient=ZZMARKER")[0] == 200
@@ -147,6 +158,7 @@ def _websocket_status(proxy, origin: str | None, cookie: str = "") -> int:
         return refused.response.status_code
 
 
+@pytest.mark.hazard("H82")
 def test_the_proxy_opens_the_websocket_only_for_its_own_origin(proxy):
     assert _websocket_status(proxy, proxy["url"]) == 101
     for origin in ("https://evil.example", proxy["url"].replace("https", "http"),
@@ -159,6 +171,7 @@ def _upstream(proxy, cookie: str) -> str:
     return headers.get("X-Test-Upstream", "")
 
 
+@pytest.mark.hazard("H85")
 def test_each_browser_sticks_to_one_replica_and_browsers_spread_over_both(proxy):
     cookies = [f"prep_owner=browser{i:03d}" for i in range(40)]
     chosen = {cookie: _upstream(proxy, cookie) for cookie in cookies}
@@ -167,6 +180,7 @@ def test_each_browser_sticks_to_one_replica_and_browsers_spread_over_both(proxy)
         assert {_upstream(proxy, cookie) for _ in range(5)} == {chosen[cookie]}
 
 
+@pytest.mark.hazard("H85")
 @pytest.mark.browser
 def test_a_clinician_downloads_a_sheet_through_the_proxy(proxy, content):
     from tests.safety_support import pdf_text
@@ -188,7 +202,7 @@ def test_a_clinician_downloads_a_sheet_through_the_proxy(proxy, content):
         with page.expect_download() as info:
             page.locator(".st-key-download button").click()
         download = info.value
-        data = open(download.path(), "rb").read()
+        data = Path(download.path()).read_bytes()
         assert data.startswith(b"%PDF") and "Ann Proxy" in pdf_text(data)
         cookie = next(c for c in context.cookies() if c["name"] == "prep_owner")
         assert cookie["secure"] and cookie["httpOnly"]  # Secure: the proxy says https

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dashboard.core.translations import SAME_MESSAGE as SAME
 from dashboard.core.translations import translation_problems
 
 LANGS = ("en", "fr")
 
 
+@pytest.mark.hazard("H100")
 def test_a_patient_text_without_french_is_refused_with_its_place():
     docs = {"options/pei.toml": {"name": {"en": "Alcohol injection"},
                                  "rules": [{"patient": {"en": "Too large.", "fr": "Trop gros."}},
@@ -19,6 +22,7 @@ def test_a_patient_text_without_french_is_refused_with_its_place():
                         "options/pei.toml -> rules -> 1 -> patient.fr: text is missing or empty"]
 
 
+@pytest.mark.hazard("H101")
 def test_french_equal_to_english_is_refused_unless_declared_the_same_in_every_language():
     docs = {"options/tace.toml": {"name": {"en": "TACE [S1]", "fr": "TACE"},
                                   "summary": {"en": "Tiny beads.", "fr": "tiny  beads."}}}
@@ -38,6 +42,7 @@ def test_the_clinicians_own_words_need_english_only():
     assert translation_problems(docs, LANGS) == []
 
 
+@pytest.mark.hazard("H100")
 def test_lists_need_as_many_french_items_each_translated():
     docs = {"options/sbrt.toml": {"questions": {"en": ["Why?", "How?"], "fr": ["Pourquoi?"]},
                                   "checks": {"en": ["Scans", "Labs"], "fr": ["Examens", "Labs"]}}}
@@ -49,6 +54,7 @@ def test_lists_need_as_many_french_items_each_translated():
         f"options/sbrt.toml -> checks.fr -> 1: {SAME}"]
 
 
+@pytest.mark.hazard("H100")
 def test_string_files_compare_their_french_table_key_by_key_including_glossary_entries():
     docs = {"sheet.toml": {"schema_version": 1,
                            "en": {"title": "Your options", "row_header": "",
@@ -69,6 +75,7 @@ def test_with_english_only_nothing_is_asked():
     assert translation_problems(docs, ("en",)) == []
 
 
+@pytest.mark.hazard("H101")
 def test_a_mark_may_be_a_space_but_a_sentence_may_not_be_blank():
     docs = {"locale.toml": {"en": {"thousands_mark": ",", "name": "English"},
                             "fr": {"thousands_mark": "\u00a0", "name": " "}}}
