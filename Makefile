@@ -26,9 +26,11 @@ test: lint
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -q -m "not slow and not browser"
 
-# Lint before the tests (configuration in pyproject.toml): a finding fails `make test` and CI.
+# Lint and type-check before the tests (configuration in pyproject.toml): a finding fails
+# `make test` and CI.
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py

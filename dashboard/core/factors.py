@@ -75,7 +75,7 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
     return PatientFactors(values=values, unknown=frozenset(unknown)), [], range_errors
 
 
-def _pick(factor: Factor, data: Mapping, aliases: tuple[str, ...],
+def _pick(factor: Factor, data: Mapping[str, Any], aliases: tuple[str, ...],
           errors: list[Issue]) -> tuple[str | None, Any]:
     """The key that gives this field (itself or a unit alias), refusing two units at once."""
     keys = [factor.id, *aliases]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from . import usertext
 from .assessment import Assessment, OptionResult, Verdict
@@ -98,7 +99,7 @@ def build_sheet(assessment: Assessment, content: Content, choices: SheetChoices,
         page_label=words("page_label"),
         blocks=tuple(blocks),
         large_print=choices.large_print,
-        paper=choices.paper if choices.paper in ("a4", "letter") else "a4",
+        paper="letter" if choices.paper == "letter" else "a4",
         file_name=FILE_NAME,
     )
 
@@ -110,10 +111,10 @@ class _Words:
         self.content, self.lang = content, lang
 
     def __call__(self, key: str, **values: str) -> str:
-        text = self.content.string(f"sheet.{key}", self.lang)
+        text: str = self.content.string(f"sheet.{key}", self.lang)
         return text.format(**values) if values else text
 
-    def items(self, key: str) -> list:
+    def items(self, key: str) -> list[Any]:
         return list(self.content.string(f"sheet.{key}", self.lang))
 
 

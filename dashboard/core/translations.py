@@ -25,7 +25,7 @@ SAME_MESSAGE = ("same as the English text (translate it; a name that is the same
 _MARKERS = re.compile(r"\[S\d+\]")
 
 
-def translation_problems(docs: dict[str, dict], languages: tuple[str, ...],
+def translation_problems(docs: dict[str, dict[str, Any]], languages: tuple[str, ...],
                          same_ok: frozenset[str] = frozenset()) -> list[str]:
     """`file -> key -> index: message` for each missing or untranslated patient-facing text."""
     others = [lang for lang in languages if lang != DEFAULT_LANG]
@@ -55,7 +55,7 @@ def _normal(text: str) -> str:
     return " ".join(_MARKERS.sub(" ", text).split()).casefold()
 
 
-def _patient_texts(node: Any, path: list[str]) -> Iterator[tuple[list[str], dict]]:
+def _patient_texts(node: Any, path: list[str]) -> Iterator[tuple[list[str], dict[str, Any]]]:
     """(path, {lang: value}) for each localised patient-facing text under `node`."""
     if isinstance(node, list):
         for i, item in enumerate(node):
@@ -78,7 +78,8 @@ def _patient_texts(node: Any, path: list[str]) -> Iterator[tuple[list[str], dict
             yield from _patient_texts(value, [*path, key])
 
 
-def _check(where: list[str], text: dict, lang: str, allowed: set[str]) -> list[str]:
+def _check(where: list[str], text: dict[str, Any], lang: str,
+           allowed: set[str]) -> list[str]:
     at = " -> ".join(where).replace("{lang}", lang)
     english, other = text.get(DEFAULT_LANG), text.get(lang)
     if isinstance(english, list):
