@@ -63,7 +63,12 @@ def _main(argv: list[str] | None) -> int:
                          help="leave out the section on options that do not fit right now")
     p_sheet.add_argument("--lang", default="en", metavar="LANG",
                          help="the sheet's language: a language of the content (en, fr)")
+    from dashboard import batch_cli  # a clinic day: patient list -> ZIP (issue #13)
+    batch_cli.add_arguments(commands.add_parser(
+        "batch", help="a clinic day: a patient list (CSV or JSON array) -> a ZIP of sheets"))
     args = parser.parse_args(argv)
+    if args.command == "batch":  # reads its list (CSV or JSON) itself, with its own limits
+        return batch_cli.run_batch(args)
     data = read_json(args.file)  # the input limits are checked before anything else is done
     if data is BAD:
         return EXIT_INPUT

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from dashboard.core.assessment import Assessment
-from dashboard.core.clinic_day import SummaryRow, summary_row
+from dashboard.core.clinic_day import SummaryRow, file_stem, patient_label, summary_row
 from dashboard.core.content import Content
 from dashboard.core.engine import assess
+from dashboard.core.intake import PatientDetails, PatientList, PatientRow
 from dashboard.core.sheet import SheetChoices, SheetInputError, build_sheet, default_selection
 
 _LOG = logging.getLogger("dashboard")
@@ -43,18 +44,8 @@ class Choices:
     language: str = "en"
 
 
-@dataclass(frozen=True)
-class PatientDetails:
-    """What the sheet's header prints for one patient (typed text, normalised by the sheet)."""
-
-    name: str = ""
-    appointment_date: str = ""
-    clinician: str = ""
-    team_phone: str = ""
-    notes: str = ""
-
-
 class ErrorKind(str, enum.Enum):
+    INTAKE = "intake"  # a cell or field of a patient list that cannot be read
     FACTORS = "factors"  # the engine refused the patient factors (code, field, message)
     SELECTION = "selection"  # an option id that the content does not have
     PATIENT_TEXT = "patient_text"  # a typed field of the sheet over its length limit
@@ -164,3 +155,164 @@ def _draw(assessment: Assessment, content: Content, choices: SheetChoices, creat
     else:
         return SheetOutcome(assessment, data, (), sheet.file_name)
     return SheetOutcome(assessment, None, (error,))
+
+
+# --------------------------------------------------------------------------- clinic day
+
+
+@dataclass(frozen=True)
+class PatientOutcome:
+    """One row of a patient list: its sheet, or why none was made (intake, engine or sheet)."""
+
+    row: int
+    record_id: str
+    label: str  # the clinic's id, else the initials: how the summary names the patient
+    file_name: str  # inside the archive: row number and id or initials, never the full name
+    sheet: SheetOutcome | None  # None when the row could not be read or assessed
+    errors: tuple[SheetError, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.sheet is not None and self.sheet.ok
+
+    @property
+    def summary(self) -> SummaryRow | None:
+        return self.sheet.summary if self.ok and self.sheet else None
+
+
+@dataclass(frozen=True)
+class ClinicDayOutcome:
+    patients: tuple[PatientOutcome, ...]
+    choices: Choices
+    created: datetime
+    problems: tuple[str, ...] = ()  # the list as a whole could not be read
+
+    @property
+    def made(self) -> tuple[PatientOutcome, ...]:
+        return tuple(p for p in self.patients if p.ok)
+
+    @property
+    def failed(self) -> tuple[PatientOutcome, ...]:
+        return tuple(p for p in self.patients if not p.ok)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.failed
+
+
+Progress = Callable[[int, int], None]
+
+
+def prepare_clinic_day(rows: PatientList | Sequence[PatientRow], choices: Choices,
+                       content: Content, *, created: datetime | None = None,
+                       on_progress: Progress | None = None, workers: int = 1) -> ClinicDayOutcome:
+    """Every patient of a list: each valid row gets its sheet (exactly what `prepare_sheet`
+    makes for it), each bad row its errors; one bad row never stops the others.
+
+    `workers` > 1 draws the sheets in that many processes, each loading the content and fonts
+    once; if a worker cannot start, or its content differs, the sheets are drawn here instead.
+    `on_progress(done, total)` is called as sheets are finished.
+    """
+    created = created or datetime.now().astimezone()
+    problems: tuple[str, ...] = ()
+    if isinstance(rows, PatientList):
+        problems, rows = rows.problems, rows.rows
+    checked = [_check_row(row, choices, content) for row in rows]
+    jobs = [(i, row, day) for i, (row, day, errors) in enumerate(checked) if not errors]
+    drawn = _draw_all(jobs, content, created, on_progress, len(checked), workers)
+    patients = []
+    for i, (row, day, errors) in enumerate(checked):
+        sheet = drawn.get(i)
+        if sheet is not None:
+            errors = sheet.errors
+        patients.append(PatientOutcome(
+            row=row.row, record_id=row.record_id,
+            label=patient_label(row.row, row.record_id, row.details.name),
+            file_name=file_stem(row.row, row.record_id, row.details.name) + ".pdf",
+            sheet=sheet, errors=errors))
+    return ClinicDayOutcome(tuple(patients), choices, created, problems)
+
+
+def _check_row(row: PatientRow, choices: Choices,
+               content: Content) -> tuple[PatientRow, Choices, tuple[SheetError, ...]]:
+    """What the intake and the engine refuse for a row, before any sheet is drawn."""
+    errors = [SheetError(ErrorKind.INTAKE, i.field, i.message, i.message, i.code)
+              for i in row.issues]
+    if row.factors is not None:
+        assessment = assess(row.factors, content)
+        errors += [SheetError(ErrorKind.FACTORS, e.field, e.message, e.message, e.code)
+                   for e in assessment.errors]
+    day = replace(choices, language=row.language or choices.language)
+    return row, day, tuple(errors)
+
+
+def _draw_all(jobs: list[tuple[int, PatientRow, Choices]], content: Content, created: datetime,
+              on_progress: Progress | None, total: int, workers: int) -> dict[int, SheetOutcome]:
+    done = total - len(jobs)
+    drawn: dict[int, SheetOutcome] = {}
+    if on_progress:
+        on_progress(done, total)
+    if workers > 1 and len(jobs) >= PARALLEL_FROM:
+        drawn = _draw_in_workers(jobs, content, created, on_progress, done, total, workers)
+        done += len(drawn)
+    for i, row, day in jobs:
+        if i in drawn:
+            continue
+        drawn[i] = prepare_sheet(row.factors, day, content, patient=row.details,
+                                 created=created)
+        done += 1
+        if on_progress:
+            on_progress(done, total)
+    return drawn
+
+
+PARALLEL_FROM = 6  # fewer sheets are drawn sooner here than by starting processes
+
+
+def _draw_in_workers(jobs: list[tuple[int, PatientRow, Choices]], content: Content,
+                     created: datetime, on_progress: Progress | None, done: int, total: int,
+                     workers: int) -> dict[int, SheetOutcome]:
+    """Sheets drawn by worker processes; {} (nothing drawn) if the workers cannot be used."""
+    import concurrent.futures as futures
+    import multiprocessing
+
+    from dashboard.core.loader import CONTENT_DIR
+
+    drawn: dict[int, SheetOutcome] = {}
+    try:
+        with futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker, initargs=(str(CONTENT_DIR), content.version)) as pool:
+            waiting = {pool.submit(_worker_sheet, row.factors, day, row.details, created): i
+                       for i, row, day in jobs}
+            for future in futures.as_completed(waiting):
+                outcome = future.result()
+                drawn[waiting[future]] = outcome
+                done += 1
+                if on_progress:
+                    on_progress(done, total)
+    except (futures.process.BrokenProcessPool, OSError) as exc:
+        _LOG.warning("clinic day drawn in one process (%s)", type(exc).__name__)
+        return {}
+    return drawn
+
+
+_WORKER: dict[str, Content] = {}
+
+
+def _start_worker(root: str, version: str) -> None:
+    """In a worker process: load the content and the fonts once, and refuse to draw sheets
+    if the content on disk is not the content the day was checked against."""
+    from dashboard.core.loader import load_content
+    from dashboard.pdf import load_fonts
+
+    content = load_content(root)
+    if content.version != version:
+        raise RuntimeError("content differs")
+    load_fonts()
+    _WORKER["content"] = content
+
+
+def _worker_sheet(factors: Mapping[str, Any], choices: Choices, patient: PatientDetails,
+                  created: datetime) -> SheetOutcome:
+    return prepare_sheet(factors, choices, _WORKER["content"], patient=patient, created=created)

@@ -9,10 +9,10 @@ from typing import Any
 
 from dashboard.adapters.output import OutputError, check_target, empty_folder, is_stdout, write_file
 from dashboard.core.content import Content
-from dashboard.service import Choices, ErrorKind, PatientDetails, SheetError, prepare_sheet
+from dashboard.core.intake import json_row
+from dashboard.service import Choices, ErrorKind, SheetError, prepare_sheet
 
 EXIT_INPUT = 2
-PATIENT_KEYS = {"name", "appointment_date", "clinician", "team_phone", "notes"}  # PatientDetails
 
 
 def write_sheet(data: Any, content: Content, args) -> int:
@@ -65,20 +65,14 @@ def _clinic_day(items: list, content: Content, args, created: datetime) -> int:
 
 def _one_sheet(data: Any, content: Content, args, created: datetime) -> tuple[bytes | None, str]:
     """(PDF bytes, "check code …") or (None, the reason no sheet could be made)."""
-    if not isinstance(data, dict):
-        return None, "each patient must be a JSON object"
-    data = dict(data)
-    patient = data.pop("patient", None)
-    if patient is None:  # absent or null; false, 0 or "" are refused below, never "no patient"
-        patient = {}
-    if not isinstance(patient, dict) or set(patient) - PATIENT_KEYS or not all(
-            isinstance(v, str) for v in patient.values()):
-        fields = ", ".join(sorted(PATIENT_KEYS))
-        return None, f'"patient" must be an object of text fields: {fields}'
+    row = json_row(1, data, content)  # the one intake: factors as typed, a "patient" object
+    if row.issues:
+        return None, "; ".join(i.message for i in row.issues)
     selected = tuple(s.strip() for s in args.select.split(",") if s.strip()) or None
     choices = Choices(selected=selected, large_print=args.large_print, paper=args.paper,
-                      leave_out_not_fitting=args.leave_out_not_fitting, language=args.lang)
-    outcome = prepare_sheet(data, choices, content, patient=PatientDetails(**patient),
+                      leave_out_not_fitting=args.leave_out_not_fitting,
+                      language=row.language or args.lang)
+    outcome = prepare_sheet(row.factors or {}, choices, content, patient=row.details,
                             created=created)
     if outcome.ok:
         return outcome.pdf, f"check code {outcome.check_code}"

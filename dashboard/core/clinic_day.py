@@ -1,23 +1,58 @@
-"""A clinic day: one summary row per patient, from the patient's assessment (stdlib only)."""
+"""A clinic day: one summary row per patient and the names of the files made for it.
+
+Standard library only. File names inside a clinic day's archive carry the list's row number and
+the clinic's own id, or the patient's initials when there is no id, never the full name.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
-from .assessment import Assessment, Verdict
+from .assessment import Assessment, Issue, Verdict
+
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+MAX_INITIALS = 3
 
 
 @dataclass(frozen=True)
 class SummaryRow:
     """What the day's summary shows for one patient: the verdict per option (content order),
-    the codes of the warnings, and the check code printed on the patient's sheet."""
+    the warnings (code and message), and the check code printed on the patient's sheet."""
 
     verdicts: tuple[tuple[str, Verdict], ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[Issue, ...]
     check_code: str
+
+    @property
+    def warning_codes(self) -> tuple[str, ...]:
+        return tuple(w.code for w in self.warnings)
 
 
 def summary_row(assessment: Assessment) -> SummaryRow:
     return SummaryRow(verdicts=tuple((r.option_id, r.verdict) for r in assessment.results),
-                      warnings=tuple(w.code for w in assessment.warnings),
-                      check_code=assessment.fingerprint)
+                      warnings=tuple(assessment.warnings), check_code=assessment.fingerprint)
+
+
+def initials(name: str) -> str:
+    """The first Latin letter of each word of a name, upper case ("Zoë O'Brien" -> "ZO");
+    "" for a name in a script without Latin letters (the file is then named by its row only)."""
+    letters = []
+    for word in name.split():
+        base = unicodedata.normalize("NFKD", word)
+        first = next((c for c in base if c.isascii() and c.isalpha()), "")
+        if first:
+            letters.append(first.upper())
+    return "".join(letters[:MAX_INITIALS])
+
+
+def file_stem(row: int, record_id: str, name: str) -> str:
+    """"007-MRN12345", "007-ZO", or "007": never the full name."""
+    tag = _ID_UNSAFE.sub("_", record_id).strip("_-")[:40] if record_id else initials(name)
+    return f"{row:03d}-{tag}" if tag else f"{row:03d}"
+
+
+def patient_label(row: int, record_id: str, name: str) -> str:
+    """How the summary and the tumour-board list name a patient: the id, else the initials."""
+    return record_id or initials(name) or f"row {row}"

@@ -28,7 +28,7 @@ REFERENCE_KINDS = ("CCS", "guideline", "trial", "patient_info", "other")
 OPTION_TEXTS = ("name", "clinical_name", "summary", "involves", "hospital_stay", "recovery",
                 "side_effects", "goal_text", "fits_when")
 OPTION_LISTS = ("questions", "checks")
-STRING_FILES = ("sheet", "ui", "locale")
+STRING_FILES = ("sheet", "ui", "locale", "clinic_day")
 
 
 class ContentError(Exception):
