@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from pathlib import Path
 
+from dashboard.adapters.output import OutputError, check_target, write_file
 from dashboard.core import intake
 from dashboard.core.content import Content
 from dashboard.service import Choices, ClinicDayOutcome, prepare_clinic_day
@@ -59,16 +58,21 @@ def run_batch(args) -> int:
     if unknown:
         print(f"error: unknown option id(s) in --select: {', '.join(unknown)}", file=sys.stderr)
         return EXIT_INPUT
+    try:
+        check_target(args.output)  # before any work: never a device, a folder or a terminal
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     _notices(patients)
     choices = Choices(selected=selected, large_print=args.large_print, paper=args.paper,
                       leave_out_not_fitting=args.leave_out_not_fitting)
     day = prepare_clinic_day(patients, choices, content, created=_created(),
                              workers=max(1, args.workers))
     _report(day)
-    try:
-        _write_whole(Path(args.output), _archive(day, content, not args.no_tumour_board))
-    except OSError as exc:
-        print(f"error: cannot write {args.output}: {exc.__class__.__name__}", file=sys.stderr)
+    try:  # a temporary file beside the target, moved into place only once complete
+        write_file(args.output, _archive(day, content, not args.no_tumour_board))
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     print(f"wrote {args.output}: {len(day.made)} sheet(s), {len(day.failed)} row(s) with "
           "problems")
@@ -114,19 +118,3 @@ def _archive(day: ClinicDayOutcome, content: Content, board: bool) -> bytes:
     from dashboard.adapters.tumour_board import board_pdf
 
     return day_archive(day, content, board_pdf(day, content) if board else None)
-
-
-def _write_whole(path: Path, data: bytes) -> None:
-    """A temporary file in the target folder, moved over the target only once complete."""
-    if path.is_dir():
-        raise IsADirectoryError(str(path))
-    handle, part = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(part, path)
-    except BaseException:
-        Path(part).unlink(missing_ok=True)
-        raise

@@ -317,13 +317,3 @@ def test_batch_refuses_a_list_over_the_limit_and_an_unknown_option(tmp_path):
     assert out.returncode == 2 and "nope" in out.stderr
     assert sorted(os.listdir(tmp_path)) == ["big.csv", "one.csv"]
 
-
-def test_sheet_with_an_array_refuses_a_folder_that_is_not_empty(tmp_path):
-    (tmp_path / "day").mkdir()
-    (tmp_path / "day" / "sheet-002.pdf").write_bytes(b"%PDF- yesterday")
-    (tmp_path / "day.json").write_text(json.dumps([make_factors()]), encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "dashboard", "sheet", "day.json", "-o", "day"],
-                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 2 and "not empty" in out.stderr
-    assert os.listdir(tmp_path / "day") == ["sheet-002.pdf"]
