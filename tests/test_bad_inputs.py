@@ -736,16 +736,27 @@ UPLOAD_WIDGETS = {"file_uploader", "camera_input", "audio_input", "data_editor"}
 
 
 @pytest.mark.bad_input_case(37)
-def test_case_37_the_dashboard_accepts_no_uploads_and_the_upload_limit_is_small():
+def test_case_37_only_the_clinic_day_page_accepts_an_upload_one_small_csv_file():
+    """The one upload of the dashboard is the clinic day's patient list (hazard H90): CSV only,
+    one file, with its own small size limit; no other module has an upload widget."""
     sources = sorted((ROOT / "dashboard").rglob("*.py"))
     assert any(p.name == "pdf.py" for p in sources)
+    uploads = []
     for path in sources:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
         used |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        if path.relative_to(ROOT).as_posix() == "dashboard/screen/clinic_day.py":
+            uploads = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                       and getattr(n.func, "attr", "") == "file_uploader"]
+            used -= {"file_uploader"}
         assert not used & UPLOAD_WIDGETS, path.name
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
                  and getattr(n.func, "attr", "") == "chat_input"]
         assert all(not any(k.arg == "accept_file" for k in c.keywords) for c in calls)
+    upload, = uploads
+    keywords = {k.arg: k.value for k in upload.keywords}
+    assert ast.literal_eval(keywords["type"]) == ["csv"]
+    assert "accept_multiple_files" not in keywords and "max_upload_size" in keywords
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert 0 < config["server"]["maxUploadSize"] <= 5

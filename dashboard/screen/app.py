@@ -41,8 +41,8 @@ def main() -> None:
     frame.sweep_after_reset()  # just after "New patient": one more run releases the old sheet
     if frame.ready_content() is None:  # signed out, fonts broken or content broken: stop here
         st.stop()
-    pages = [st.Page(consultation, title="Consultation", icon="🩺", default=True)]
-    # Clinic day (issue #13): pages.append(st.Page("clinic_day.py", title="Clinic day", icon="📋"))
+    pages = [st.Page(consultation, title="Consultation", icon="🩺", default=True),
+             st.Page("clinic_day.py", title="Prepare a clinic day", icon="📋")]
     st.navigation(pages, position="top" if len(pages) > 1 else "hidden").run()
 
 
