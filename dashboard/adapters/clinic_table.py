@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.core.model import Content, Verdict
+from dashboard.core.assessment import Verdict
+from dashboard.core.content import Content
 from dashboard.service import ClinicDayOutcome
 
 SYMBOL = {Verdict.APPLICABLE: "✅", Verdict.CAUTION: "⚠️", Verdict.NOT_APPLICABLE: "⛔"}

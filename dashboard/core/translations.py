@@ -19,7 +19,7 @@ DEFAULT_LANG = "en"
 # Text keys that only the clinician's screen shows (the screen may stay in English).
 SCREEN_ONLY = frozenset({"clinician", "help", "label", "clinical_name", "value_labels",
                          "abbreviation", "meaning"})
-SCREEN_FILES = frozenset({"ui.toml"})
+SCREEN_FILES = frozenset({"ui.toml", "clinic_day.toml"})  # clinic_day: care-team pages
 SAME_MESSAGE = ("same as the English text (translate it; a name that is the same in every language "
                 "goes in locale.toml -> same_in_every_language)")
 _MARKERS = re.compile(r"\[S\d+\]")

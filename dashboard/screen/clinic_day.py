@@ -17,7 +17,7 @@ from dashboard import service
 from dashboard.adapters import clinic_csv, clinic_table
 from dashboard.adapters.archive import day_archive
 from dashboard.core import intake
-from dashboard.core.model import Content
+from dashboard.core.content import Content
 from dashboard.screen import frame
 from dashboard.screen.view import LANG, esc
 
