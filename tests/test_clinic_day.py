@@ -101,10 +101,12 @@ def day(marker):
     ("largest_tumour_cm", "   ", None), ("liver_tumour_count", "Diffuse", "diffuse"),
     ("patient_goal", "unsure", "unsure"), ("remnant_adequate", "yes", "yes"),
 ])
+@pytest.mark.hazard("H92")
 def test_a_cell_is_read_with_the_screens_rules(content, kind_field, text, expected):
     assert cell_value(content.factor(kind_field), text) == expected
 
 
+@pytest.mark.hazard("H92")
 def test_text_columns_are_never_interpreted(content):
     for word in ("NA", "None", "null", "N/A", "nan", "TRUE", "=1+1"):
         cells = {**_cells(BASELINE), "name": word, "notes": word, "clinician": word}
@@ -148,11 +150,13 @@ def test_a_missing_column_counts_as_not_yet_known(content):
     (b"name,ecog,ecog\nAnn,1,2\n", "twice"), (b"a,b\n1,2\n", "column names"),
     (b'name,ecog\n"Ann,1\n', "readable"), (b"name,ecog\nA\x00nn,1\n", "UTF-8"),
 ])
+@pytest.mark.hazard("H90")
 def test_a_list_that_cannot_be_read_says_why(content, data, words):
     patients = read_csv(data, content)
     assert not patients.ok and not patients.rows and words in " ".join(patients.problems)
 
 
+@pytest.mark.hazard("H90")
 def test_the_upload_limits_are_enforced(content):
     big = _list_csv([_cells(BASELINE)]) + b"," * (intake.MAX_BYTES + 1)
     assert "larger than" in read_csv(big, content).problems[0]
@@ -168,6 +172,7 @@ def test_the_upload_limits_are_enforced(content):
 # --------------------------------------------------------------------------- the 50-row day
 
 
+@pytest.mark.hazard("H92")
 def test_exactly_the_valid_rows_get_sheets_and_the_bad_rows_are_reported(day):
     content, patients, outcome = day
     assert len(patients.rows) == 50 and patients.unknown_columns == ("tumor_size",)
@@ -181,6 +186,7 @@ def test_exactly_the_valid_rows_get_sheets_and_the_bad_rows_are_reported(day):
     assert unprintable.kind is ErrorKind.UNPRINTABLE and "😀" not in unprintable.quiet_message
 
 
+@pytest.mark.hazard("H91")
 def test_each_sheet_has_its_own_patient_and_nobody_elses(day, marker):
     _, _, outcome = day
     for patient in outcome.made:
@@ -192,6 +198,7 @@ def test_each_sheet_has_its_own_patient_and_nobody_elses(day, marker):
         assert patient.sheet.check_code in text
 
 
+@pytest.mark.hazard("H92")
 def test_na_as_a_name_stays_na(day):
     _, _, outcome = day
     na, = [p for p in outcome.made if p.row == NA_ROW]
@@ -199,6 +206,7 @@ def test_na_as_a_name_stays_na(day):
     assert na.file_name == f"{NA_ROW:03d}-V{NA_ROW:04d}.pdf"
 
 
+@pytest.mark.hazard("H95")
 def test_a_sheet_in_a_day_is_byte_for_byte_the_single_sheet(day, marker):
     content, patients, outcome = day
     for row in (patients.rows[0], patients.rows[NA_ROW - 2]):
@@ -207,6 +215,8 @@ def test_a_sheet_in_a_day_is_byte_for_byte_the_single_sheet(day, marker):
         assert outcome.patients[row.row - 2].sheet.pdf == single.pdf
 
 
+@pytest.mark.hazard("H91")
+@pytest.mark.hazard("H94")
 def test_summary_and_zip_hold_exactly_the_valid_rows_named_by_row_and_id_or_initials(day,
                                                                                      marker):
     content, _, outcome = day
@@ -237,6 +247,7 @@ def test_the_tumour_board_list_has_one_line_per_patient_with_each_verdict(day):
     assert ", ".join(str(r) for r in sorted(BAD)) in text  # the rows with no sheet
 
 
+@pytest.mark.hazard("H93")
 def test_formula_looking_cells_are_escaped_in_the_summary(content):
     rows = [{**_cells(BASELINE), "id": ident} for ident in ("=1+1", "+A1", "-2", "@SUM(A1)")]
     outcome = prepare_clinic_day(read_csv(_list_csv(rows), content), QUICK, content,
@@ -249,6 +260,7 @@ def test_formula_looking_cells_are_escaped_in_the_summary(content):
                                                    "005-SUM_A1.pdf"]
 
 
+@pytest.mark.hazard("H94")
 def test_file_names_never_carry_the_full_name():
     assert file_stem(7, "", "Zoë O’Brien-Nguyễn") == "007-ZO"
     assert file_stem(7, "", "张伟") == "007"
@@ -266,6 +278,8 @@ def _batch(tmp_path, *args, stdin=None):
                           text=True)
 
 
+@pytest.mark.hazard("H92")
+@pytest.mark.hazard("H95")
 def test_batch_reports_bad_rows_makes_good_ones_and_matches_the_sheet_command(tmp_path, marker):
     rows = [{**_cells(make_factors()), "name": f"{marker}A", "id": "X1"},
             {**_cells(make_factors()), "name": f"{marker}B", "largest_tumour_cm": "2,5"},
@@ -288,6 +302,7 @@ def test_batch_reports_bad_rows_makes_good_ones_and_matches_the_sheet_command(tm
     assert archive.read("004-MP.pdf") == (tmp_path / "c.pdf").read_bytes()
 
 
+@pytest.mark.hazard("H91")
 def test_a_rerun_into_the_same_place_never_mixes_two_days(tmp_path, marker):
     monday = [{**_cells(make_factors()), "name": f"{marker}Mon{i}"} for i in range(3)]
     tuesday = [{**_cells(make_factors()), "name": f"{marker}Tue{i}"} for i in range(2)]

@@ -49,6 +49,7 @@ def _all_text(at: AppTest) -> str:
     return "\n".join(parts).replace("\\", "")
 
 
+@pytest.mark.hazard("H90")
 def test_the_page_is_registered_and_states_the_upload_limit(content):
     at = _page()
     assert not at.exception
@@ -62,6 +63,7 @@ def test_the_page_is_registered_and_states_the_upload_limit(content):
     assert labels == ["Download the template (CSV)"]  # no ZIP before a list is prepared
 
 
+@pytest.mark.hazard("H92")
 def test_a_list_gives_the_summary_the_problems_and_the_zip(content):
     marker = new_marker("Day")
     rows = [_cells(name=f"{marker}A", id="V1"), _cells(name=f"{marker}B", ecog="2,5"),
@@ -89,6 +91,7 @@ def test_a_list_gives_the_summary_the_problems_and_the_zip(content):
     assert "summary.csv" in names and not any(marker in n for n in names)
 
 
+@pytest.mark.hazard("H95")
 def test_changing_a_choice_after_preparing_withdraws_the_zip(content):
     at = _upload(_page(), _list(content, [_cells(name="Ann Lee")]))
     at.button(key="day_prepare").click().run()
@@ -102,6 +105,7 @@ def test_changing_a_choice_after_preparing_withdraws_the_zip(content):
     (b"\x89PNG\r\n\x1a\n\x00\x00", "UTF-8"),
     (b"name;ecog\nAnn;1\n", "semicolons"),
 ])
+@pytest.mark.hazard("H90")
 def test_a_file_that_is_not_a_list_is_refused_with_a_reason(content, data, words):
     at = _upload(_page(), data)
     assert not at.exception
@@ -110,6 +114,8 @@ def test_a_file_that_is_not_a_list_is_refused_with_a_reason(content, data, words
     assert len(at.get("download_button")) == 1
 
 
+@pytest.mark.hazard("H90")
+@pytest.mark.bad_input_case(37)
 def test_the_upload_limit_is_enforced_on_the_bytes_as_well(content):
     big = _list(content, [_cells()]) + b"," * intake.MAX_BYTES
     at = _upload(_page(), big)
@@ -117,6 +123,7 @@ def test_the_upload_limit_is_enforced_on_the_bytes_as_well(content):
     assert clinic_day.UPLOAD_MB * 1_000_000 >= intake.MAX_BYTES  # the widget never allows less
 
 
+@pytest.mark.hazard("H90")
 def test_the_upload_is_never_written_to_disk(content, tmp_path, monkeypatch):
     """The upload, the sheets and the ZIP stay in memory: no file appears anywhere we can see
     (the working folder, the temp folder, the home folder) while a day is prepared."""
