@@ -32,6 +32,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--paper", choices=("a4", "letter"), default="a4")
     parser.add_argument("--leave-out-not-fitting", action="store_true",
                         help="leave out the section on options that do not fit right now")
+    parser.add_argument("--lang", default="en", metavar="LANG",
+                        help="the sheets' language (en, fr) where a row has no language of its own")
     parser.add_argument("--no-tumour-board", action="store_true",
                         help="leave the one-page tumour-board list out of the ZIP")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
@@ -65,7 +67,11 @@ def run_batch(args) -> int:
         return EXIT_INPUT
     _notices(patients)
     choices = Choices(selected=selected, large_print=args.large_print, paper=args.paper,
-                      leave_out_not_fitting=args.leave_out_not_fitting)
+                      leave_out_not_fitting=args.leave_out_not_fitting, language=args.lang)
+    if args.lang not in content.languages:
+        print(f"error: no sheet language {args.lang!r}: the content has "
+              f"{', '.join(content.languages)}", file=sys.stderr)
+        return EXIT_INPUT
     day = prepare_clinic_day(patients, choices, content, created=_created(),
                              workers=max(1, args.workers))
     _report(day)

@@ -27,6 +27,9 @@ from dashboard.core.intake import PatientDetails, PatientList, PatientRow
 from dashboard.core.sheet import SheetChoices, SheetInputError, build_sheet, default_selection
 
 _LOG = logging.getLogger("dashboard")
+# The language of what the care team reads (the clinic-day summary, the tumour-board list): the
+# screen's. Each patient's sheet is in its own language (Choices.language, or a row's own).
+CARE_TEAM_LANG = "en"
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class PatientOutcome:
     file_name: str  # inside the archive: row number and id or initials, never the full name
     sheet: SheetOutcome | None  # None when the row could not be read or assessed
     errors: tuple[SheetError, ...]
+    language: str = "en"  # the sheet's language: the row's own, else the day's
 
     @property
     def ok(self) -> bool:
@@ -229,7 +233,7 @@ def prepare_clinic_day(rows: PatientList | Sequence[PatientRow], choices: Choice
             row=row.row, record_id=row.record_id,
             label=patient_label(row.row, row.record_id, row.details.name),
             file_name=file_stem(row.row, row.record_id, row.details.name) + ".pdf",
-            sheet=sheet, errors=errors))
+            sheet=sheet, errors=errors, language=day.language))
     return ClinicDayOutcome(tuple(patients), choices, created, problems)
 
 

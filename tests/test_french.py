@@ -35,3 +35,19 @@ def test_the_sheet_command_takes_the_language_and_refuses_an_unknown_one(tmp_pat
     assert out.returncode == 2
     assert "no sheet language 'xx'" in out.stderr
     assert not (tmp_path / "s.pdf").exists()
+
+
+def test_the_batch_command_refuses_an_unknown_default_language(tmp_path):
+    from dashboard.core.intake import template_columns
+    from dashboard.core.loader import load_content
+
+    columns = template_columns(load_content())
+    (tmp_path / "day.csv").write_text(",".join(columns) + "\n", encoding="utf-8")
+
+    out = subprocess.run([sys.executable, "-m", "dashboard", "batch", str(tmp_path / "day.csv"),
+                          "-o", str(tmp_path / "day.zip"), "--lang", "xx"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, check=False)
+
+    assert out.returncode == 2
+    assert "no sheet language 'xx'" in out.stderr
+    assert not (tmp_path / "day.zip").exists()

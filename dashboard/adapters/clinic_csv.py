@@ -13,7 +13,7 @@ from typing import Iterable
 
 from dashboard.core.intake import template_columns
 from dashboard.core.content import Content
-from dashboard.service import ClinicDayOutcome
+from dashboard.service import CARE_TEAM_LANG, ClinicDayOutcome
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,7 +44,7 @@ def csv_bytes(rows: Iterable[Iterable[object]]) -> bytes:
 
 
 def summary_header(content: Content, lang: str) -> list[str]:
-    return ["row", "id", "patient", "file", "check_code",
+    return ["row", "id", "patient", "file", "check_code", "language",
             *(o.name(lang) for o in content.options), "warnings"]
 
 
@@ -58,12 +58,12 @@ def summary_rows(day: ClinicDayOutcome, content: Content, lang: str) -> list[lis
         words = [content.string(f"ui.verdict_{v.value}", lang) for _, v in summary.verdicts]
         warnings = " | ".join(f"{w.code}: {w.message}" for w in summary.warnings)
         rows.append([str(patient.row), patient.record_id, patient.label, patient.file_name,
-                     summary.check_code, *words, warnings])
+                     summary.check_code, patient.language, *words, warnings])
     return rows
 
 
 def summary_csv(day: ClinicDayOutcome, content: Content) -> bytes:
-    lang = day.choices.language
+    lang = CARE_TEAM_LANG  # the summary is for the care team; each sheet has its own language
     return csv_bytes([summary_header(content, lang), *summary_rows(day, content, lang)])
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 
 from dashboard.core.assessment import Verdict
 from dashboard.core.content import Content
-from dashboard.service import ClinicDayOutcome
+from dashboard.core.localise import locale_for
+from dashboard.service import CARE_TEAM_LANG, ClinicDayOutcome
 
 SYMBOL = {Verdict.APPLICABLE: "✅", Verdict.CAUTION: "⚠️", Verdict.NOT_APPLICABLE: "⛔"}
 
@@ -20,10 +21,11 @@ def _words(content: Content, key: str, lang: str) -> str:
 
 
 def summary_frame(day: ClinicDayOutcome, content: Content) -> pd.DataFrame:
-    """One row per patient with a sheet: row, patient (id or initials), a column per option,
-    warnings, check code."""
-    lang = day.choices.language
+    """One row per patient with a sheet: row, patient (id or initials), the sheet's language, a
+    column per option, warnings, check code (in the care team's language)."""
+    lang = CARE_TEAM_LANG
     columns = [_words(content, "column_row", lang), _words(content, "column_patient", lang),
+               _words(content, "column_language", lang),
                *(o.name(lang) for o in content.options),
                _words(content, "column_warnings", lang), _words(content, "column_check_code",
                                                                 lang)]
@@ -33,7 +35,8 @@ def summary_frame(day: ClinicDayOutcome, content: Content) -> pd.DataFrame:
         assert summary is not None
         verdicts = [f"{SYMBOL[v]} {content.string(f'ui.verdict_{v.value}', lang)}"
                     for _, v in summary.verdicts]
-        rows.append([str(patient.row), patient.label, *verdicts,
+        rows.append([str(patient.row), patient.label,
+                     locale_for(content, patient.language).name, *verdicts,
                      "; ".join(f"{w.code}: {w.message}" for w in summary.warnings),
                      summary.check_code])
     return pd.DataFrame(rows, columns=columns, dtype="str")
@@ -41,7 +44,7 @@ def summary_frame(day: ClinicDayOutcome, content: Content) -> pd.DataFrame:
 
 def problems_frame(day: ClinicDayOutcome, content: Content) -> pd.DataFrame:
     """One row per problem of a row without a sheet: row, field, message."""
-    lang = day.choices.language
+    lang = CARE_TEAM_LANG
     columns = [_words(content, f"column_{k}", lang) for k in ("row", "field", "message")]
     rows = [[str(p.row), e.field or "-", e.message] for p in day.failed for e in p.errors]
     return pd.DataFrame(rows, columns=columns, dtype="str")

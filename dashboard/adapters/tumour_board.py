@@ -15,7 +15,7 @@ from fpdf.fonts import FontFace
 
 from dashboard.core.assessment import Verdict
 from dashboard.core.content import Content
-from dashboard.service import ClinicDayOutcome
+from dashboard.service import CARE_TEAM_LANG, ClinicDayOutcome
 
 FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 MARKS = {Verdict.APPLICABLE: "✓", Verdict.CAUTION: "!", Verdict.NOT_APPLICABLE: "✗"}
@@ -24,7 +24,7 @@ SHADE = {Verdict.APPLICABLE: (226, 240, 226), Verdict.CAUTION: (253, 236, 200),
 
 
 def board_pdf(day: ClinicDayOutcome, content: Content) -> bytes:
-    lang = day.choices.language
+    lang = CARE_TEAM_LANG  # a list for the care team; each sheet has its own language
     pdf = FPDF(orientation="landscape", format=day.choices.paper, unit="mm")
     pdf.resource_access_policy = ResourceAccessPolicy.NONE
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))

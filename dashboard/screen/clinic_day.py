@@ -18,6 +18,7 @@ from dashboard.adapters import clinic_csv, clinic_table
 from dashboard.adapters.archive import day_archive
 from dashboard.core import intake
 from dashboard.core.content import Content
+from dashboard.core.localise import locale_for
 from dashboard.screen import frame
 from dashboard.screen.view import LANG, esc
 
@@ -58,7 +59,9 @@ def page() -> None:
     if prepared and prepared["signature"] != signature:
         st.session_state.pop(PREPARED, None)
         prepared = None
-    if st.button(_w(content, "prepare_button"), key=KEY + "prepare", type="primary",
+    language = locale_for(content, choices.language).name
+    if st.button(_w(content, "prepare_button").format(language=language), key=KEY + "prepare",
+                 type="primary",
                  icon=":material/description:"):
         prepared = _prepare(content, patients, choices, signature)
     if prepared:
@@ -70,6 +73,9 @@ def _w(content: Content, key: str) -> str:
 
 
 def _choices(content: Content) -> service.Choices:
+    names = {lang: locale_for(content, lang).name for lang in content.languages}
+    language = st.radio(_w(content, "language_label"), list(names), horizontal=True,
+                        key=KEY + "lang", format_func=names.get, help=_w(content, "language_help"))
     a, b, c = st.columns(3)
     not_fitting = a.checkbox("Include the options that do not fit right now", value=True,
                              key=KEY + "not_fitting")
@@ -77,7 +83,7 @@ def _choices(content: Content) -> service.Choices:
     paper = c.radio("Paper size", ["a4", "letter"], horizontal=True, key=KEY + "paper",
                     format_func={"a4": "A4", "letter": "US Letter"}.get)
     return service.Choices(large_print=large, paper=paper, leave_out_not_fitting=not not_fitting,
-                           language=LANG)
+                           language=language)
 
 
 def _notices(content: Content, patients: intake.PatientList) -> None:
