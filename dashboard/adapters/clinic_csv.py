@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
-from dashboard.core.intake import template_columns
 from dashboard.core.content import Content
+from dashboard.core.intake import template_columns
 from dashboard.service import CARE_TEAM_LANG, ClinicDayOutcome
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
