@@ -7,8 +7,9 @@ module writes the same record faster, without building it as a dict and encoding
 - every piece that repeats between profiles (a finding's record with its reason text and
   sources, an option's verdict, a label, the agent notes) is made by the explain functions
   once, encoded once, and then reused as JSON text;
-- only what differs per profile (fingerprint, derived values, warnings, errors) is encoded per
-  profile, compactly by Python's C encoder;
+- everything else (fingerprint, derived values, labels, warnings, errors, and any field the
+  contract gains) comes from `assessment_record` of the assessment without its results, and
+  is encoded compactly by Python's C encoder; the per-option maps are spliced in;
 - CSV does no work for what it does not print (no reason texts at all).
 
 `tests/test_assess_formats.py` proves the output equal to `assessment_record` on generated
@@ -20,12 +21,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
+from dataclasses import replace
 from typing import Any
 
 from dashboard.core.assessment import Assessment, OptionResult
 from dashboard.core.content import Content, text_in
-from dashboard.core.explain import _derived_record as derived_record  # the one definition
-from dashboard.core.explain import assessment_record, finding_record, issue_record, recurrence_label
+from dashboard.core.explain import assessment_record, finding_record
 
 FORMATS = ("json", "jsonl", "csv")
 _CACHE_MAX = 100_000  # distinct pieces kept; cleared beyond this, so memory stays bounded
@@ -38,28 +40,34 @@ class RecordWriter:
 
     def __init__(self, content: Content, lang: str = "en"):
         self.content, self.lang = content, lang
-        self._version = _compact(content.version)
         self._findings: dict[tuple[str, str, str, tuple[str, ...], bool], str] = {}
         self._verdicts: dict[tuple[str, str], str] = {}
         self._keys: dict[str, str] = {}
-        self._labels: dict[str, str] = {}
+        # a placeholder no input can know in advance (keys of the input appear in errors)
+        self._mark = "\x00" + secrets.token_hex(8) + ":"
+        self._mark_json = _compact(self._mark)[1:-1]
         self._notes: dict[tuple[str, str, tuple[str, ...]], str] = {}
 
     def __call__(self, a: Assessment) -> str:
+        """Everything but the per-option maps comes from `assessment_record` itself (of the
+        assessment without its results), so a field added to the contract appears here too;
+        the three per-option maps are spliced in from cached pieces."""
         if len(self._findings) > _CACHE_MAX:
             self._findings.clear()
+        record = assessment_record(replace(a, results=()), self.content, self.lang)
         results = a.results
-        verdicts = ",".join([self._verdict(r) for r in results])
-        reasons = ",".join([self._reason(r) for r in results])
-        head = (f'{{"content_version":{self._version},"verdicts":{{{verdicts}}},'
-                f'"reasons":{{{reasons}}},"warnings":{_compact(_warnings(a))},'
-                f'"errors":{_compact([issue_record(e) for e in a.errors])}')
-        if not a.ok:
-            return head + ',"labels":[]}'
-        notes = ",".join([self._note(r) for r in results if r.line or r.notes])
-        return (f'{head},"labels":[{self._label(a)}],"fingerprint":{_compact(a.fingerprint)},'
-                f'"derived":{_compact(_derived(a))},'
-                f'"notes":{{{notes}}}}}')
+        spliced = {"verdicts": ",".join([self._verdict(r) for r in results]),
+                   "reasons": ",".join([self._reason(r) for r in results])}
+        if "notes" in record:
+            spliced["notes"] = ",".join([self._note(r) for r in results if r.line or r.notes])
+        for key in spliced:
+            if record[key] != {}:  # the contract changed: let the differential test say so
+                raise ValueError(f"assessment_record's {key} no longer comes from results only")
+            record[key] = self._mark + key
+        text = _compact(record)
+        for key, inner in spliced.items():
+            text = text.replace(f'"{self._mark_json}{key}"', "{" + inner + "}", 1)
+        return text
 
     # Cache keys are tuples of plain strings: hashing the frozen dataclasses or the Verdict
     # enum itself runs Python code per call, which cost more than encoding did.
@@ -88,13 +96,6 @@ class RecordWriter:
             text = self._keys[option_id] = _compact(option_id)
         return text
 
-    def _label(self, a: Assessment) -> str:
-        key = a.derived.recurrence_label if a.derived else "unknown"
-        text = self._labels.get(key)
-        if text is None:
-            text = self._labels[key] = _compact(recurrence_label(a, self.content, self.lang))
-        return text
-
     def _note(self, result: OptionResult) -> str:
         key = (result.option_id, result.line, result.notes)
         text = self._notes.get(key)
@@ -104,14 +105,6 @@ class RecordWriter:
                     {"rule": n, "text": text_in(self.content.rule(n).clinician, self.lang)}
                     for n in result.notes]})
         return text
-
-
-def _warnings(a: Assessment) -> list[dict[str, str]]:
-    return [{"code": w.code, "message": w.message} for w in a.warnings]
-
-
-def _derived(a: Assessment) -> dict[str, Any]:
-    return derived_record(a)
 
 
 # --------------------------------------------------------------------------- CSV
