@@ -123,6 +123,6 @@ def test_the_encoder_caches_reason_texts_not_patients(content, generated):
 def test_an_input_key_shaped_like_a_placeholder_changes_nothing(content):
     """Input keys are echoed in errors; the writer's splice marks are random per run."""
     odd = {**make_factors(), "\x00splice:verdicts": 1, '"}],"x":{': 2}
-    code, text = _run(content, [odd, make_factors()], "json")
+    _, text = _run(content, [odd, make_factors()], "json")
     assert json.loads(text) == [assessment_record(a, content)
                                 for a in assess_many([odd, make_factors()], content)]
