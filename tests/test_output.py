@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -203,3 +204,52 @@ def test_sheet_for_a_list_refuses_a_folder_holding_earlier_sheets(tmp_path, caps
 def test_sheet_for_a_list_refuses_standard_output(tmp_path, capsys):
     code = cli.main(["sheet", _payload(tmp_path, [make_factors()]), "-o", "-"])
     assert code == 2 and "folder" in _one_line_error(capsys.readouterr().err)
+
+
+def _on_a_terminal(tmp_path, args: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
+    """Run the command with standard output on a pseudo-terminal, as a user at a prompt."""
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard", *args], cwd=tmp_path,
+                            stdin=subprocess.PIPE, stdout=follower, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(follower)
+    pieces: list[bytes] = []
+
+    def read_terminal() -> None:  # read while the command writes, so the terminal never fills
+        while True:
+            try:
+                piece = os.read(leader, 65536)
+            except OSError:  # the terminal closed with the process
+                return
+            if not piece:
+                return
+            pieces.append(piece)
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    _, err = proc.communicate(stdin, timeout=120)
+    reader.join(timeout=30)
+    shown = b"".join(pieces)
+    os.close(leader)
+    return proc.returncode, shown, err
+
+
+@pytest.mark.hazard("H73")
+def test_a_pdf_is_never_written_to_a_terminal(tmp_path):
+    code, shown, err = _on_a_terminal(tmp_path, ["sheet", "-", "-o", "-"],
+                                      json.dumps(make_factors()).encode())
+    assert code == 2 and b"%PDF" not in shown
+    assert b"refusing to write a PDF to the terminal" in err and b"Traceback" not in err
+
+
+def test_assess_on_a_terminal_is_indented_and_in_a_pipe_compact(tmp_path):
+    data = json.dumps(make_factors()).encode()
+    code, shown, _ = _on_a_terminal(tmp_path, ["assess", "-"], data)
+    assert code == 0 and shown.count(b"\n") > 50 and b'\n  "verdicts": {' in shown
+    piped = subprocess.run([sys.executable, "-m", "dashboard", "assess", "-"], cwd=tmp_path,
+                           input=data, capture_output=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert piped.stdout.count(b"\n") == 1
+    assert json.loads(piped.stdout) == json.loads(shown.replace(b"\r\n", b"\n"))
