@@ -19,15 +19,15 @@ SAFE_FLAGS := --server.address 127.0.0.1 --browser.gatherUsageStats false \
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run dashboard/serve.py $(SAFE_FLAGS)
 
-test: lint
+# The suite includes ruff and mypy (tests/test_lint.py), so `make test` and CI fail on a finding.
+test: $(VENV)/.dev
 	$(PY) -m pytest
 
 # The unit tests only (no PDF rendering, screen, processes or browser): seconds, for while you work.
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -q -m "not slow and not browser"
 
-# Lint and type-check before the tests (configuration in pyproject.toml): a finding fails
-# `make test` and CI.
+# Just the linter and the type checker (configuration in pyproject.toml).
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m mypy

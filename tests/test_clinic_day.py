@@ -22,8 +22,7 @@ from dashboard.adapters.tumour_board import board_pdf
 from dashboard.core import intake
 from dashboard.core.clinic_day import file_stem, initials
 from dashboard.core.intake import cell_value, read_csv, read_json
-from dashboard.service import Choices, ErrorKind, PatientDetails, prepare_clinic_day, \
-    prepare_sheet
+from dashboard.service import Choices, ErrorKind, PatientDetails, prepare_clinic_day, prepare_sheet
 from tests.conftest import BASELINE, ROOT, make_factors
 from tests.safety_support import CREATED, label_value, new_marker, pdf_text
 
@@ -145,7 +144,7 @@ def test_a_missing_column_counts_as_not_yet_known(content):
 
 
 @pytest.mark.parametrize("data, words", [
-    (b"", "empty"), ("name;ecog\nAnn;1\n".encode(), "semicolons"),
+    (b"", "empty"), (b"name;ecog\nAnn;1\n", "semicolons"),
     ("name,ecog\nAnn,1\n".encode("utf-16"), "UTF-8"),
     (b"name,ecog,ecog\nAnn,1,2\n", "twice"), (b"a,b\n1,2\n", "column names"),
     (b'name,ecog\n"Ann,1\n', "readable"), (b"name,ecog\nA\x00nn,1\n", "UTF-8"),
@@ -174,15 +173,15 @@ def test_the_upload_limits_are_enforced(content):
 
 @pytest.mark.hazard("H92")
 def test_exactly_the_valid_rows_get_sheets_and_the_bad_rows_are_reported(day):
-    content, patients, outcome = day
+    _content, patients, outcome = day
     assert len(patients.rows) == 50 and patients.unknown_columns == ("tumor_size",)
     assert {p.row for p in outcome.failed} == set(BAD)
     assert [p.row for p in outcome.made] == [r for r in range(2, 52) if r not in BAD]
     for patient in outcome.failed:
-        column, _, field = BAD[patient.row]
+        _column, _, field = BAD[patient.row]
         assert field in {e.field for e in patient.errors}, (patient.row, patient.errors)
         assert patient.sheet is None or patient.sheet.pdf is None
-    unprintable, = [e for e in outcome.patients[32 - 2].errors]
+    unprintable, = list(outcome.patients[32 - 2].errors)
     assert unprintable.kind is ErrorKind.UNPRINTABLE and "😀" not in unprintable.quiet_message
 
 

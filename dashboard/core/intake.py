@@ -20,8 +20,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import usertext
 from .assessment import Issue
@@ -120,16 +121,16 @@ def read_csv(data: bytes, content: Content) -> PatientList:
             raise UnicodeDecodeError("utf-8", data, 0, 1, "binary data")
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return PatientList(problems=("The file is not UTF-8 text. Save it as 'CSV UTF-8' and "
-                                     "try again.",))
+        return PatientList(problems=(("The file is not UTF-8 text. Save it as 'CSV UTF-8' and "
+                                     "try again."),))
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
         return PatientList(problems=(f"The file is not a readable CSV file ({exc}).",))
     records = [r for r in records if any(cell.strip() for cell in r)]  # blank lines
     if not records:
-        return PatientList(problems=("The file is empty: the first row must be the column "
-                                     "names, then one row per patient.",))
+        return PatientList(problems=(("The file is empty: the first row must be the column "
+                                     "names, then one row per patient."),))
     header = [usertext.clean(name) for name in records[0]]
     problems = _header_problems(header, content)
     if len(records) - 1 > MAX_ROWS:
@@ -161,8 +162,8 @@ def _header_problems(header: list[str], content: Content) -> list[str]:
     if doubled:
         return [f"Column named twice: {', '.join(doubled)}."]
     if not set(named) & {f.id for f in content.factors}:
-        return ["The first row must be the column names (see the template): no patient-factor "
-                "column was found."]
+        return [("The first row must be the column names (see the template): no patient-factor "
+                "column was found.")]
     return []
 
 
@@ -220,8 +221,8 @@ def read_json(data: bytes | str, content: Content) -> PatientList:
 
 def rows_from_json(items: list[Any], content: Content) -> PatientList:
     if len(items) > MAX_ROWS:
-        return PatientList(problems=(f"The list has {len(items)} patients; at most {MAX_ROWS} "
-                                     "at once.",))
+        return PatientList(problems=((f"The list has {len(items)} patients; at most {MAX_ROWS} "
+                                     "at once."),))
     return PatientList(rows=tuple(json_row(n, item, content)
                                   for n, item in enumerate(items, start=1)))
 
