@@ -225,7 +225,7 @@ def prepare_clinic_day(rows: PatientList | Sequence[PatientRow], choices: Choice
     jobs = [(i, row, day) for i, (row, day, errors) in enumerate(checked) if not errors]
     drawn = _draw_all(jobs, content, created, on_progress, len(checked), workers)
     patients = []
-    for i, (row, _day, row_errors) in enumerate(checked):
+    for i, (row, day, row_errors) in enumerate(checked):
         sheet = drawn.get(i)
         errors = sheet.errors if sheet is not None else row_errors
         patients.append(PatientOutcome(

@@ -214,8 +214,7 @@ def test_a_sheet_in_a_day_is_byte_for_byte_the_single_sheet(day, marker):
         assert outcome.patients[row.row - 2].sheet.pdf == single.pdf
 
 
-@pytest.mark.hazard("H91")
-@pytest.mark.hazard("H94")
+@pytest.mark.hazard("H91", "H94")
 def test_summary_and_zip_hold_exactly_the_valid_rows_named_by_row_and_id_or_initials(day,
                                                                                      marker):
     content, _, outcome = day
@@ -277,8 +276,7 @@ def _batch(tmp_path, *args, stdin=None):
                           text=True)
 
 
-@pytest.mark.hazard("H92")
-@pytest.mark.hazard("H95")
+@pytest.mark.hazard("H92", "H95")
 def test_batch_reports_bad_rows_makes_good_ones_and_matches_the_sheet_command(tmp_path, marker):
     rows = [{**_cells(make_factors()), "name": f"{marker}A", "id": "X1"},
             {**_cells(make_factors()), "name": f"{marker}B", "largest_tumour_cm": "2,5"},
