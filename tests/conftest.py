@@ -120,6 +120,10 @@ SLOW_MODULES = frozenset({
     "test_limits",  # subprocesses at the input limits
     "test_config",  # starts Streamlit to read its options
     "test_hazard_log",  # collects the whole suite in a subprocess
+    "test_clinic_day",  # a day of fifty sheets
+    "test_clinic_day_page",  # AppTest
+    "test_server_edge",  # starts a server for most of its tests
+    "test_proxy",  # starts nginx and servers
 })
 
 
