@@ -14,7 +14,7 @@ from fpdf.enums import ResourceAccessPolicy
 from fpdf.fonts import FontFace
 
 from dashboard.core.assessment import Verdict
-from dashboard.core.content import Content
+from dashboard.core.content import Content, Option
 from dashboard.service import CARE_TEAM_LANG, ClinicDayOutcome
 
 FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
@@ -52,17 +52,17 @@ def board_pdf(day: ClinicDayOutcome, content: Content) -> bytes:
 def _table(pdf: FPDF, day: ClinicDayOutcome, content: Content, lang: str) -> None:
     options = content.options
     width = pdf.epw
-    fixed = (9, 24, 20, 34)  # row, patient, check code, warnings
+    fixed = (9, 28, 20, 26)  # row, patient, check code, warnings
     option_width = (width - sum(fixed)) / len(options)
     widths = (fixed[0], fixed[1], fixed[2], *(option_width,) * len(options), fixed[3])
-    pdf.set_font("DejaVu", "", 6.5)
-    heading = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
-    with pdf.table(col_widths=widths, width=width, text_align="LEFT", line_height=3.2,
+    pdf.set_font("DejaVu", "", 8)
+    heading = FontFace(emphasis="BOLD", size_pt=7, fill_color=(230, 230, 230))
+    with pdf.table(col_widths=widths, width=width, text_align="LEFT", line_height=4.2,
                    headings_style=heading, repeat_headings=1, padding=0.8) as table:
         head = table.row()
         words = [content.string(f"clinic_day.board_{key}", lang)
                  for key in ("row", "patient", "check_code", "warnings")]
-        for text in (*words[:3], *(o.name(lang) for o in options), words[3]):
+        for text in (*words[:3], *(_short_name(content, o, lang) for o in options), words[3]):
             head.cell(text)
         for patient in day.made:
             summary = patient.summary
@@ -73,7 +73,7 @@ def _table(pdf: FPDF, day: ClinicDayOutcome, content: Content, lang: str) -> Non
             line.cell(summary.check_code)
             for _, verdict in summary.verdicts:
                 line.cell(MARKS[verdict], align="C",
-                          style=FontFace(fill_color=SHADE[verdict]))
+                          style=FontFace(emphasis="BOLD", fill_color=SHADE[verdict]))
             line.cell(", ".join(summary.warning_codes))
 
 
@@ -91,3 +91,10 @@ def _legend(pdf: FPDF, day: ClinicDayOutcome, content: Content, lang: str) -> No
         pdf.set_font("DejaVu", "B", 7)
         words = content.string("clinic_day.board_not_made", lang)
         pdf.multi_cell(0, 3.6, words.format(rows=rows), new_x="LMARGIN", new_y="NEXT")
+
+
+def _short_name(content: Content, option: Option, lang: str) -> str:
+    try:
+        return content.string(f"clinic_day.board_option_{option.id}", lang)
+    except KeyError:
+        return option.name(lang)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from . import usertext
 from .assessment import Issue
 from .content import Content, Factor
+from .factors import InputRefused, parse_json
 
 PATIENT_FIELDS = ("name", "appointment_date", "clinician", "team_phone", "notes")
 ROW_FIELDS = ("id", "language")
@@ -213,9 +213,12 @@ def read_json(data: bytes | str, content: Content) -> PatientList:
     if len(data) > MAX_BYTES:
         return PatientList(problems=(f"The file is larger than {MAX_BYTES // 1000} kB.",))
     try:
-        items = json.loads(data, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and bad UTF-8 are ValueErrors
-        return PatientList(problems=(f"The file is not valid JSON ({_short(exc)}).",))
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        items = parse_json(text)  # the command line's strict JSON (core/limits.py)
+    except UnicodeDecodeError:
+        return PatientList(problems=("The file is not UTF-8 text.",))
+    except InputRefused as exc:
+        return PatientList(problems=(f"The file cannot be read: {exc}.",))
     return rows_from_json(items if isinstance(items, list) else [items], content)
 
 
@@ -254,14 +257,6 @@ def split_patient(item: Mapping[str, Any]) -> tuple[PatientDetails, tuple[Issue,
             '"patient" must be an object of text fields: '
             f'{", ".join(sorted(PATIENT_FIELDS))}')),)
     return PatientDetails(**patient), ()
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed (numbers must be finite)")
-
-
-def _short(exc: BaseException) -> str:
-    return str(exc)[:120] if not isinstance(exc, RecursionError) else "nested too deeply"
 
 
 # --------------------------------------------------------------------------- template
