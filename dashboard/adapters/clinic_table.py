@@ -9,11 +9,12 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.core.assessment import Verdict
+from dashboard.core.clinic_day import option_heading
 from dashboard.core.content import Content
 from dashboard.core.localise import locale_for
 from dashboard.service import CARE_TEAM_LANG, ClinicDayOutcome
 
-SYMBOL = {Verdict.APPLICABLE: "✅", Verdict.CAUTION: "⚠️", Verdict.NOT_APPLICABLE: "⛔"}
+SYMBOL = {Verdict.APPLICABLE: "✓", Verdict.CAUTION: "⚠", Verdict.NOT_APPLICABLE: "✗"}  # in any font
 
 
 def _words(content: Content, key: str, lang: str) -> str:
@@ -26,7 +27,7 @@ def summary_frame(day: ClinicDayOutcome, content: Content) -> pd.DataFrame:
     lang = CARE_TEAM_LANG
     columns = [_words(content, "column_row", lang), _words(content, "column_patient", lang),
                _words(content, "column_language", lang),
-               *(o.name(lang) for o in content.options),
+               *(option_heading(content, o.id, lang) for o in content.options),
                _words(content, "column_warnings", lang), _words(content, "column_check_code",
                                                                 lang)]
     rows = []

@@ -14,7 +14,8 @@ from fpdf.enums import ResourceAccessPolicy
 from fpdf.fonts import FontFace
 
 from dashboard.core.assessment import Verdict
-from dashboard.core.content import Content, Option
+from dashboard.core.clinic_day import option_heading
+from dashboard.core.content import Content
 from dashboard.service import CARE_TEAM_LANG, ClinicDayOutcome
 
 FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
@@ -62,7 +63,7 @@ def _table(pdf: FPDF, day: ClinicDayOutcome, content: Content, lang: str) -> Non
         head = table.row()
         words = [content.string(f"clinic_day.board_{key}", lang)
                  for key in ("row", "patient", "check_code", "warnings")]
-        for text in (*words[:3], *(_short_name(content, o, lang) for o in options), words[3]):
+        for text in (*words[:3], *(option_heading(content, o.id, lang) for o in options), words[3]):
             head.cell(text)
         for patient in day.made:
             summary = patient.summary
@@ -92,9 +93,3 @@ def _legend(pdf: FPDF, day: ClinicDayOutcome, content: Content, lang: str) -> No
         words = content.string("clinic_day.board_not_made", lang)
         pdf.multi_cell(0, 3.6, words.format(rows=rows), new_x="LMARGIN", new_y="NEXT")
 
-
-def _short_name(content: Content, option: Option, lang: str) -> str:
-    try:
-        return content.string(f"clinic_day.board_option_{option.id}", lang)
-    except KeyError:
-        return option.name(lang)

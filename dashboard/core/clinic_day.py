@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .assessment import Assessment, Issue, Verdict
+from .content import Content
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 MAX_INITIALS = 3
@@ -56,3 +57,12 @@ def file_stem(row: int, record_id: str, name: str) -> str:
 def patient_label(row: int, record_id: str, name: str) -> str:
     """How the summary and the tumour-board list name a patient: the id, else the initials."""
     return record_id or initials(name) or f"row {row}"
+
+
+def option_heading(content: Content, option_id: str, lang: str) -> str:
+    """The short column heading of an option in the day's tables (content/clinic_day.toml),
+    or the option's name when content gives none."""
+    try:
+        return str(content.string(f"clinic_day.board_option_{option_id}", lang))
+    except KeyError:
+        return content.option(option_id).name(lang)

@@ -129,8 +129,7 @@ def _show(content: Content, prepared: dict) -> None:
                        type="primary", disabled=not day.made)
     st.subheader(_w(content, "problems_heading"))
     if day.failed:
-        st.dataframe(clinic_table.problems_frame(day, content), hide_index=True,
-                     key=KEY + "problems")
+        st.table(clinic_table.problems_frame(day, content).map(esc), hide_index=True)
     else:
         st.markdown(esc(_w(content, "no_problems")))
 
