@@ -43,7 +43,7 @@ def add_arguments(parser) -> None:
 def run_batch(args) -> int:
     from dashboard.assess_cli import shared_content
     from dashboard.core.loader import ContentError
-    from dashboard.sheet_cli import _created
+    from dashboard.sheet_cli import created_now
 
     try:
         content = shared_content()
@@ -72,7 +72,7 @@ def run_batch(args) -> int:
         print(f"error: no sheet language {args.lang!r}: the content has "
               f"{', '.join(content.languages)}", file=sys.stderr)
         return EXIT_INPUT
-    day = prepare_clinic_day(patients, choices, content, created=_created(),
+    day = prepare_clinic_day(patients, choices, content, created=created_now(),
                              workers=max(1, args.workers))
     _report(day)
     try:  # a temporary file beside the target, moved into place only once complete

@@ -18,7 +18,7 @@ EXIT_INPUT = 2
 def write_sheet(data: Any, content: Content, args) -> int:
     """One patient (a JSON object) -> the file -o; a clinic day (a JSON array) -> the folder -o,
     one sheet per patient named by position only (sheet-001.pdf, …), never by name."""
-    created = _created()
+    created = created_now()
     if isinstance(data, list):
         return _clinic_day(data, content, args, created)
     try:
@@ -86,7 +86,7 @@ def error_words(errors: tuple[SheetError, ...]) -> str:
     return "; ".join(e.quiet_message for e in errors)
 
 
-def _created() -> datetime:
+def created_now() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set (reproducible output)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():

@@ -155,6 +155,23 @@ def test_nothing_outside_the_screen_imports_it_and_nothing_imports_the_command_l
                 assert own == "cli", (path, name)
 
 
+def private_imports(path: Path) -> list[str]:
+    """Names starting with `_` that a module imports from another of our modules."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(
+                "dashboard")):
+            out += [f"{node.module or '.'}.{a.name}" for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")]
+    return out
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[str(p.relative_to(DASHBOARD)) for p in MODULES])
+def test_no_module_reaches_into_another_modules_private_names(path):
+    """A `_name` is the module's own business; what others need is public (issue #9)."""
+    assert private_imports(path) == []
+
+
 def test_the_layer_checker_can_fail(tmp_path):
     """Wrong imports in a made-up tree are caught, relative ones resolved to their package."""
     core, adapters = tmp_path / "dashboard" / "core", tmp_path / "dashboard" / "adapters"
@@ -173,5 +190,8 @@ def test_the_layer_checker_can_fail(tmp_path):
     assert in_adapter == ["dashboard.screen.view: adapters may not import screen",
                           "streamlit.runtime: only the screen imports Streamlit"]
     assert "dashboard.core.engine" in imports(core / "bad.py")
+    (core / "private.py").write_text("from .explain import _unique, finding_text\n",
+                                     encoding="utf-8")
+    assert private_imports(core / "private.py") == ["explain._unique"]
     assert layer(DASHBOARD / "batch_cli.py") == "cli"
     assert layer(DASHBOARD / "serve.py") == "launcher"
