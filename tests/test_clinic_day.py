@@ -16,6 +16,7 @@ import zipfile
 
 import pytest
 
+from dashboard import service
 from dashboard.adapters import clinic_csv
 from dashboard.adapters.archive import BOARD, SUMMARY, day_archive
 from dashboard.adapters.tumour_board import board_pdf
@@ -329,3 +330,18 @@ def test_batch_refuses_a_list_over_the_limit_and_an_unknown_option(tmp_path):
     assert out.returncode == 2 and "nope" in out.stderr
     assert sorted(os.listdir(tmp_path)) == ["big.csv", "one.csv"]
 
+
+
+@pytest.mark.hazard("H91")
+def test_sheets_drawn_by_worker_processes_are_the_same_and_in_row_order(content, marker):
+    rows = [{**_cells(make_factors(ecog=i % 3)), "name": f"{marker}W{i} Lee"} for i in range(8)]
+    patients = read_csv(_list_csv(rows), content)
+    assert len(patients.rows) >= service.PARALLEL_FROM
+    here = prepare_clinic_day(patients, QUICK, content, created=CREATED)
+    seen = []
+    workers = prepare_clinic_day(patients, QUICK, content, created=CREATED, workers=2,
+                                 on_progress=lambda done, total: seen.append((done, total)))
+    assert [p.sheet.pdf for p in workers.patients] == [p.sheet.pdf for p in here.patients]
+    for i, patient in enumerate(workers.patients):
+        assert f"{marker}W{i} Lee" in pdf_text(patient.sheet.pdf)
+    assert seen[-1] == (8, 8) and [d for d, _ in seen] == sorted(d for d, _ in seen)
