@@ -1,8 +1,11 @@
-"""Every numeric threshold of the rule table, just below, at and just above the boundary.
+"""Every numeric threshold of the rule table (content 0.2), below, at and above the boundary.
 
-Boundaries follow criteria.md 8.2: "≤5" includes 5; bilirubin bands (µmol/L) normal ≤20,
->20 and <34, 34–51 inclusive, >51. Bilirubin is also tested in mg/dL (converted × 17.1 and
+Boundaries follow criteria.md 8.2 and 8.3: "≤5" includes 5; bilirubin bands (µmol/L) normal
+≤20, >20 and <34, 34–51 inclusive, >51. Bilirubin is also tested in mg/dL (converted × 17.1 and
 rounded to a whole µmol/L), so both units give the same band at the 2 and 3 mg/dL boundaries.
+The 0.2 thresholds (content/derived.toml) are here too: up-to-seven (TACE-18), the UNOS
+downstaging limits (LT-9 / LT-9b), end-stage disease (TRIAL-2), the bilirubin floor of the
+Child-Pugh score (R1) and the curative-first rules (R4).
 """
 
 from __future__ import annotations
@@ -59,6 +62,31 @@ THRESHOLDS = [
     ("ABL-9", "inr", {}, [(1.4, False), (1.5, False), (1.6, True)]),
     ("TACE-13", "egfr_ml_min", {}, [(29, True), (30, False), (31, False)]),
     ("TARE-13", "egfr_ml_min", {}, [(29, True), (30, False), (31, False)]),
+    # 8.3 R5: up-to-seven (number + largest size > 7, two tumours or more)
+    ("TACE-18", "largest_tumour_cm", {"liver_tumour_count": 2}, [(4.9, False), (5.0, False), (5.1, True)]),
+    ("TACE-18", "largest_tumour_cm", {"liver_tumour_count": 3}, [(3.9, False), (4.0, False), (4.1, True)]),
+    ("TACE-18", "largest_tumour_cm", {"liver_tumour_count": 1}, [(6.0, False), (6.1, False), (9.0, False)]),
+    ("TACE-18", "liver_tumour_count", {"largest_tumour_cm": 2}, [(4, False), (5, False), (6, True)]),
+    # 8.3 T1: LT-9 within the UNOS downstaging limits, LT-9b beyond them
+    ("LT-9", "largest_tumour_cm", {"remnant_adequate": "no"}, [(7.9, True), (8.0, True), (8.1, False)]),
+    ("LT-9b", "largest_tumour_cm", {"remnant_adequate": "no"}, [(5.0, False), (8.0, False), (8.1, True)]),
+    ("LT-9", "largest_tumour_cm", {"liver_tumour_count": 2}, [(4.9, True), (5.0, True), (5.1, False)]),
+    ("LT-9b", "largest_tumour_cm", {"liver_tumour_count": 3}, [(4.9, False), (5.0, False), (5.1, True)]),
+    ("LT-9", "largest_tumour_cm", {"liver_tumour_count": 4}, [(2.9, True), (3.0, True), (3.1, False)]),
+    ("LT-9b", "largest_tumour_cm", {"liver_tumour_count": 5}, [(2.9, False), (3.0, False), (3.1, True)]),
+    ("LT-9b", "liver_tumour_count", {"largest_tumour_cm": 2}, [(4, False), (5, False), (6, True)]),
+    # 8.3 R6: end-stage disease closes treatment trials
+    ("TRIAL-2", "ecog", {}, [(1, False), (2, False), (3, True), (4, True)]),
+    ("TRIAL-2", "child_pugh_score", {"cirrhosis": True}, [(9, False), (10, True), (11, True)]),
+    ("TRIAL-1", "child_pugh_score", {"cirrhosis": True}, [(6, False), (7, True), (9, True), (10, False)]),
+    # 8.3 R1: the bilirubin floor of the Child-Pugh score, with the score entered as 5
+    ("RES-7", "bilirubin_umol_l", {"cirrhosis": True}, [(50, False), (51, False), (52, True)]),
+    ("TACE-8", "bilirubin_umol_l", {"cirrhosis": True}, [(51, False), (52, True), (60, True)]),
+    ("TRIAL-1", "bilirubin_umol_l", {}, [(20, False), (51, False), (52, True)]),
+    # 8.3 R4: curative intent first (resection open only up to the size the baseline allows)
+    ("TACE-17", "largest_tumour_cm", {"fit_for_major_surgery": False}, [(4.9, True), (5.0, True), (5.1, False)]),
+    ("TARE-15", "largest_tumour_cm", {"fit_for_major_surgery": False}, [(2.9, True), (3.0, True), (5.1, False)]),
+    ("SB-L13", "largest_tumour_cm", {"fit_for_major_surgery": False}, [(3.0, True), (5.0, True), (5.1, False)]),
 ]
 
 CASES = [(rule, field, base, value, fires)

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from dashboard.core.conditions import FactSpec, Unknown, evaluate, parse_condition
-from dashboard.core.content import AllOf, AnyOf, Compare, NoneOf
+from dashboard.core.content import AllOf, Always, AnyOf, Compare, NoneOf
 
 U = Unknown(frozenset({"ecog"}))
 
@@ -96,7 +96,7 @@ def test_an_unknown_with_possible_values_is_decided_when_every_possibility_agree
     ({"fact": "ecog", "op": "ge", "value": 1, "extra": 1}, "unknown keys"),
     ({"any": []}, "takes a non-empty list"),
     ({"always": False}, "always = true"),
-    ("ecog >= 2", "expected a clause table"),
+    (3, "expected a clause table"),
 ])
 def test_parsing_rejects_anything_outside_the_vocabulary(raw, message):
     facts = {"ecog": FactSpec("integer"), "site": FactSpec("choice", ("liver_only",)),
@@ -107,3 +107,96 @@ def test_parsing_rejects_anything_outside_the_vocabulary(raw, message):
 
     assert any(message in p for p in problems), problems
     assert all(p.startswith("test.toml -> when -> 0") for p in problems)
+
+
+
+# --------------------------------------------------------------------------- written conditions
+
+WRITTEN_FACTS = {"ecog": FactSpec("integer"), "site": FactSpec("choice", ("liver_only", "other")),
+                 "flag": FactSpec("yes_no"), "size": FactSpec("number"),
+                 "verdict.x": FactSpec("verdict", ("applicable", "caution", "not_applicable"))}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("ecog >= 2", Compare("ecog", "ge", 2)),
+    ("size <= 3.5", Compare("size", "le", 3.5)),
+    ("site = liver_only", Compare("site", "eq", "liver_only")),
+    ("site != liver_only", Compare("site", "ne", "liver_only")),
+    ('site = "liver_only"', Compare("site", "eq", "liver_only")),
+    ("site in [liver_only, other]", Compare("site", "in", ("liver_only", "other"))),
+    ("site not in [other]", Compare("site", "not_in", ("other",))),
+    ("flag is yes", Compare("flag", "is_true")),
+    ("flag is no", Compare("flag", "is_false")),
+    ("verdict.x = applicable", Compare("verdict.x", "eq", "applicable")),
+    ("ecog < 1 and flag is yes", AllOf((Compare("ecog", "lt", 1), Compare("flag", "is_true")))),
+    ("ecog > 3 or flag is yes\nor size >= 1",
+     AnyOf((Compare("ecog", "gt", 3), Compare("flag", "is_true"), Compare("size", "ge", 1)))),
+    ("flag is yes and (ecog < 1 or size > 2)",
+     AllOf((Compare("flag", "is_true"), AnyOf((Compare("ecog", "lt", 1),
+                                               Compare("size", "gt", 2)))))),
+    ("not (flag is yes or ecog > 2)", NoneOf((Compare("flag", "is_true"), Compare("ecog", "gt", 2)))),
+    ("not flag is yes", NoneOf((Compare("flag", "is_true"),))),
+    ("always", Always()),
+    ("small and ecog < 2", AllOf((AllOf((Compare("size", "le", 2), Compare("flag", "is_false"))),
+                                  Compare("ecog", "lt", 2)))),
+])
+def test_a_written_condition_parses_into_the_closed_condition_types(text, expected):
+    problems: list[str] = []
+
+    got = parse_condition(text, WRITTEN_FACTS, "x.toml -> when", problems,
+                          guards={"small": "size <= 2 and flag is no"})
+
+    assert problems == []
+    assert got == expected
+
+
+@pytest.mark.parametrize("text,message", [
+    ("ecgo >= 2", "unknown fact 'ecgo'"),
+    ("ecog => 2", "expected a value"),
+    ("ecog 2", "expected an operator"),
+    ("flag is maybe", "'is' is followed by yes or no"),
+    ("(ecog > 1", "a '(' is not closed"),
+    ("ecog > 1 flag is yes", "unexpected 'flag'"),
+    ("site = lung", "not a possible value"),
+    ("size > big", "expected a number"),
+    ("ecog is yes", "needs a yes/no fact"),
+    ("site in liver_only", "followed by a list"),
+    ("ecog > 1; import os", "cannot read"),
+    ("loop", "uses itself"),
+])
+def test_a_written_condition_outside_the_language_is_refused_with_a_message(text, message):
+    problems: list[str] = []
+
+    parse_condition(text, WRITTEN_FACTS, "x.toml -> when", problems,
+                    guards={"loop": "loop and ecog > 1"})
+
+    assert any(message in p for p in problems), problems
+    assert all(p.startswith("x.toml -> when") for p in problems)
+
+
+def test_every_real_condition_is_written_the_way_it_reads(content):
+    """Each rule condition, printed back in the language, parses to the same condition."""
+    from dashboard.core.conditions import write_condition
+    from dashboard.core.derive import DERIVED_FACTS
+
+    facts = {f.id: FactSpec(f.kind, f.values) for f in content.factors} | DERIVED_FACTS
+    facts |= {f"verdict.{o.id}": FactSpec("verdict", ("applicable", "caution", "not_applicable"))
+              for o in content.options}
+    rules = [r for o in content.options for r in (o.default, *o.rules, *o.notes)]
+    conditions = [r.when for r in (*rules, *content.validation, *content.global_rules)]
+    conditions += [d.when for d in content.derived_facts] + [c.when for c in content.claims]
+    for condition in conditions:
+        problems: list[str] = []
+        written = write_condition(condition, lines=True)
+
+        assert parse_condition(written, facts, "x", problems) == _flat(condition), written
+        assert problems == []
+
+
+def _flat(condition):
+    """One-item `all` lists are the same condition as their item."""
+    if isinstance(condition, AllOf) and len(condition.items) == 1:
+        return _flat(condition.items[0])
+    if isinstance(condition, (AllOf, AnyOf, NoneOf)):
+        return type(condition)(tuple(_flat(i) for i in condition.items))
+    return condition

@@ -97,3 +97,52 @@ def test_albi_grade_is_computed_from_bilirubin_and_albumin(run):
     ({"largest_tumour_cm": None}, None)])
 def test_milan_criteria(run, overrides, milan):
     assert run(make_factors(**overrides)).derived.milan is milan
+
+
+@pytest.mark.parametrize("overrides,score,source", [
+    # 8.3 R1: the worst of the score entered, the labs (all five known) and the bilirubin floor
+    (dict(child_pugh_score=5, bilirubin_umol_l=60, albumin_g_l=25, inr=1.8, ascites="mild",
+          encephalopathy="none"), 11, "labs"),
+    (dict(child_pugh_score=5, bilirubin_umol_l=60), 7, "bilirubin"),
+    (dict(child_pugh_score=5, bilirubin_umol_l=40), 6, "bilirubin"),
+    (dict(child_pugh_score=5, bilirubin_umol_l=33), 5, "entered"),
+    (dict(child_pugh_score=8, bilirubin_umol_l=60), 8, "entered"),
+    (dict(child_pugh_score=9, bilirubin_umol_l=20, albumin_g_l=40, inr=1.0, ascites="none",
+          encephalopathy="none"), 9, "entered"),
+])
+def test_the_rules_read_the_worst_child_pugh_score_and_say_where_it_came_from(
+        run, overrides, score, source):
+    assessment = run(make_factors(cirrhosis=True, **overrides))
+
+    assert assessment.derived.child_pugh_score == score
+    assert assessment.derived.child_pugh_source == source
+    assert assessment.facts["cp_score"] == score
+
+
+def test_entered_child_pugh_5_with_labs_of_9_and_bilirubin_60_closes_ablation_and_trials(run):
+    """The falsely reassuring path of issue #8: the entered score must not win."""
+    assessment = run(make_factors(child_pugh_score=5, bilirubin_umol_l=60, albumin_g_l=30,
+                                  inr=1.5, ascites="mild", encephalopathy="none",
+                                  cirrhosis=True))
+
+    assert assessment.derived.child_pugh_score == 9
+    assert assessment.result("rfa").verdict.value == "caution"
+    assert assessment.result("resection").verdict.value == "not_applicable"
+    assert assessment.result("clinical_trial").verdict.value != "applicable"
+    assert {w.code for w in assessment.warnings} >= {"W3", "W5"}
+    assert "9" in next(w.message for w in assessment.warnings if w.code == "W5")
+
+
+def test_a_bilirubin_floor_narrows_an_unknown_child_pugh_score(run):
+    assessment = run(make_factors(child_pugh_score=None, bilirubin_umol_l=60, cirrhosis=True))
+
+    assert assessment.derived.child_pugh_score is None
+    assert assessment.derived.child_pugh_floor == 7
+    assert assessment.result("resection").verdict.value == "not_applicable"  # B or C for sure
+
+
+def test_an_unknown_bilirubin_leaves_a_low_entered_score_unsettled(run):
+    assessment = run(make_factors(child_pugh_score=5, bilirubin_umol_l=None))
+
+    assert assessment.derived.child_pugh_score is None
+    assert any("bilirubin_umol_l" in f.unknown for f in assessment.result("systemic").findings)

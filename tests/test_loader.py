@@ -39,7 +39,7 @@ def _broken_copy(fixture: Path, tmp_path: Path) -> Path:
 @pytest.mark.hazard("H02")
 def test_real_content_loads_with_all_eleven_options_in_order(content):
     assert [o.id for o in content.options] == OPTION_IDS
-    assert content.version.startswith("0.1.0+")
+    assert content.version.startswith("0.2.0+")
 
 
 @pytest.mark.hazard("H02")

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 import pandas as pd
 
 from dashboard.core.assessment import Assessment
-from dashboard.core.content import Content, text_in
-from dashboard.core.explain import verdict_words
+from dashboard.core.content import Content
+from dashboard.core.explain import option_text, verdict_words
 
 # (column title, option text key) in display order.
 ASPECTS = (
@@ -39,7 +39,7 @@ def comparison_frame(content: Content, assessment: Assessment,
         row = {OPTION_COLUMN: option.name(lang),
                VERDICT_COLUMN: verdict_words(result.verdict, content, lang)}
         for title, key in ASPECTS:
-            row[title] = _cell(text_in(option.text[key], lang))
+            row[title] = _cell(option_text(content, assessment, option.id, key, lang))
         rows.append(row)
     columns = [OPTION_COLUMN, VERDICT_COLUMN, *(title for title, _ in ASPECTS)]
     frame = pd.DataFrame(rows, columns=columns, dtype="str")

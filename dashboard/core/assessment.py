@@ -58,6 +58,11 @@ class Finding:
     track: str = "main"
     unknown: tuple[str, ...] = ()  # field ids whose value is not yet known
     default: bool = False  # the option's "no rule applied" reason
+    variant: int = -1  # index of the rule's text variant used for this patient (-1: usual text)
+    not_entered: tuple[str, ...] = ()  # default reason: optional fields read but left empty
+    # earlier options whose verdict made the rule fire (SYS-6 names them, 8.3 T3); a reason
+    # text shows them where it says {options}
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,23 +74,48 @@ class OptionResult:
     notes: tuple[str, ...] = ()  # agent-note rule ids (systemic therapy)
     line: str = ""  # line-of-therapy key (systemic therapy)
     track_verdicts: Mapping[str, Verdict] = field(default_factory=dict)
+    # option text key -> index of the variant used for this patient (absent: the usual text)
+    text_variants: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def main_finding(self) -> Finding:
         """The first finding carrying the option's verdict (the reason to show first)."""
-        for finding in self.findings:
-            if finding.verdict is self.verdict:
-                return finding
-        return self.findings[0]
+        return self.deciding[0] if self.deciding else self.findings[0]
+
+    @property
+    def shown(self) -> tuple[Finding, ...]:
+        """The findings worth showing, deciding ones first (8.3 T8).
+
+        For an option with tracks (SBRT), only the tracks that set the verdict are shown: a
+        liver-only patient's "no target outside the liver" track is left out.
+        """
+        return self.deciding + self.also_noted
+
+    @property
+    def deciding(self) -> tuple[Finding, ...]:
+        """The findings that set the verdict (same verdict as the option), in rule order."""
+        return tuple(f for f in self._in_deciding_tracks() if f.verdict is self.verdict)
+
+    @property
+    def also_noted(self) -> tuple[Finding, ...]:
+        """Other findings of the deciding tracks: shown on screen under "also noted"; the sheet
+        leaves them off when the verdict is not applicable (8.3 T8)."""
+        return tuple(f for f in self._in_deciding_tracks() if f.verdict is not self.verdict)
+
+    def _in_deciding_tracks(self) -> tuple[Finding, ...]:
+        if not self.track_verdicts:
+            return self.findings
+        tracks = {t for t, v in self.track_verdicts.items() if v is self.base_verdict}
+        return tuple(f for f in self.findings if f.track in tracks or f.track == "main")
 
 
 @dataclass(frozen=True)
 class Derived:
     """Values computed from the inputs, shown to the clinician with where they came from."""
 
-    child_pugh_score: int | None
+    child_pugh_score: int | None  # the score every Child-Pugh rule read (8.3 R1: the worst)
     child_pugh_class: str | None
-    child_pugh_from_labs: bool
+    child_pugh_from_labs: bool  # the score used is the one computed from the labs
     child_pugh_points: Mapping[str, int]  # lab item -> points, when computed from labs
     albi_score: float | None
     albi_grade: int | None
@@ -93,6 +123,13 @@ class Derived:
     bilirubin_umol_l: float | None
     milan: bool | None
     recurrence_label: str  # early | late | unknown
+    # 8.3 R1: where the score used came from: "entered" | "labs" | "bilirubin" (the bilirubin
+    # floor) | "" (unknown; then `child_pugh_floor` gives the least it can be, if any).
+    child_pugh_source: str = ""
+    child_pugh_entered: int | None = None
+    child_pugh_labs: int | None = None  # computed from the five labs, when all are known
+    child_pugh_floor: int | None = None  # the least score the bilirubin alone implies
+    albi_entered: int | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +155,10 @@ class Assessment:
     derived: Derived | None
     fingerprint: str
     factors: PatientFactors | None
+    # Every fact the engine read, as it read it: fields, derived facts, and the base verdicts
+    # of the options (`verdict.<option id>`). Unknown values are `conditions.Unknown`. The
+    # screen shows these, so it never recomputes what the rules saw (issue #9).
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -7,6 +7,7 @@ reader would ("cannot say yet"), so unknown information can never make a rule si
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,14 @@ class FactSpec:
 
 
 def parse_condition(raw: Any, facts: Mapping[str, FactSpec], where: str,
-                    problems: list[str]) -> Condition:
-    """Turn a TOML `when` value into a Condition, appending every problem found to `problems`."""
+                    problems: list[str], guards: Mapping[str, str] | None = None) -> Condition:
+    """Turn a TOML `when` value into a Condition, appending every problem found to `problems`.
+
+    `raw` is either written text (one clause per line, see `parse_written`) or the table form
+    (a list of clause tables, `{ any = [...] }` and so on).
+    """
+    if isinstance(raw, str):
+        return parse_written(raw, facts, where, problems, guards)
     if isinstance(raw, list):
         return AllOf(tuple(parse_condition(item, facts, f"{where} -> {i}", problems)
                            for i, item in enumerate(raw)))
@@ -248,3 +255,212 @@ def _compare_unknown(check: Callable[[Any], bool], value: Unknown) -> bool | Unk
         return Unknown(value.fields)
     outcomes = {bool(check(possible)) for possible in value.possible}
     return outcomes.pop() if len(outcomes) == 1 else Unknown(value.fields)
+
+
+# --------------------------------------------------------------------------- written conditions
+# A condition may also be written as text, one clause per line, in a small closed language that
+# is parsed (never evaluated as code) into the same Compare / AllOf / AnyOf / NoneOf / Always:
+#
+#     recurrence_site = liver_only
+#     and (verdict.resection = applicable or verdict.rfa = applicable)
+#     and not (painful_bone_metastases is yes)
+#
+# clause:   <fact> <op> <value>   with op one of  =  !=  <  <=  >  >=  in [a, b]  not in [a, b]
+#           <fact> is yes | <fact> is no      (yes/no facts)
+#           always                            (always true)
+#           <guard>                           (a named condition of content/derived.toml)
+# combine:  and, or, not, parentheses (not binds tightest, then and, then or).
+# values:   numbers (2, 3.5), words (liver_only, diffuse, applicable) or "quoted text".
+
+WRITTEN_OPERATORS = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
+                     "in": "in", "not in": "not_in", "is yes": "is_true", "is no": "is_false"}
+_TOKEN = re.compile(r"""\s*(?:(?P<number>-?\d+(?:\.\d+)?)(?![\w.])|(?P<op><=|>=|!=|=|<|>)
+                    |(?P<punct>[()\[\],])|"(?P<quoted>[^"]*)"|(?P<word>[A-Za-z_][\w.]*))""",
+                    re.VERBOSE)
+
+
+def parse_written(text: str, facts: Mapping[str, FactSpec], where: str, problems: list[str],
+                  guards: Mapping[str, str] | None = None) -> Condition:
+    """A written condition as a Condition, appending every problem found to `problems`."""
+    tokens, error = _tokenize(text)
+    if error:
+        problems.append(f"{where}: {error}")
+        return Always()
+    parser = _Parser(tokens, facts, where, problems, guards or {}, ())
+    before = len(problems)
+    condition = parser.expression()
+    if len(problems) == before and parser.pos < len(tokens):
+        problems.append(f"{where}: unexpected {tokens[parser.pos][1]!r} "
+                        f"(clauses join with 'and' / 'or')")
+    return condition if len(problems) == before else Always()
+
+
+def _tokenize(text: str) -> tuple[list[tuple[str, Any]], str]:
+    tokens: list[tuple[str, Any]] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            return [], f"cannot read {text[pos:].strip()[:20]!r}"
+        kind = match.lastgroup
+        value: Any = match.group(kind)
+        if kind == "number":
+            value = float(value) if "." in value else int(value)
+        tokens.append((kind, value))
+        pos = match.end()
+    return tokens, ""
+
+
+class _Parser:
+    """Recursive descent over the tokens: or_expr := and_expr ('or' and_expr)* and so on."""
+
+    def __init__(self, tokens: list, facts: Mapping[str, FactSpec], where: str,
+                 problems: list[str], guards: Mapping[str, str], using: tuple[str, ...]):
+        self.tokens, self.pos, self.facts = tokens, 0, facts
+        self.where, self.problems, self.guards, self.using = where, problems, guards, using
+
+    def peek(self, offset: int = 0) -> tuple[str, Any]:
+        index = self.pos + offset
+        return self.tokens[index] if index < len(self.tokens) else ("end", "")
+
+    def take(self) -> tuple[str, Any]:
+        token = self.peek()
+        self.pos += 1
+        return token
+
+    def fail(self, message: str) -> Condition:
+        self.problems.append(f"{self.where}: {message}")
+        self.pos = len(self.tokens)
+        return Always()
+
+    def expression(self) -> Condition:
+        items = [self.conjunction()]
+        while self.peek() == ("word", "or"):
+            self.take()
+            items.append(self.conjunction())
+        return items[0] if len(items) == 1 else AnyOf(tuple(items))
+
+    def conjunction(self) -> Condition:
+        items = [self.negation()]
+        while self.peek() == ("word", "and"):
+            self.take()
+            items.append(self.negation())
+        return items[0] if len(items) == 1 else AllOf(tuple(items))
+
+    def negation(self) -> Condition:
+        if self.peek() == ("word", "not"):
+            self.take()
+            inner = self.negation()
+            return NoneOf(inner.items) if isinstance(inner, AnyOf) else NoneOf((inner,))
+        return self.atom()
+
+    def atom(self) -> Condition:
+        kind, value = self.peek()
+        if (kind, value) == ("punct", "("):
+            self.take()
+            inner = self.expression()
+            if self.take() != ("punct", ")"):
+                return self.fail("a '(' is not closed")
+            return inner
+        if kind != "word":
+            return self.fail(f"expected a fact name, got {value!r}")
+        self.take()
+        if value == "always":
+            return Always()
+        if value in self.guards and self.peek()[0] not in ("op",) and \
+                self.peek() not in (("word", "is"), ("word", "in"), ("word", "not")):
+            return self.guard(value)
+        return self.comparison(value)
+
+    def guard(self, name: str) -> Condition:
+        if name in self.using:
+            return self.fail(f"guard {name!r} uses itself")
+        tokens, error = _tokenize(self.guards[name])
+        if error:
+            return self.fail(f"guard {name!r}: {error}")
+        inner = _Parser(tokens, self.facts, f"{self.where} -> guard {name}", self.problems,
+                        self.guards, (*self.using, name))
+        return inner.expression()
+
+    def comparison(self, fact: str) -> Condition:
+        kind, value = self.take()
+        if (kind, value) == ("word", "is"):
+            answer = self.take()
+            if answer not in (("word", "yes"), ("word", "no")):
+                return self.fail(f"{fact}: 'is' is followed by yes or no")
+            return self.compare({"fact": fact, "op": "is_true" if answer[1] == "yes"
+                                 else "is_false"})
+        if (kind, value) == ("word", "not") and self.peek() == ("word", "in"):
+            self.take()
+            return self.compare({"fact": fact, "op": "not_in", "value": self.items()})
+        if (kind, value) == ("word", "in"):
+            return self.compare({"fact": fact, "op": "in", "value": self.items()})
+        if kind != "op":
+            return self.fail(f"{fact}: expected an operator (= != < <= > >= in, is yes), "
+                             f"got {value!r}")
+        return self.compare({"fact": fact, "op": WRITTEN_OPERATORS[value],
+                             "value": self.value()})
+
+    def items(self) -> list:
+        if self.take() != ("punct", "["):
+            self.fail("'in' is followed by a list in [ ]")
+            return []
+        out = [self.value()]
+        while self.peek() == ("punct", ","):
+            self.take()
+            out.append(self.value())
+        if self.take() != ("punct", "]"):
+            self.fail("a '[' is not closed")
+        return out
+
+    def value(self) -> Any:
+        kind, value = self.take()
+        if kind in ("number", "quoted", "word"):
+            return value
+        self.fail(f"expected a value, got {value!r}")
+        return None
+
+    def compare(self, raw: dict) -> Condition:
+        return _parse_compare(raw, self.facts, self.where, self.problems)
+
+
+def write_condition(condition: Condition, *, lines: bool = False) -> str:
+    """A condition written in the language above (the inverse of `parse_written`); with
+    `lines`, the clauses of a top-level 'and' go one per line."""
+    if lines and isinstance(condition, AllOf) and len(condition.items) > 1:
+        return "\nand ".join(_write(item) for item in condition.items)
+    return _write(condition, top=True)
+
+
+def _write(condition: Condition, top: bool = False) -> str:
+    if isinstance(condition, Always):
+        return "always"
+    if isinstance(condition, Compare):
+        return _write_compare(condition)
+    if isinstance(condition, NoneOf):
+        if len(condition.items) == 1:
+            return f"not {_write(condition.items[0])}"
+        return f"not ({' or '.join(_write(item) for item in condition.items)})"
+    joiner = " and " if isinstance(condition, AllOf) else " or "
+    if isinstance(condition, AllOf) and len(condition.items) == 1:
+        return _write(condition.items[0], top)
+    text = joiner.join(_write(item) for item in condition.items)
+    return text if top else f"({text})"
+
+
+def _write_compare(c: Compare) -> str:
+    words = {v: k for k, v in WRITTEN_OPERATORS.items()}
+    if c.op in ("is_true", "is_false"):
+        return f"{c.fact} {words[c.op]}"
+    if c.op in ("in", "not_in"):
+        return f"{c.fact} {words[c.op]} [{', '.join(_write_value(v) for v in c.value)}]"
+    return f"{c.fact} {words[c.op]} {_write_value(c.value)}"
+
+
+def _write_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value if re.fullmatch(r"[A-Za-z_][\w.]*", value) and value not in (
+            "and", "or", "not", "in", "is", "always") else f'"{value}"'
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -5,7 +5,7 @@ Built only by core/loader.py; every other layer reads it. Closed string fields a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -66,6 +66,70 @@ class Always:
 Condition = Compare | AllOf | AnyOf | NoneOf | Always
 
 
+def condition_facts(condition: Condition) -> Iterator[str]:
+    """The fact names a condition reads, in order (may repeat)."""
+    if isinstance(condition, Compare):
+        yield condition.fact
+    elif isinstance(condition, (AllOf, AnyOf, NoneOf)):
+        for item in condition.items:
+            yield from condition_facts(item)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A text that replaces an option's (or a rule's) usual text for some patients (8.3 T6/T7).
+
+    `key` names the text it replaces: an option text ("goal_text", "side_effects", ...), a list
+    ("questions", "checks"), a line of therapy ("lines.first"), or "rule" for a rule's variant,
+    which replaces the rule's patient text and, when `clinician` is given, its clinician text.
+    The first variant whose `when` is True for the patient is used; when it is False or cannot
+    be decided (an unknown value), the usual text stays, so the usual text must be the one that
+    is true for every patient.
+    """
+
+    key: str
+    when: Condition
+    text: Mapping[str, Any]  # language -> text (or a list of items for a list key)
+    clinician: "Text" = field(default_factory=dict)  # rule variants only (may be empty)
+    test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
+                                                             repr=False)
+
+
+@dataclass(frozen=True)
+class DerivedFact:
+    """A named clinical fact defined in content/derived.toml (Milan, up-to-seven, ...)."""
+
+    id: str
+    kind: str  # yes_no
+    when: Condition
+    sources: tuple[str, ...]
+    meaning: "Text"
+    test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
+                                                             repr=False)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Something a sentence can assert about the patient, and when that is true (8.3 T7).
+
+    `phrases` are lower-case fragments of text that assert the claim; a sentence containing one
+    may be shown only to a patient for whom `when` is True. Tests scan every text the pipeline
+    would show against every claim, so a new contradicting sentence fails a test.
+    """
+
+    id: str
+    phrases: tuple[str, ...]
+    when: Condition
+    meaning: "Text"
+    test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
+                                                             repr=False)
+
+
+def is_placeholder_reviewer(name: str) -> bool:
+    """A `reviewed_by` that names nobody: empty, or a "Pending ..." placeholder."""
+    return not name.strip() or name.strip().lower().startswith(("pending", "draft", "tbd"))
+
+
 # --------------------------------------------------------------------------- content files
 
 
@@ -105,6 +169,9 @@ class Rule:
     track: str = "main"
     fields: tuple[str, ...] = ()  # for validation codes: the fields the message belongs beside
     severity: Severity = ""  # for validation codes
+    # Texts for particular patients: the first variant whose condition holds replaces the
+    # rule's own `patient` (and `clinician`, when the variant gives one) text (T7).
+    variants: tuple[Variant, ...] = ()
     # `when` compiled by the loader: facts -> True | False | Unknown (see core/conditions.py)
     test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
                                                              repr=False)
@@ -130,6 +197,7 @@ class Option:
     rules: tuple[Rule, ...]
     notes: tuple[Rule, ...] = ()  # agent notes (systemic therapy), never change the verdict
     lines: Mapping[str, Text] = field(default_factory=dict)  # line of therapy texts
+    variants: tuple[Variant, ...] = ()  # patient-dependent replacements of the texts above
 
     def name(self, lang: str = "en") -> str:
         return text_in(self.text["name"], lang)
@@ -158,6 +226,26 @@ class Content:
     references: tuple[Reference, ...]
     strings: Mapping[str, Mapping[str, Any]]  # lang -> key -> text or list (sheet, labels, UI)
     groups: tuple[tuple[str, Text], ...] = ()  # factor groups in form order: (id, label)
+    derived_facts: tuple[DerivedFact, ...] = ()  # content/derived.toml, in evaluation order
+    claims: tuple[Claim, ...] = ()  # content/claims.toml: what patient sentences may assert
+    # derived.toml [[child_pugh_floor]]: (test, least score) pairs, 8.3 R1
+    child_pugh_floor: tuple[tuple[Callable[[Mapping[str, Any]], Any], int], ...] = field(
+        default=(), compare=False, repr=False)
+
+    @property
+    def draft(self) -> bool:
+        """True while any option has no named clinical reviewer (8.3 T9)."""
+        return any(is_placeholder_reviewer(o.reviewed_by) for o in self.options)
+
+    @property
+    def optional_field_ids(self) -> frozenset[str]:
+        """Fields that may be left out (labs and details): empty means "not entered"."""
+        return self._optional_ids
+
+    def optional_reads(self, option_id: str, track: str = "main") -> tuple[str, ...]:
+        """The optional fields that an option's rules (of one track) depend on, directly or
+        through a derived fact; "albi_grade" stands for the ALBI grade however it is known."""
+        return self._reads.get((option_id, track), ())
 
     def factor(self, factor_id: str) -> Factor:
         """The field with this id (KeyError when there is none; see `has_factor`)."""
@@ -221,6 +309,34 @@ class Content:
     @cached_property
     def _references(self) -> dict[str, Reference]:
         return {r.id: r for r in self.references}
+
+    @cached_property
+    def _optional_ids(self) -> frozenset[str]:
+        return frozenset(f.id for f in self.factors if not f.core)
+
+    @cached_property
+    def _reads(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        reads: dict[tuple[str, str], tuple[str, ...]] = {}
+        for option in self.options:
+            for track in {"main", option.default.track, *(r.track for r in option.rules)}:
+                fields: list[str] = []
+                for rule in option.rules:
+                    if rule.track == track or option.combine == "worst":
+                        fields += self._fields_behind(rule.when)
+                reads[(option.id, track)] = tuple(dict.fromkeys(fields))
+        return reads
+
+    def _fields_behind(self, condition: Condition) -> list[str]:
+        defined = {fact.id: fact for fact in self.derived_facts}
+        out: list[str] = []
+        for name in condition_facts(condition):
+            if name in defined:
+                out += self._fields_behind(defined[name].when)
+            elif name == "albi":
+                out.append("albi_grade")
+            elif name in self._optional_ids:
+                out.append(name)
+        return out
 
     @cached_property
     def _rules(self) -> dict[str, Rule]:

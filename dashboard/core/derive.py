@@ -1,7 +1,10 @@
-"""Derived facts: Child-Pugh and ALBI from labs, Milan, coagulopathy and the other named facts.
+"""Derived facts: Child-Pugh and ALBI from labs, and the named facts of content/derived.toml.
 
 Scores follow criteria.md section 2 (Child-Pugh with the 28–35 g/L albumin band; ALBI by the
-Johnson 2015 formula). Every function takes plain values and returns a value or `Unknown`.
+Johnson 2015 formula). Clinical thresholds (Milan, up-to-seven, UNOS downstaging limits,
+coagulopathy, early recurrence, line of therapy, the bilirubin floor of the Child-Pugh score)
+are not written here: they are conditions in content/derived.toml, which a reviewer can read.
+Every function takes plain values and returns a value or `Unknown`.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from typing import Any
 
 from .assessment import Derived
 from .conditions import FactSpec, Unknown
+from .assessment import Derived
+from .content import Content
 
-# The derived facts that rules may name, with their kinds (checked by the loader).
-DERIVED_FACTS: dict[str, FactSpec] = {
+# Facts computed here (arithmetic and score tables only), with their kinds.
+COMPUTED_FACTS: dict[str, FactSpec] = {
     "liver": FactSpec("yes_no"),
     "ehs": FactSpec("yes_no"),
     "diffuse": FactSpec("yes_no"),
@@ -23,12 +28,26 @@ DERIVED_FACTS: dict[str, FactSpec] = {
     "cp_class": FactSpec("choice", ("A", "B", "C")),
     "cp_score_mismatch": FactSpec("yes_no"),
     "albi": FactSpec("integer"),
-    "milan": FactSpec("yes_no"),
-    "coagulopathy": FactSpec("yes_no"),
+    # number of liver tumours + largest size in cm (the up-to-seven sum); absent when there is
+    # no countable liver tumour
+    "tumour_number_plus_size": FactSpec("number"),
 }
+# Facts defined by a condition in content/derived.toml (the loader checks that each is defined).
+CONTENT_FACTS: dict[str, FactSpec] = {
+    "milan": FactSpec("yes_no"),
+    "within_unos_ds": FactSpec("yes_no"),
+    "beyond_up_to_seven": FactSpec("yes_no"),
+    "coagulopathy": FactSpec("yes_no"),
+    "early_recurrence": FactSpec("yes_no"),
+    "second_line": FactSpec("yes_no"),
+    "trial_population": FactSpec("yes_no"),
+    "second_line_trial_population": FactSpec("yes_no"),
+    "bclc_d": FactSpec("yes_no"),
+}
+# Every derived fact a rule may name, with its kind (checked by the loader).
+DERIVED_FACTS: dict[str, FactSpec] = COMPUTED_FACTS | CONTENT_FACTS
 
 CHILD_PUGH_LABS = ("bilirubin_umol_l", "albumin_g_l", "inr", "ascites", "encephalopathy")
-EARLY_RECURRENCE_MONTHS = 24
 
 _ASCITES_POINTS = {"none": 1, "mild": 2, "moderate_severe": 3}
 _ENCEPHALOPATHY_POINTS = {"none": 1, "grade_1_2": 2, "grade_3_4": 3}
@@ -75,7 +94,8 @@ def albi_grade(score: float) -> int:
     return 1 if score <= -2.60 else 2 if score <= -1.39 else 3
 
 
-def facts_and_derived(values: Mapping[str, Any], unknown: frozenset[str]) -> tuple[dict, Derived]:
+def facts_and_derived(values: Mapping[str, Any], unknown: frozenset[str],
+                      content: Content) -> tuple[dict, Derived]:
     """All facts a rule may read (fields plus derived facts), and the record shown to clinicians."""
     facts: dict[str, Any] = {key: (Unknown(frozenset({key})) if key in unknown else value)
                              for key, value in values.items()}
@@ -84,31 +104,36 @@ def facts_and_derived(values: Mapping[str, Any], unknown: frozenset[str]) -> tup
     facts["ehs"] = _map(site, lambda s: s in ("extrahepatic_only", "liver_and_extrahepatic"))
     facts["diffuse"] = _map(count, lambda c: c == "diffuse")
     facts["any_pvt"] = _map(facts["portal_vein_invasion"], lambda p: p != "none")
+    facts["tumour_number_plus_size"] = _number_plus_size(count, facts["largest_tumour_cm"])
 
-    score, points, from_labs = _child_pugh(facts)
-    facts["cp_score"] = score
-    facts["cp_class"] = _map(score, child_pugh_class)
-    given = facts["child_pugh_score"]
-    facts["cp_score_mismatch"] = bool(points) and _is_value(given) and given != sum(points.values())
+    cp = _child_pugh(facts, content)
+    facts["cp_score"] = cp.score
+    facts["cp_class"] = cp.cls
+    facts["cp_score_mismatch"] = cp.labs is not None and cp.entered is not None \
+        and cp.entered != cp.labs
 
     albi_value, albi_from_labs = _albi(facts)
-    facts["albi"] = values.get("albi_grade") or (albi_grade(albi_value) if albi_from_labs else None)
-    facts["milan"] = _milan(facts)
-    platelets, inr = values.get("platelets_e9_l"), values.get("inr")
-    facts["coagulopathy"] = bool((platelets is not None and platelets < 50)
-                                 or (inr is not None and inr > 1.5))
+    entered_albi = values.get("albi_grade")
+    facts["albi"] = entered_albi or (albi_grade(albi_value) if albi_from_labs else None)
+    for fact in content.derived_facts:  # in file order: a fact may use the ones before it
+        facts[fact.id] = fact.test(facts)
 
     derived = Derived(
-        child_pugh_score=score if _is_value(score) else None,
-        child_pugh_class=child_pugh_class(score) if _is_value(score) else None,
-        child_pugh_from_labs=from_labs,
-        child_pugh_points=points,
+        child_pugh_score=cp.score if _is_value(cp.score) else None,
+        child_pugh_class=cp.cls if _is_value(cp.cls) else None,
+        child_pugh_from_labs=cp.source == "labs",
+        child_pugh_points=cp.points,
         albi_score=round(albi_value, 2) if albi_value is not None else None,
         albi_grade=facts["albi"],
-        albi_from_labs=albi_from_labs and not values.get("albi_grade"),
+        albi_from_labs=albi_from_labs and not entered_albi,
         bilirubin_umol_l=None if "bilirubin_umol_l" in unknown else values["bilirubin_umol_l"],
         milan=facts["milan"] if isinstance(facts["milan"], bool) else None,
-        recurrence_label=_recurrence_label(facts["months_since_last_curative_treatment"]),
+        recurrence_label=_recurrence_label(facts["early_recurrence"]),
+        child_pugh_source=cp.source,
+        child_pugh_entered=cp.entered,
+        child_pugh_labs=cp.labs,
+        child_pugh_floor=cp.floor,
+        albi_entered=entered_albi,
     )
     return facts, derived
 
@@ -121,16 +146,66 @@ def _map(value: Any, fn) -> Any:
     return value if isinstance(value, Unknown) or value is None else fn(value)
 
 
-def _child_pugh(facts: Mapping[str, Any]) -> tuple[Any, dict[str, int], bool]:
-    """(score or Unknown, points per lab when all labs are known, whether labs gave the score)."""
+def _number_plus_size(count: Any, size: Any) -> Any:
+    """Tumour number + largest size (cm), for the up-to-seven criterion; None without a
+    countable liver tumour."""
+    if count == "diffuse" or count == 0 or count is None or size is None:
+        return None
+    unknown = frozenset().union(*(v.fields for v in (count, size) if isinstance(v, Unknown)))
+    return Unknown(unknown) if unknown else count + size
+
+
+class _ChildPugh:
+    """The Child-Pugh score the rules read (8.3 R1) and where it came from."""
+
+    def __init__(self, score: Any, cls: Any, source: str, entered: int | None,
+                 labs: int | None, floor: int | None, points: dict[str, int]):
+        self.score, self.cls, self.source = score, cls, source
+        self.entered, self.labs, self.floor, self.points = entered, labs, floor, points
+
+
+def _child_pugh(facts: Mapping[str, Any], content: Content) -> _ChildPugh:
+    """The worst of: the score entered, the score from the five labs (when all are known) and
+    the floor the bilirubin alone implies (content/derived.toml `child_pugh_floor`).
+
+    When the score is neither entered nor computable, it is Unknown; a bilirubin floor then
+    narrows what it could still be, so that (for example) a bilirubin of 60 µmol/L already
+    rules out Child-Pugh A for the rules, as the score cannot be below 7.
+    """
     labs = [facts.get(lab) for lab in CHILD_PUGH_LABS]
     points = child_pugh_points(*labs) if all(_is_value(v) for v in labs) else {}
+    labs_score = sum(points.values()) if points else None
     given = facts["child_pugh_score"]
-    if _is_value(given):
-        return given, points, False
-    if points:
-        return sum(points.values()), points, True
-    return Unknown(frozenset({"child_pugh_score"})), points, False
+    entered = given if _is_value(given) else None
+    floor = _floor(facts, content)
+    candidates = [(entered, "entered"), (labs_score, "labs"), (floor, "bilirubin")]
+    known = [(score, source) for score, source in candidates[:2] if score is not None]
+    if not known:
+        possible = None if floor is None else frozenset(range(floor, 16))
+        score = Unknown(frozenset({"child_pugh_score"}), possible)
+        cls = Unknown(score.fields, None if possible is None else frozenset(
+            child_pugh_class(s) for s in possible))
+        return _ChildPugh(score, cls, "", entered, labs_score, floor, points)
+    if floor is not None:
+        known.append((floor, "bilirubin"))
+    best = max(score for score, _ in known)
+    bilirubin = facts.get("bilirubin_umol_l")
+    highest_floor = max((at_least for _, at_least in content.child_pugh_floor), default=best)
+    if isinstance(bilirubin, Unknown) and best < highest_floor:
+        # The bilirubin could still raise the score: the rules cannot treat it as settled.
+        possible = frozenset(range(best, highest_floor + 1))
+        return _ChildPugh(Unknown(bilirubin.fields, possible),
+                          Unknown(bilirubin.fields, frozenset(child_pugh_class(v)
+                                                              for v in possible)),
+                          "", entered, labs_score, None, points)
+    source = next(src for score, src in known if score == best)  # ties: entered, then labs
+    return _ChildPugh(best, child_pugh_class(best), source, entered, labs_score, floor, points)
+
+
+def _floor(facts: Mapping[str, Any], content: Content) -> int | None:
+    """The least Child-Pugh score the bilirubin implies (None when no floor applies)."""
+    floors = [at_least for test, at_least in content.child_pugh_floor if test(facts) is True]
+    return max(floors) if floors else None
 
 
 def _albi(facts: Mapping[str, Any]) -> tuple[float | None, bool]:
@@ -141,25 +216,7 @@ def _albi(facts: Mapping[str, Any]) -> tuple[float | None, bool]:
     return score, score is not None
 
 
-def _milan(facts: Mapping[str, Any]) -> Any:
-    """Milan: liver only, no PVT, not diffuse, and one tumour ≤5 cm or 2–3 tumours each ≤3 cm."""
-    site, pvt, count, size = (facts["recurrence_site"], facts["portal_vein_invasion"],
-                              facts["liver_tumour_count"], facts["largest_tumour_cm"])
-    unknown = frozenset()
-    for value, fails in ((site, lambda s: s != "liver_only"), (pvt, lambda p: p != "none"),
-                         (count, lambda c: c == "diffuse" or c == 0 or c > 3)):
-        if isinstance(value, Unknown):
-            unknown |= value.fields
-        elif fails(value):
-            return False
-    if isinstance(size, Unknown):
-        unknown |= size.fields
-    if unknown:
-        return Unknown(unknown)
-    return size <= 5 if count == 1 else size <= 3
-
-
-def _recurrence_label(months: Any) -> str:
-    if not _is_value(months):
+def _recurrence_label(early: Any) -> str:
+    if not isinstance(early, bool):
         return "unknown"
-    return "early" if months < EARLY_RECURRENCE_MONTHS else "late"
+    return "early" if early else "late"

@@ -10,6 +10,7 @@ import gc
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from .assessment import Assessment, Finding, Issue, OptionResult, PatientFactors, Verdict
@@ -17,6 +18,9 @@ from .conditions import Unknown
 from .content import Content, Option, Rule, text_in
 from .derive import facts_and_derived
 from .factors import parse_factors
+from .assessment import (Assessment, Derived, Finding, Issue, OptionResult, PatientFactors,
+                         Verdict)
+from .content import Content, Option, Rule, condition_facts, text_in
 
 _ORDER = (Verdict.APPLICABLE, Verdict.CAUTION, Verdict.NOT_APPLICABLE)
 
@@ -26,8 +30,8 @@ def assess(data: Any, content: Content) -> Assessment:
     factors, errors, range_errors = parse_factors(data, content)
     if factors is None:
         return _refused(content, errors + range_errors, factors)
-    facts, derived = facts_and_derived(factors.values, factors.unknown)
-    codes_errors, warnings = _validation(content, facts)
+    facts, derived = facts_and_derived(factors.values, factors.unknown, content)
+    codes_errors, warnings = _validation(content, facts, derived)
     named = {f for issue in codes_errors for f in _fields_of(issue, content)}
     errors = codes_errors + [e for e in range_errors if e.field not in named]
     if errors:
@@ -35,7 +39,7 @@ def assess(data: Any, content: Content) -> Assessment:
     results = _classify(content, facts)
     return Assessment(content_version=content.version, results=results,
                       warnings=tuple(warnings), errors=(), derived=derived,
-                      fingerprint=fingerprint(factors, content), factors=factors)
+                      fingerprint=fingerprint(factors, content), factors=factors, facts=facts)
 
 
 def assess_many(items: list[Any], content: Content) -> list[Assessment]:
@@ -83,14 +87,25 @@ def _code_ids(content: Content) -> set[str]:
     return {code.id for code in content.validation}
 
 
-def _validation(content: Content, facts: Mapping[str, Any]) -> tuple[list[Issue], list[Issue]]:
+def _validation(content: Content, facts: Mapping[str, Any],
+                derived: Derived) -> tuple[list[Issue], list[Issue]]:
     errors, warnings = [], []
     for code in content.validation:
         if code.test(facts) is True:
             issue = Issue(code.id, code.fields[0] if code.fields else "",
-                          text_in(code.clinician, "en"))
+                          _message(text_in(code.clinician, "en"), derived))
             (errors if code.severity == "error" else warnings).append(issue)
     return errors, warnings
+
+
+def _message(text: str, derived: Derived) -> str:
+    """A validation message with the Child-Pugh score the rules used filled in (8.3 R1):
+    {cp_score}, {cp_entered}, {cp_labs}, {cp_floor}."""
+    if "{" not in text:
+        return text
+    values = {"cp_score": derived.child_pugh_score, "cp_entered": derived.child_pugh_entered,
+              "cp_labs": derived.child_pugh_labs, "cp_floor": derived.child_pugh_floor}
+    return text.format_map({k: "unknown" if v is None else v for k, v in values.items()})
 
 
 def _classify(content: Content, facts: dict[str, Any]) -> tuple[OptionResult, ...]:
@@ -99,13 +114,51 @@ def _classify(content: Content, facts: dict[str, Any]) -> tuple[OptionResult, ..
     for phase in sorted({o.phase for o in content.options}):
         phase_options = [o for o in content.options if o.phase == phase]
         for option in phase_options:
-            results[option.id] = _base_result(option, facts)
+            results[option.id] = _base_result(option, facts, content)
         for option in phase_options:
             facts[f"verdict.{option.id}"] = _verdict_fact(results[option.id], option)
     return tuple(_final_result(results[o.id], o, content, facts) for o in content.options)
 
 
-def _base_result(option: Option, facts: Mapping[str, Any]) -> OptionResult:
+def _not_entered(option: Option, track: str, facts: Mapping[str, Any],
+                 content: Content) -> tuple[str, ...]:
+    """Optional fields the option's rules (of this track) read that were left empty (8.3 T2):
+    its "nothing ruled it out" reason must say so rather than claim their values."""
+    return tuple(f for f in content.optional_reads(option.id, track) if _empty(f, facts))
+
+
+def _empty(field: str, facts: Mapping[str, Any]) -> bool:
+    if field == "albi_grade":  # an ALBI grade computed from the labs counts as known
+        return facts.get("albi") is None
+    return facts.get(field) is None
+
+
+def _with_variants(findings: list[Finding], content: Content,
+                   facts: Mapping[str, Any]) -> list[Finding]:
+    """Each finding with the index of the rule text variant that holds for this patient, and
+    the earlier options whose "applicable" verdict it read (to name them, 8.3 T3)."""
+    out = []
+    for finding in findings:
+        rule = content.rule(finding.rule_id)
+        index = first_variant(rule.variants, facts)
+        options = () if finding.unknown or finding.default else tuple(
+            fact[8:] for fact in dict.fromkeys(condition_facts(rule.when))
+            if fact.startswith("verdict.") and facts.get(fact) == Verdict.APPLICABLE.value)
+        if index >= 0 or options:
+            finding = replace(finding, variant=index, options=options)
+        out.append(finding)
+    return out
+
+
+def first_variant(variants: tuple, facts: Mapping[str, Any], key: str | None = None) -> int:
+    """The index of the first variant (for `key`, when given) whose condition is True; -1."""
+    for index, variant in enumerate(variants):
+        if (key is None or variant.key == key) and variant.test(facts) is True:
+            return index
+    return -1
+
+
+def _base_result(option: Option, facts: Mapping[str, Any], content: Content) -> OptionResult:
     findings = []
     for rule in option.rules:  # the hot loop: _apply inlined
         outcome = rule.test(facts)
@@ -120,7 +173,8 @@ def _base_result(option: Option, facts: Mapping[str, Any]) -> OptionResult:
     for track in tracks:
         in_track = [f for f in findings if f.track == track or option.combine == "worst"]
         if not in_track:
-            default = Finding(option.default.id, Verdict.APPLICABLE, track, default=True)
+            default = Finding(option.default.id, Verdict.APPLICABLE, track, default=True,
+                              not_entered=_not_entered(option, track, facts, content))
             findings.append(default)
             in_track = [default]
         track_verdicts[track] = Verdict.worst([f.verdict for f in in_track])
@@ -168,8 +222,14 @@ def _final_result(base: OptionResult, option: Option, content: Content,
     verdict = Verdict.worst([base.verdict] + [f.verdict for f in findings[len(base.findings):]])
     notes = tuple(note.id for note in option.notes if note.test(facts) is True)
     line = ""
-    if option.lines:
-        prior = facts.get("prior_systemic_lines") or 0
-        line = "second" if prior >= 1 and "second" in option.lines else "first"
-    return OptionResult(option.id, verdict, tuple(findings), base.verdict, notes, line,
-                        base.track_verdicts)
+    if option.lines:  # derived.toml `second_line` says when the second-line list applies
+        line = "second" if facts.get("second_line") is True and "second" in option.lines \
+            else "first"
+    texts = {}
+    for key in dict.fromkeys(v.key for v in option.variants):
+        index = first_variant(option.variants, facts, key)
+        if index >= 0:
+            texts[key] = index
+    return OptionResult(option.id, verdict, tuple(_with_variants(findings, content, facts)),
+                        base.verdict, notes, line, base.track_verdicts, texts)
+

@@ -1,16 +1,39 @@
-"""Words for findings and results, for clinicians and for patients, in any content language."""
+"""Words for findings and results, for clinicians and for patients, in any content language.
+
+The patient-text API (8.3 T6–T8): every text the screen or the sheet shows about an option for
+one patient comes through here, so a text that depends on a factor has its variant chosen by
+the engine and cannot be printed for the wrong patient.
+
+- `option_text(content, assessment, option_id, key, lang)`: an option's text ("summary",
+  "involves", "hospital_stay", "recovery", "side_effects", "goal_text", "fits_when",
+  "clinical_name", "name", or a line of therapy "lines.first" / "lines.second") for this patient.
+- `option_items(...)`: an option's list ("questions", "checks") for this patient.
+- `patient_reasons(content, assessment, option_id, lang)`: the option's reasons in patient
+  words, deciding ones first; for a "not applicable" option only the deciding ones (8.3 T8).
+- `also_noted(...)` / `deciding_reasons(...)`: the two groups in clinician words (the screen).
+- `line_text(...)`, `agent_notes(...)`: systemic therapy's line of therapy and agent notes.
+- `child_pugh_used(assessment, content, lang)`: which Child-Pugh score the rules read, and why.
+- `finding_text(finding, content, lang, audience)`: one finding's reason.
+- `date_in_words(day, content, lang)`, `review_words(content, lang)`: dates in words and the
+  review status ("draft content, not yet clinically reviewed" while no reviewer signed, T9);
+  `content.draft` says whether the content is still a draft.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from . import localise
 from .assessment import Assessment, Finding, Issue, Verdict
 from .content import Content, text_in
 
 
 def finding_text(finding: Finding, content: Content, lang: str = "en",
                  audience: str = "clinician") -> str:
-    """The reason a finding gives: the rule's reason, or "not yet known: …" for unknown values."""
+    """The reason a finding gives: the rule's reason (the variant for this patient, when it
+    has one), or "not yet known: …" for unknown values. A clinician's "nothing ruled it out"
+    reason also names the optional values that were not entered (8.3 T2)."""
     if finding.unknown:
         label_kind = "label" if audience == "clinician" else "patient_label"
         names = ", ".join(text_in(getattr(content.factor(f), label_kind), lang)
@@ -18,7 +41,128 @@ def finding_text(finding: Finding, content: Content, lang: str = "en",
         key = "ui.unknown_clinician" if audience == "clinician" else "sheet.unknown_patient"
         return content.string(key, lang).format(fields=names)
     rule = content.rule(finding.rule_id)
-    return text_in(rule.clinician if audience == "clinician" else rule.patient, lang)
+    variant = rule.variants[finding.variant] if finding.variant >= 0 else None
+    if audience == "clinician":
+        text = text_in(variant.clinician if variant and variant.clinician else rule.clinician,
+                       lang)
+        if finding.not_entered:
+            names = ", ".join(text_in(content.factor(f).label, lang) for f in finding.not_entered)
+            text += " " + content.string("ui.not_entered_clinician", lang).format(fields=names)
+    else:
+        text = text_in(variant.text if variant else rule.patient, lang)
+    if "{options}" in text:
+        kind = "abbreviation" if audience == "clinician" else "short_name"
+        names = [text_in(content.option(o).text.get(kind) or content.option(o).text["name"],
+                         lang) for o in finding.options]
+        text = text.replace("{options}", _and_list(names, content, lang))
+    return text
+
+
+def _and_list(items: list[str], content: Content, lang: str) -> str:
+    """"A", "A and B", "A, B and C" in the content language."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + content.string("ui.list_and", lang) + items[-1]
+
+
+def option_text(content: Content, assessment: Assessment, option_id: str, key: str,
+                lang: str = "en") -> str:
+    """One text of an option, as it is true for this patient (its variant, when one holds)."""
+    option = content.option(option_id)
+    index = assessment.result(option_id).text_variants.get(key, -1)
+    if index >= 0:
+        return text_in(option.variants[index].text, lang)
+    if key.startswith("lines."):
+        return text_in(option.lines[key[6:]], lang)
+    return text_in(option.text[key], lang)
+
+
+def option_items(content: Content, assessment: Assessment, option_id: str, key: str,
+                 lang: str = "en") -> tuple[str, ...]:
+    """One list of an option ("questions", "checks"), as it is true for this patient."""
+    option = content.option(option_id)
+    index = assessment.result(option_id).text_variants.get(key, -1)
+    items = option.variants[index].text if index >= 0 else option.lists[key]
+    return tuple(items.get(lang) or items["en"])
+
+
+def patient_reasons(content: Content, assessment: Assessment, option_id: str,
+                    lang: str = "en") -> list[str]:
+    """The option's reasons in patient words, deciding ones first, without repeats.
+
+    When the option does not fit (not applicable), only the reasons that decided that are
+    given: cautions under it are left off the patient's sheet (8.3 T8).
+    """
+    result = assessment.result(option_id)
+    findings = result.deciding if result.verdict is Verdict.NOT_APPLICABLE else result.shown
+    return _unique(finding_text(f, content, lang, audience="patient") for f in findings)
+
+
+def deciding_reasons(content: Content, assessment: Assessment, option_id: str,
+                     lang: str = "en") -> list[str]:
+    """Clinician reasons that set the option's verdict (the screen shows these first)."""
+    result = assessment.result(option_id)
+    return _unique(finding_text(f, content, lang) for f in result.deciding)
+
+
+def also_noted(content: Content, assessment: Assessment, option_id: str,
+               lang: str = "en") -> list[str]:
+    """Clinician reasons that did not set the verdict ("also noted" on screen, 8.3 T8)."""
+    result = assessment.result(option_id)
+    return _unique(finding_text(f, content, lang) for f in result.also_noted)
+
+
+def line_text(content: Content, assessment: Assessment, option_id: str = "systemic",
+              lang: str = "en") -> str:
+    """The line-of-therapy text for this patient ("" when the option has none)."""
+    result = assessment.result(option_id)
+    return option_text(content, assessment, option_id, f"lines.{result.line}", lang) \
+        if result.line else ""
+
+
+def agent_notes(content: Content, assessment: Assessment, option_id: str = "systemic",
+                lang: str = "en", audience: str = "clinician") -> list[str]:
+    """The agent notes that hold for this patient, in content order (the transplant-recipient
+    note first), in clinician or patient words."""
+    result = assessment.result(option_id)
+    return [text_in(getattr(content.rule(n), audience), lang) for n in result.notes]
+
+
+def child_pugh_used(assessment: Assessment, content: Content, lang: str = "en") -> str:
+    """Which Child-Pugh score every rule read, and why (8.3 R1), in clinician words."""
+    d = assessment.derived
+    if d is None:
+        return ""
+    if d.child_pugh_score is None:
+        key = ("cp_unknown_floor" if d.child_pugh_floor else
+               "cp_unknown_bilirubin" if d.child_pugh_entered or d.child_pugh_labs else
+               "cp_unknown")
+    else:
+        key = f"cp_used_{d.child_pugh_source}"
+    values = {"score": d.child_pugh_score, "cls": d.child_pugh_class,
+              "entered": d.child_pugh_entered, "labs": d.child_pugh_labs,
+              "floor": d.child_pugh_floor}
+    return content.string(f"ui.{key}", lang).format_map(
+        {k: "–" if v is None else v for k, v in values.items()})
+
+
+def date_in_words(day: date, content: Content, lang: str = "en") -> str:
+    """A date as the sheet and screen print it, in words (8.3 T9), in `lang` (core/localise)."""
+    return localise.date_in_words(day, localise.locale_for(content, lang))
+
+
+def review_words(content: Content, lang: str = "en") -> str:
+    """The review status in words for the screen: draft, or who reviewed it and when."""
+    last, following = content.review_dates
+    if content.draft:
+        return content.string("ui.review_draft", lang).format(
+            date=date_in_words(last, content, lang))
+    return content.string("ui.review_signed", lang).format(
+        date=date_in_words(last, content, lang), next=date_in_words(following, content, lang))
+
+
+def _unique(items) -> list[str]:
+    return list(dict.fromkeys(items))
 
 
 def finding_record(finding: Finding, content: Content, lang: str = "en") -> dict[str, Any]:
@@ -63,6 +207,11 @@ def assessment_record(assessment: Assessment, content: Content, lang: str = "en"
         record["labels"] = [recurrence_label(assessment, content, lang)]
         record["fingerprint"] = assessment.fingerprint
         record["derived"] = _derived_record(assessment)
+        record["child_pugh_used"] = child_pugh_used(assessment, content, lang)
+        record["deciding"] = {r.option_id: [f.rule_id for f in r.deciding]
+                              for r in assessment.results}
+        record["also_noted"] = {r.option_id: [f.rule_id for f in r.also_noted]
+                                for r in assessment.results if r.also_noted}
         record["notes"] = {r.option_id: {"line": r.line, "agent_notes": [
             {"rule": n, "text": text_in(content.rule(n).clinician, lang)} for n in r.notes]}
             for r in assessment.results if r.line or r.notes}
@@ -75,4 +224,6 @@ def _derived_record(assessment: Assessment) -> dict[str, Any]:
             "child_pugh_from_labs": d.child_pugh_from_labs,
             "child_pugh_points": dict(d.child_pugh_points), "albi_score": d.albi_score,
             "albi_grade": d.albi_grade, "albi_from_labs": d.albi_from_labs,
-            "bilirubin_umol_l": d.bilirubin_umol_l, "milan": d.milan}
+            "bilirubin_umol_l": d.bilirubin_umol_l, "milan": d.milan,
+            "child_pugh_source": d.child_pugh_source, "child_pugh_entered": d.child_pugh_entered,
+            "child_pugh_labs": d.child_pugh_labs, "child_pugh_floor": d.child_pugh_floor}

@@ -14,8 +14,9 @@ from typing import Any
 
 from .assessment import Verdict
 from .conditions import FactSpec, compile_condition, parse_condition
-from .content import Always, Condition, Content, Factor, Option, Reference, Rule
-from .derive import DERIVED_FACTS
+from .content import (Always, Claim, Condition, Content, DerivedFact, Factor, Option, Reference,
+                      Rule, Variant)
+from .derive import COMPUTED_FACTS, CONTENT_FACTS
 from .translations import DEFAULT_LANG, translation_problems
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
@@ -29,6 +30,11 @@ OPTION_TEXTS = ("name", "clinical_name", "summary", "involves", "hospital_stay",
                 "side_effects", "goal_text", "fits_when")
 OPTION_LISTS = ("questions", "checks")
 STRING_FILES = ("sheet", "ui", "locale", "clinic_day")
+# Optional short names, used where a reason names options ({options}, 8.3 T3):
+# short_name for patients, abbreviation for clinicians.
+OPTION_SHORT_TEXTS = ("short_name", "abbreviation")
+# Review fields any content file may carry (phase 2 of issue #8 makes them required).
+REVIEW_FIELDS = ("reviewed_by", "checked_by", "last_reviewed", "next_review")
 
 
 class ContentError(Exception):
@@ -46,7 +52,8 @@ def load_content(root: Path | str = CONTENT_DIR) -> Content:
     files = sorted(root.rglob("*.toml"))
     docs = {path.relative_to(root).as_posix(): _read(path, root, problems) for path in files}
     for required in ("manifest.toml", "factors.toml", "validation.toml", "references.toml",
-                     "global.toml", *(f"{name}.toml" for name in STRING_FILES)):
+                     "global.toml", "derived.toml", "claims.toml",
+                     *(f"{name}.toml" for name in STRING_FILES)):
         if required not in docs:
             problems.append(f"{required}: file is missing")
     if problems:
@@ -139,9 +146,17 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
     references = _references(docs["references.toml"], problems, languages)
     ref_ids = {r.id for r in references}
     factors = _factors(docs["factors.toml"], problems, languages)
-    facts = {f.id: FactSpec(f.kind, f.values) for f in factors} | DERIVED_FACTS
+    field_facts = {f.id: FactSpec(f.kind, f.values) for f in factors} | COMPUTED_FACTS
+    derived_facts, floor = _derived(docs["derived.toml"], field_facts, ref_ids, problems,
+                                    languages)
+    facts = field_facts | CONTENT_FACTS
+    # Text variants and claims are resolved after every option has its verdict: they may read
+    # the verdict of any option.
+    every_verdict = dict(facts) | {
+        f"verdict.{doc.get('id')}": FactSpec("verdict", tuple(v.value for v in Verdict))
+        for name, doc in docs.items() if name.startswith("options/") and doc.get("id")}
     rule_ids: dict[str, str] = {}
-    make_rule = _rule_maker(facts, ref_ids, rule_ids, problems, languages)
+    make_rule = _rule_maker(facts, ref_ids, rule_ids, problems, languages, every_verdict)
     validation = _validation(docs["validation.toml"], make_rule, problems, languages, facts)
     global_doc = _Checker(docs["global.toml"], "global.toml", problems, languages)
     global_doc.unknown_keys({"schema_version", "rules"})
@@ -149,11 +164,13 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
                          for i, raw in enumerate(global_doc.get("rules", list, [])))
     rule_sets = {name.removeprefix("rule_sets/").removesuffix(".toml"): doc
                  for name, doc in docs.items() if name.startswith("rule_sets/")}
-    options = _options(docs, rule_sets, make_rule, facts, ref_ids, problems, languages)
+    options = _options(docs, rule_sets, make_rule, facts, ref_ids, problems, languages,
+                       every_verdict)
     strings = _strings(docs, problems, languages)
     locale = _Checker(docs["locale.toml"], "locale.toml", problems, languages)
     same_ok = locale.get("same_in_every_language", list, []) or []
     problems += translation_problems(docs, languages, frozenset(map(str, same_ok)))
+    claims = _claims(docs["claims.toml"], every_verdict, problems, languages)
     return Content(
         version=f"{manifest.get('version', str) or '0'}+{digest}",
         label=manifest.get("label", str) or "",
@@ -165,7 +182,117 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
         references=references,
         strings=strings,
         groups=_groups(docs["factors.toml"], problems, languages),
+        derived_facts=derived_facts,
+        claims=claims,
+        child_pugh_floor=floor,
     )
+
+
+def _derived(doc: dict, facts: dict[str, FactSpec], ref_ids: set[str], problems: list[str],
+             languages: tuple[str, ...]) -> tuple[tuple[DerivedFact, ...], tuple]:
+    """derived.toml: the named clinical facts, each a condition on the fields (and on the facts
+    defined before it), and the bilirubin floor of the Child-Pugh score."""
+    top = _Checker(doc, "derived.toml", problems, languages)
+    top.unknown_keys({"schema_version", "facts", "child_pugh_floor", *REVIEW_FIELDS})
+    visible = dict(facts)
+    out = []
+    for i, raw in enumerate(top.get("facts", list, [])):
+        where = f"derived.toml -> facts -> {i}"
+        c = _Checker(raw, where, problems, languages)
+        c.unknown_keys({"id", "kind", "when", "sources", "meaning"})
+        fact_id = c.get("id", str) or "?"
+        c.get("kind", str, choices=("yes_no",))
+        if fact_id not in CONTENT_FACTS:
+            c.fail("id", f"unknown derived fact {fact_id!r} (expected one of "
+                         f"{', '.join(CONTENT_FACTS)})")
+        when = parse_condition(c.get("when", (list, dict)) or [], visible, f"{where} -> when",
+                               problems)
+        sources = _sources(c, ref_ids)
+        out.append(DerivedFact(fact_id, "yes_no", when, sources, c.text("meaning"),
+                               test=compile_condition(when)))
+        visible[fact_id] = CONTENT_FACTS.get(fact_id, FactSpec("yes_no"))
+    missing = [f for f in CONTENT_FACTS if f not in {d.id for d in out}]
+    if missing:
+        top.fail("facts", f"no definition for {', '.join(missing)}")
+    floor = []
+    for i, raw in enumerate(top.get("child_pugh_floor", list, [])):
+        where = f"derived.toml -> child_pugh_floor -> {i}"
+        c = _Checker(raw, where, problems, languages)
+        c.unknown_keys({"when", "at_least", "sources"})
+        when = parse_condition(c.get("when", (list, dict)) or [], facts, f"{where} -> when",
+                               problems)
+        _sources(c, ref_ids)
+        floor.append((compile_condition(when), c.get("at_least", int) or 5))
+    return tuple(out), tuple(floor)
+
+
+def _sources(c: "_Checker", ref_ids: set[str]) -> tuple[str, ...]:
+    sources = tuple(c.get("sources", list, []) or ())
+    for source in sources:
+        if source not in ref_ids:
+            c.fail("sources", f"unknown reference {source!r}")
+    return sources
+
+
+def _claims(doc: dict, facts: dict[str, FactSpec], problems: list[str],
+            languages: tuple[str, ...]) -> tuple[Claim, ...]:
+    """claims.toml: what a sentence may assert about the patient, and when that is true."""
+    top = _Checker(doc, "claims.toml", problems, languages)
+    top.unknown_keys({"schema_version", "claims", *REVIEW_FIELDS})
+    out = []
+    for i, raw in enumerate(top.get("claims", list, [])):
+        where = f"claims.toml -> claims -> {i}"
+        c = _Checker(raw, where, problems, languages)
+        c.unknown_keys({"id", "phrases", "when", "meaning"})
+        phrases = c.get("phrases", list, []) or []
+        if not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
+            c.fail("phrases", "a claim needs a non-empty list of phrases")
+        when = parse_condition(c.get("when", (list, dict)) or [], facts, f"{where} -> when",
+                               problems)
+        out.append(Claim(c.get("id", str) or "?", tuple(p.lower() for p in phrases), when,
+                         c.text("meaning"), test=compile_condition(when)))
+    return tuple(out)
+
+
+def _rule_variants(raw: Any, where: str, facts: dict[str, FactSpec], problems: list[str],
+                   languages: tuple[str, ...]) -> tuple[Variant, ...]:
+    """`[[rules.variants]]` of a rule: when, patient.<lang> and optionally clinician.<lang>."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(f"{where}: expected a list of variant tables")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        c = _Checker(item, f"{where} -> {i}", problems, languages)
+        c.unknown_keys({"when", "patient", "clinician"})
+        when = parse_condition(c.get("when", (list, dict)) or [], facts,
+                               f"{where} -> {i} -> when", problems)
+        out.append(Variant("rule", when, c.text("patient"),
+                           clinician=c.text("clinician", required=False),
+                           test=compile_condition(when)))
+    return tuple(out)
+
+
+def _variants(raw: Any, where: str, facts: dict[str, FactSpec], keys: tuple[str, ...],
+              lists: tuple[str, ...], problems: list[str],
+              languages: tuple[str, ...]) -> tuple[Variant, ...]:
+    """`[[variants]]` of an option, or `variants` of a rule: key, when, text.<lang>."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(f"{where}: expected a list of variant tables")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        c = _Checker(item, f"{where} -> {i}", problems, languages)
+        c.unknown_keys({"key", "when", "text"})
+        key = c.get("key", str, choices=keys)
+        when = parse_condition(c.get("when", (list, dict)) or [], facts,
+                               f"{where} -> {i} -> when", problems)
+        text = c.text_list("text") if key in lists else c.text("text")
+        out.append(Variant(key or "?", when, text, test=compile_condition(when)))
+    return tuple(out)
 
 
 def _groups(doc: dict, problems: list[str],
@@ -239,13 +366,14 @@ def _factors(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tupl
 
 
 def _rule_maker(facts: dict[str, FactSpec], ref_ids: set[str], rule_ids: dict[str, str],
-                problems: list[str], languages: tuple[str, ...]) -> Callable[..., Rule]:
+                problems: list[str], languages: tuple[str, ...],
+                variant_facts: dict[str, FactSpec]) -> Callable[..., Rule]:
     def make(raw: Any, where: str, *, verdict: bool, extra: set[str] = frozenset(),
              patient: bool = True, rule_facts: dict[str, FactSpec] | None = None,
              needs_when: bool = True) -> Rule:
         c = _Checker(raw, where, problems, languages)
         c.unknown_keys({"id", "when", "verdict", "sources", "tag", "track", "clinician",
-                        "patient"} | set(extra))
+                        "patient", "variants"} | set(extra))
         rule_id = c.get("id", str) or "?"
         if rule_id in rule_ids:
             c.fail("id", f"duplicate rule id {rule_id!r} (also in {rule_ids[rule_id]})")
@@ -271,7 +399,9 @@ def _rule_maker(facts: dict[str, FactSpec], ref_ids: set[str], rule_ids: dict[st
                     patient=c.text("patient", required=patient), sources=sources,
                     tag=c.get("tag", str, choices=TAGS), track=c.get("track", str, "main"),
                     fields=tuple(c.get("fields", list, []) or ()),
-                    severity=c.table.get("severity", ""))
+                    severity=c.table.get("severity", ""),
+                    variants=_rule_variants(c.table.get("variants"), f"{where} -> variants",
+                                            variant_facts, problems, languages))
     return make
 
 
@@ -294,7 +424,7 @@ def _validation(doc: dict, make_rule: Callable[..., Rule], problems: list[str],
 
 def _options(docs: dict[str, dict], rule_sets: dict[str, dict], make_rule: Callable[..., Rule],
              facts: dict[str, FactSpec], ref_ids: set[str], problems: list[str],
-             languages: tuple[str, ...]) -> tuple[Option, ...]:
+             languages: tuple[str, ...], every_verdict: dict[str, FactSpec]) -> tuple[Option, ...]:
     raw_options = {name: doc for name, doc in docs.items() if name.startswith("options/")}
     phases = {doc.get("id"): doc.get("phase") for doc in raw_options.values()}
     set_rules = {name: _rule_set(doc, f"rule_sets/{name}.toml", make_rule, problems, languages)
@@ -302,7 +432,7 @@ def _options(docs: dict[str, dict], rule_sets: dict[str, dict], make_rule: Calla
     out = []
     for name, doc in sorted(raw_options.items()):
         option = _option(name, doc, set_rules, make_rule, facts, phases, ref_ids, problems,
-                         languages)
+                         languages, every_verdict)
         if option is not None:
             out.append(option)
     orders = [o.order for o in out]
@@ -329,11 +459,12 @@ def _rule_set(doc: dict, where: str, make_rule: Callable[..., Rule], problems: l
 
 def _option(name: str, doc: dict, set_rules: dict, make_rule: Callable[..., Rule],
             facts: dict[str, FactSpec], phases: dict, ref_ids: set[str], problems: list[str],
-            languages: tuple[str, ...]) -> Option | None:
+            languages: tuple[str, ...], every_verdict: dict[str, FactSpec]) -> Option | None:
     c = _Checker(doc, name, problems, languages)
     c.unknown_keys({"schema_version", "id", "order", "phase", "active", "combine", "goal",
                     "sources", "reviewed_by", "last_reviewed", "next_review", "rule_sets",
-                    "default", "rules", "notes", "lines", *OPTION_TEXTS, *OPTION_LISTS})
+                    "default", "rules", "notes", "lines", "variants", *REVIEW_FIELDS,
+                    *OPTION_TEXTS, *OPTION_SHORT_TEXTS, *OPTION_LISTS})
     option_id = c.get("id", str)
     if option_id and option_id != Path(name).stem:
         c.fail("id", f"must equal the file name {Path(name).stem!r}, got {option_id!r}")
@@ -361,6 +492,9 @@ def _option(name: str, doc: dict, set_rules: dict, make_rule: Callable[..., Rule
     lines_table = c.get("lines", dict, {}) or {}
     lines_checker = _Checker(lines_table, f"{name} -> lines", problems, languages)
     lines = {key: lines_checker.text(key) for key in lines_table}
+    variants = _variants(c.table.get("variants"), f"{name} -> variants", every_verdict,
+                         (*OPTION_TEXTS, *OPTION_LISTS, *(f"lines.{k}" for k in lines)),
+                         OPTION_LISTS, problems, languages)
     for source in c.get("sources", list, []) or []:
         if source not in ref_ids:
             c.fail("sources", f"unknown reference {source!r}")
@@ -374,9 +508,10 @@ def _option(name: str, doc: dict, set_rules: dict, make_rule: Callable[..., Rule
         combine=combine, goal=c.get("goal", str, choices=GOALS),
         sources=tuple(c.get("sources", list, [])), reviewed_by=c.get("reviewed_by", str),
         last_reviewed=last, next_review=following,
-        text={key: c.text(key) for key in OPTION_TEXTS},
+        text={key: c.text(key) for key in OPTION_TEXTS}
+        | {key: t for key in OPTION_SHORT_TEXTS if (t := c.text(key, required=False))},
         lists={key: c.text_list(key) for key in OPTION_LISTS},
-        default=default, rules=tuple(rules), notes=notes, lines=lines)
+        default=default, rules=tuple(rules), notes=notes, lines=lines, variants=variants)
 
 
 def _strings(docs: dict[str, dict], problems: list[str],

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import usertext
 from .assessment import Assessment, OptionResult, Verdict
-from .content import Content, text_in
+from .content import Content
 from .document import (
     Block,
     Bullets,
@@ -28,7 +28,7 @@ from .document import (
     TickBoxes,
     WriteLines,
 )
-from .explain import finding_text
+from .explain import date_in_words, option_items, option_text, patient_reasons
 
 MAX_COLUMNS = 3
 # The aspects of issue #3, in order: what it is, how it is done, time in hospital and recovery,
@@ -81,12 +81,13 @@ def build_sheet(assessment: Assessment, content: Content, choices: SheetChoices,
     selected = [r for r in assessment.results if r.option_id in set(choices.selected)]
     blocks: list[Block] = []
     blocks += _header(words, user)
-    blocks.append(Paragraph(words("prepared_line", date=today.isoformat()), style="small"))
+    blocks.append(Paragraph(words("prepared_line", date=date_in_words(today, content, lang)),
+                            style="small"))
     blocks += _why(words)
-    blocks += _options(words, content, selected, lang)
+    blocks += _options(words, content, assessment, selected, lang)
     if choices.include_not_fitting:
         blocks += _not_fitting(words, content, assessment, set(choices.selected), lang)
-    blocks += _questions(words, content, selected, lang)
+    blocks += _questions(words, content, assessment, selected, lang)
     blocks += _values(words)
     blocks += _notes(words, user["notes"])
     blocks += _glossary(words, blocks)
@@ -172,8 +173,8 @@ def _why(words: _Words) -> list[Block]:
             Paragraph(words("depends_intro")), Bullets(tuple(words.items("depends_items")))]
 
 
-def _options(words: _Words, content: Content, selected: list[OptionResult],
-             lang: str) -> list[Block]:
+def _options(words: _Words, content: Content, assessment: Assessment,
+             selected: list[OptionResult], lang: str) -> list[Block]:
     blocks: list[Block] = [Heading(words("options_heading")), Paragraph(words("options_intro"))]
     if not selected:
         return [*blocks, Paragraph(words("options_none"))]
@@ -183,11 +184,13 @@ def _options(words: _Words, content: Content, selected: list[OptionResult],
                                 for r, o in zip(selected, options))))
     for start in range(0, len(options), MAX_COLUMNS):
         chunk = options[start:start + MAX_COLUMNS]
-        rows = [(words(label), tuple(" ".join(_plain(text_in(o.text[key], lang)) for key in keys)
+        rows = [(words(label), tuple(" ".join(_plain(option_text(content, assessment, o.id, key,
+                                                                 lang)) for key in keys)
                                      for o in chunk))
                 for label, keys in TABLE_ROWS]
         rows.append((words("row_goal"), tuple(
-            f"{words('goal_' + o.goal)}. {_plain(text_in(o.text['goal_text'], lang))}"
+            f"{words('goal_' + o.goal)}. "
+            f"{_plain(option_text(content, assessment, o.id, 'goal_text', lang))}"
             for o in chunk)))
         blocks.append(OptionTable(words("row_header"), tuple(o.name(lang) for o in chunk),
                                   tuple(rows)))
@@ -195,24 +198,12 @@ def _options(words: _Words, content: Content, selected: list[OptionResult],
         blocks += [Heading(option.name(lang), level=2),
                    Paragraph(words(f"status_{result.verdict.value}"), style="lead"),
                    Paragraph(words("fit_heading"), style="lead"),
-                   Bullets(tuple(_patient_reasons(result, content, lang)))]
+                   Bullets(tuple(_unique(_plain(r) for r in patient_reasons(
+                       content, assessment, result.option_id, lang))))]
         if result.verdict is Verdict.CAUTION:
             blocks += [Paragraph(words("checks_heading"), style="lead"),
-                       Bullets(option.lists["checks"].get(lang) or option.lists["checks"]["en"])]
+                       Bullets(option_items(content, assessment, option.id, "checks", lang))]
     return blocks
-
-
-def _patient_reasons(result: OptionResult, content: Content, lang: str) -> list[str]:
-    """Plain reasons of the rules that decided the verdict (for SBRT: the deciding track)."""
-    deciding = {t for t, v in result.track_verdicts.items() if v is result.base_verdict}
-    findings = [f for f in result.findings
-                if not result.track_verdicts or f.track in deciding or f.track == "main"]
-    reasons = []
-    for finding in findings:
-        text = _plain(finding_text(finding, content, lang, audience="patient"))
-        if text not in reasons:
-            reasons.append(text)
-    return reasons
 
 
 def _not_fitting(words: _Words, content: Content, assessment: Assessment, selected: set[str],
@@ -223,8 +214,8 @@ def _not_fitting(words: _Words, content: Content, assessment: Assessment, select
         return []
     items = []
     for result in results:
-        reasons = [_plain(finding_text(f, content, lang, audience="patient"))
-                   for f in result.findings if f.verdict is Verdict.NOT_APPLICABLE]
+        reasons = [_plain(r) for r in patient_reasons(content, assessment, result.option_id,
+                                                      lang)]
         items.append(f"{content.option(result.option_id).name(lang)}: {' '.join(_unique(reasons))}")
     return [Heading(words("not_fit_heading")), Paragraph(words("not_fit_intro")),
             Bullets(tuple(items))]
@@ -234,16 +225,15 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _questions(words: _Words, content: Content, selected: list[OptionResult],
-               lang: str) -> list[Block]:
+def _questions(words: _Words, content: Content, assessment: Assessment,
+               selected: list[OptionResult], lang: str) -> list[Block]:
     blocks: list[Block] = [Heading(words("questions_heading")),
                            Paragraph(words("questions_intro")),
                            TickBoxes(tuple(words.items("general_questions")))]
     for result in selected:
         option = content.option(result.option_id)
         blocks += [Heading(words("option_questions_heading", option=option.name(lang)), level=2),
-                   TickBoxes(option.lists["questions"].get(lang)
-                             or option.lists["questions"]["en"])]
+                   TickBoxes(option_items(content, assessment, option.id, "questions", lang))]
     return [*blocks, Paragraph(words("write_prompt"), style="lead"), WriteLines(4)]
 
 
@@ -288,20 +278,27 @@ def _sources(words: _Words, content: Content, selected: list[OptionResult],
         ids += [s for f in result.findings for s in content.rule(f.rule_id).sources]
     refs = [content.reference(i) for i in _unique(ids) if content.has_reference(i)]
     last, following = content.review_dates
-    return [Heading(words("sources_heading")), Paragraph(words("sources_intro")),
+    intro = words("sources_intro") + ("" if content.draft else " " + words("sources_checked"))
+    review = (words("review_line_draft", date=date_in_words(last, content, words.lang))
+              if content.draft else
+              words("review_line", date=date_in_words(last, content, words.lang),
+                    next=date_in_words(following, content, words.lang)))
+    return [Heading(words("sources_heading")), Paragraph(intro),
             Bullets(tuple(f"[{r.id}] {r.citation}" + (f" {r.url}" if r.url and r.kind in
                                                        PATIENT_FRIENDLY else "")
                           for r in sorted(refs, key=lambda r: (len(r.id), r.id))),),
-            Paragraph(words("review_line", date=last.isoformat(), next=following.isoformat()),
-                      style="small")]
+            Paragraph(review, style="small")]
 
 
 def _footer(words: _Words, content: Content, assessment: Assessment,
             today: date) -> tuple[str, ...]:
     last, following = content.review_dates
     lines = [words("footer_disclaimer"),
-             words("footer_version", version=content.version, date=last.isoformat()),
+             words("footer_version_draft", version=content.version) if content.draft else
+             words("footer_version", version=content.version,
+                   date=date_in_words(last, content, words.lang)),
              words("footer_fingerprint", fingerprint=assessment.fingerprint)]
     if today > following:
-        lines.insert(1, words("review_overdue", date=following.isoformat()))
+        lines.insert(1, words("review_overdue", date=date_in_words(following, content,
+                                                                     words.lang)))
     return tuple(lines)

@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard.adapters import frames
 from dashboard.core.assessment import Assessment, OptionResult, Verdict
 from dashboard.core.content import Content, text_in
-from dashboard.core.explain import finding_text, recurrence_label, verdict_words
+from dashboard.core.explain import finding_text, line_text, recurrence_label, verdict_words
 from dashboard.screen import sheet_panel, view
 from dashboard.screen.view import LANG, esc
 
@@ -63,17 +63,17 @@ def _card(content: Content, assessment: Assessment, result: OptionResult,
                                    f"{esc(verdict_words(v, content, LANG))}"
                                    for track, v in result.track_verdicts.items()))
         if result.line or result.notes:
-            _systemic(content, result)
+            _systemic(content, assessment, result)
         with st.expander(f"Why? {len(result.findings)} "
                          f"{'rule' if len(result.findings) == 1 else 'rules'}"):
             _why(content, assessment, result, facts)
 
 
-def _systemic(content: Content, result: OptionResult) -> None:
-    option = content.option(result.option_id)
-    if result.line:
+def _systemic(content: Content, assessment: Assessment, result: OptionResult) -> None:
+    if result.line:  # the line of therapy for this patient (TKIs first after a transplant)
         heading = content.string(f"ui.line_heading_{result.line}", LANG)
-        st.markdown(f"**{esc(heading)}**  \n{esc(text_in(option.lines[result.line], LANG))}")
+        text = line_text(content, assessment, result.option_id, LANG)
+        st.markdown(f"**{esc(heading)}**  \n{esc(text)}")
         st.markdown(esc(content.string("ui.funding_note", LANG)))
     if result.notes:
         notes = [f"- **{esc(n)}** {esc(text_in(content.rule(n).clinician, LANG))}"

@@ -27,7 +27,7 @@ from dashboard.core.content import (
     Option,
     text_in,
 )
-from dashboard.core.derive import DERIVED_FACTS, facts_and_derived
+from dashboard.core.derive import DERIVED_FACTS
 from dashboard.core.explain import finding_text, verdict_words
 
 LANG = "en"  # the screen's language (a French screen is a content change, issue #14)
@@ -144,7 +144,7 @@ def screen_facts(assessment: Assessment) -> dict[str, Any]:
     """The facts the rules read (fields, derived facts, earlier base verdicts)."""
     if assessment.factors is None:
         return {}
-    facts, _ = facts_and_derived(assessment.factors.values, assessment.factors.unknown)
+    facts = dict(assessment.facts)  # what the engine read (issue #9), never recomputed
     for result in assessment.results:
         facts[f"verdict.{result.option_id}"] = result.base_verdict
     return facts

@@ -1,0 +1,315 @@
+"""Every sentence is true for its patient (criteria.md 8.3 T2, T6, T7, T8), over generated patients.
+
+content/claims.toml lists what a sentence can assert about the patient ("while you wait for a
+transplant", "no cancer outside the liver", trial survival figures, ...) and when that is true.
+These tests collect every text the dashboard would show a patient — the core's patient texts,
+the reasons on screen, and the whole discussion sheet with every option chosen — and fail when
+a text asserts a claim that is false (or not yet known) for that patient. A new sentence in
+content that says one of these things to the wrong patient therefore fails here.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from dashboard.core.engine import assess
+from dashboard.core.explain import (agent_notes, also_noted, deciding_reasons, line_text,
+                                    option_items, option_text, patient_reasons)
+from dashboard.core.loader import OPTION_LISTS, OPTION_TEXTS, load_content
+from dashboard.core.assessment import Verdict
+from dashboard.core.sheet import SheetChoices, build_sheet
+from tests.conftest import ROOT, make_factors
+from tests.test_properties import patients
+
+CONTENT = load_content()
+TODAY = date(2026, 12, 3)
+SETTINGS = settings(max_examples=250, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def patient_texts(assessment, content=CONTENT) -> list[tuple[str, str]]:
+    """(where, text) for every patient-facing text of every option, for this patient."""
+    out = []
+    for option in content.options:
+        oid = option.id
+        for key in OPTION_TEXTS:
+            out.append((f"{oid}.{key}", option_text(content, assessment, oid, key)))
+        for key in OPTION_LISTS:
+            out += [(f"{oid}.{key}", item) for item in option_items(content, assessment, oid, key)]
+        out += [(f"{oid} reason", text) for text in patient_reasons(content, assessment, oid)]
+        out += [(f"{oid} note", text) for text in agent_notes(content, assessment, oid,
+                                                             audience="patient")]
+        if assessment.result(oid).line:
+            out.append((f"{oid} line", line_text(content, assessment, oid)))
+    return out
+
+
+def screen_texts(assessment, content=CONTENT) -> list[tuple[str, str]]:
+    """(where, text) for the clinician reasons the screen shows, deciding and also noted."""
+    out = []
+    for option in content.options:
+        for text in (*deciding_reasons(content, assessment, option.id),
+                     *also_noted(content, assessment, option.id),
+                     *agent_notes(content, assessment, option.id)):
+            out.append((f"{option.id} (screen)", text))
+    return out
+
+
+def sheet_texts(assessment, content=CONTENT) -> list[tuple[str, str]]:
+    """Every string of the discussion sheet with every option chosen."""
+    choices = SheetChoices(selected=tuple(o.id for o in content.options))
+    sheet = build_sheet(assessment, content, choices, today=TODAY)
+    out = [("sheet footer", line) for line in sheet.footer_lines]
+    for block in sheet.blocks:
+        for text in _block_strings(block):
+            out.append((f"sheet {type(block).__name__}", text))
+    return out
+
+
+def _block_strings(block) -> list[str]:
+    strings = []
+    for value in vars(block).values() if hasattr(block, "__dict__") else (
+            getattr(block, name) for name in block.__dataclass_fields__):
+        strings += _strings_in(value)
+    return strings
+
+
+def _strings_in(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [s for item in value for s in _strings_in(item)]
+    if hasattr(value, "__dataclass_fields__"):
+        return _block_strings(value)
+    return []
+
+
+def contradictions(assessment, texts, content=CONTENT) -> list[str]:
+    """Each text that asserts a claim that is not true for this patient."""
+    found = []
+    for claim in content.claims:
+        if claim.test(assessment.facts) is True:
+            continue
+        for where, text in texts:
+            lowered = text.lower()
+            for phrase in claim.phrases:
+                if phrase in lowered:
+                    found.append(f"{claim.id}: {where}: {text!r}")
+    return found
+
+
+@SETTINGS
+@given(patients())
+def test_no_patient_text_of_the_core_contradicts_the_patient(data):
+    assessment = assess(data, CONTENT)
+
+    assert contradictions(assessment, patient_texts(assessment)) == []
+
+
+@SETTINGS
+@given(patients())
+def test_no_reason_on_the_screen_contradicts_the_patient(data):
+    assessment = assess(data, CONTENT)
+
+    assert contradictions(assessment, screen_texts(assessment)) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patients())
+def test_no_sentence_of_the_discussion_sheet_contradicts_the_patient(data):
+    assessment = assess(data, CONTENT)
+
+    assert contradictions(assessment, sheet_texts(assessment)) == []
+
+
+# The five checks the issue names, each a claim of content/claims.toml tried on a patient for
+# whom it is false. They fail if the claim is removed or its sentence comes back.
+@pytest.mark.parametrize("claim_id,overrides", [
+    ("transplant_ahead", dict(prior_liver_transplant=True, transplant_candidate=False)),
+    ("no_cancer_outside_liver", dict(recurrence_site="liver_and_extrahepatic",
+                                     limited_extrahepatic_metastases=False)),
+    ("not_a_candidate_for_other_reasons", dict(prior_liver_transplant=True,
+                                               transplant_candidate=False)),
+    ("first_line_trial_figures", dict(prior_liver_transplant=True, transplant_candidate=False,
+                                      recurrence_site="liver_and_extrahepatic")),
+    ("afp_known", dict(remnant_adequate="no")),
+])
+def test_each_named_contradiction_is_checked_and_absent(claim_id, overrides):
+    assessment = assess(make_factors(**overrides), CONTENT)
+    claim = next(c for c in CONTENT.claims if c.id == claim_id)
+    texts = patient_texts(assessment) + screen_texts(assessment) + sheet_texts(assessment)
+
+    assert claim.test(assessment.facts) is not True  # the claim is false for this patient
+    assert [t for t in contradictions(assessment, texts) if t.startswith(claim_id)] == []
+
+
+def test_a_new_contradicting_sentence_in_content_fails_the_check(tmp_path):
+    """The check is not a list of today's sentences: a sentence added later is caught."""
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content", root)
+    path = root / "options" / "tare.toml"
+    text = path.read_text(encoding="utf-8").replace(
+        'goal_text.en = "To control the cancer.',
+        'goal_text.en = "To control the cancer while you wait for a transplant.', 1)
+    path.write_text(text, encoding="utf-8")
+    changed = load_content(root)
+    assessment = assess(make_factors(prior_liver_transplant=True, transplant_candidate=False),
+                        changed)
+
+    found = contradictions(assessment, patient_texts(assessment, changed), changed)
+
+    assert any(f.startswith("transplant_ahead: tare.goal_text") for f in found)
+
+
+def test_transplant_recipient_hears_no_transplant_as_a_future_step_and_no_trial_figures():
+    assessment = assess(make_factors(prior_liver_transplant=True, transplant_candidate=False,
+                                     recurrence_site="liver_and_extrahepatic",
+                                     liver_tumour_count=2, largest_tumour_cm=3), CONTENT)
+    texts = " ".join(t for _, t in sheet_texts(assessment)).lower()
+
+    assert assessment.result("transplant").verdict is Verdict.NOT_APPLICABLE
+    assert "while you wait for a transplant" not in texts
+    assert "alive after" not in texts
+    assert "health or other reasons" not in texts
+    assert "reject the new liver" in texts  # SYS-7 says why drug choice needs care
+    first_line = line_text(CONTENT, assessment)
+    assert first_line.index("sorafenib") < first_line.index("atezolizumab")
+    assert first_line.count("generally avoided") >= 1
+
+
+def test_default_reason_names_the_optional_values_that_were_not_entered():
+    without_afp = assess(make_factors(remnant_adequate="no"), CONTENT)
+    with_afp = assess(make_factors(remnant_adequate="no", afp_ng_ml=20), CONTENT)
+
+    reason = deciding_reasons(CONTENT, without_afp, "transplant")[0]
+    assert "Not entered: AFP" in reason and "≤ 1000" not in reason
+    assert "Not entered: AFP" not in deciding_reasons(CONTENT, with_afp, "transplant")[0]
+
+
+@SETTINGS
+@given(patients())
+def test_every_not_entered_optional_value_is_named_in_its_default_reason(data):
+    assessment = assess(data, CONTENT)
+    for result in assessment.results:
+        for finding in result.findings:
+            if finding.default:
+                read = CONTENT.optional_reads(result.option_id, finding.track)
+                facts = assessment.facts
+                empty = {f for f in read if facts.get("albi" if f == "albi_grade" else f) is None}
+                assert set(finding.not_entered) == empty
+
+
+@SETTINGS
+@given(patients())
+def test_a_not_applicable_option_gives_the_patient_only_its_deciding_reasons(data):
+    assessment = assess(data, CONTENT)
+    for result in assessment.results:
+        if result.verdict is Verdict.NOT_APPLICABLE:
+            reasons = patient_reasons(CONTENT, assessment, result.option_id)
+            cautions = {CONTENT.rule(f.rule_id).patient["en"] for f in result.also_noted
+                        if not f.unknown}
+            assert result.deciding and all(f.verdict is Verdict.NOT_APPLICABLE
+                                           for f in result.deciding)
+            assert not cautions & set(reasons) - {
+                CONTENT.rule(f.rule_id).patient["en"] for f in result.deciding}
+        assert result.main_finding.verdict is result.verdict
+
+
+def test_sbrt_for_a_liver_only_patient_does_not_show_the_track_that_did_not_decide():
+    assessment = assess(make_factors(), CONTENT)
+    sbrt = assessment.result("sbrt")
+
+    assert "SB-P4" in {f.rule_id for f in sbrt.findings}
+    assert "SB-P4" not in {f.rule_id for f in sbrt.shown}
+    assert [f.rule_id for f in sbrt.deciding] == ["SB-L13"]
+
+
+def test_sbrt_no_target_reason_is_true_for_a_patient_with_lung_metastases():
+    assessment = assess(make_factors(recurrence_site="liver_and_extrahepatic", ecog=3),
+                        CONTENT)
+    reasons = " ".join(patient_reasons(CONTENT, assessment, "sbrt")).lower()
+
+    assert "no cancer outside the liver" not in reasons
+    assert "neither of these applies" in reasons
+
+
+def test_systemic_therapy_names_the_options_that_held_it_back():
+    assessment = assess(make_factors(), CONTENT)
+
+    assert "resection, RFA and MWA" in deciding_reasons(CONTENT, assessment, "systemic")[0]
+    assert "liver surgery" in patient_reasons(CONTENT, assessment, "systemic")[0]
+
+
+@pytest.mark.parametrize("overrides,figures", [
+    ({}, True),
+    (dict(child_pugh_score=7, cirrhosis=True), False),
+    (dict(ecog=2), False),
+    (dict(prior_systemic_lines=1), False),
+    (dict(prior_liver_transplant=True, transplant_candidate=False), False),
+])
+def test_first_line_survival_figures_only_for_the_trial_population(overrides, figures):
+    assessment = assess(make_factors(**overrides), CONTENT)
+
+    assert ("16 to 24 months" in option_text(CONTENT, assessment, "systemic", "goal_text")) \
+        is figures
+
+
+@pytest.mark.parametrize("score,figure", [(5, True), (6, True), (7, False), (9, False)])
+def test_sbrt_liver_damage_figure_is_not_given_with_child_pugh_b(score, figure):
+    assessment = assess(make_factors(child_pugh_score=score, cirrhosis=True), CONTENT)
+
+    assert ("Fewer than 5 in 100" in option_text(CONTENT, assessment, "sbrt", "side_effects")) \
+        is figure
+
+
+@pytest.mark.parametrize("overrides,main_focus", [
+    ({}, False), (dict(ecog=3), True), (dict(child_pugh_score=10, cirrhosis=True), True)])
+def test_supportive_care_says_main_focus_only_in_end_stage_disease(overrides, main_focus):
+    assessment = assess(make_factors(**overrides), CONTENT)
+    clinician = deciding_reasons(CONTENT, assessment, "supportive_care")[0]
+
+    assert ("about 3 months" in clinician) is main_focus
+    assert ("main care" in patient_reasons(CONTENT, assessment, "supportive_care")[0]) \
+        is main_focus
+
+
+def test_child_pugh_b_within_milan_is_told_a_transplant_treats_the_liver_disease_too():
+    assessment = assess(make_factors(child_pugh_score=8, cirrhosis=True), CONTENT)
+
+    assert assessment.result("transplant").verdict is Verdict.APPLICABLE
+    assert "treats both the cancer and the liver disease" in patient_reasons(
+        CONTENT, assessment, "transplant")[0]
+
+
+def test_draft_content_says_so_on_every_page_and_never_that_the_team_checked_it(tmp_path):
+    """8.3 T9: while reviewed_by is a placeholder the sheet says "draft"; dates are in words."""
+    assessment = assess(make_factors(), CONTENT)
+    texts = sheet_texts(assessment)
+    joined = " ".join(t for _, t in texts)
+
+    assert CONTENT.draft
+    assert any("Draft content, not yet clinically reviewed" in t
+               for where, t in texts if where == "sheet footer")  # the footer is on every page
+    assert "your care team has checked this information" not in joined.lower()
+    assert "last reviewed" not in joined.lower()
+    assert not __import__("re").search(r"\d{4}-\d{2}-\d{2}", joined)
+    assert "December 3, 2026" in joined  # the date prepared, in words
+
+
+def test_signed_content_says_the_team_checked_it(tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content", root)
+    for path in (root / "options").glob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(__import__("re").sub(r'reviewed_by = ".*"', 'reviewed_by = "Dr A. Reviewer"',
+                                             text), encoding="utf-8")
+    signed = load_content(root)
+    joined = " ".join(t for _, t in sheet_texts(assess(make_factors(), signed), signed))
+
+    assert not signed.draft
+    assert "Your care team has checked this information." in joined
+    assert "last reviewed on November 26, 2026" in joined
