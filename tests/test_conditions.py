@@ -137,8 +137,10 @@ WRITTEN_FACTS = {"ecog": FactSpec("integer"), "site": FactSpec("choice", ("liver
     ("not (flag is yes or ecog > 2)", NoneOf((Compare("flag", "is_true"), Compare("ecog", "gt", 2)))),
     ("not flag is yes", NoneOf((Compare("flag", "is_true"),))),
     ("always", Always()),
-    ("small and ecog < 2", AllOf((AllOf((Compare("size", "le", 2), Compare("flag", "is_false"))),
+    ("small and ecog < 2", AllOf((Compare("size", "le", 2), Compare("flag", "is_false"),
                                   Compare("ecog", "lt", 2)))),
+    ("ecog > 1 or (flag is yes or size > 2)",
+     AnyOf((Compare("ecog", "gt", 1), Compare("flag", "is_true"), Compare("size", "gt", 2)))),
 ])
 def test_a_written_condition_parses_into_the_closed_condition_types(text, expected):
     problems: list[str] = []
@@ -185,6 +187,7 @@ def test_every_real_condition_is_written_the_way_it_reads(content):
     rules = [r for o in content.options for r in (o.default, *o.rules, *o.notes)]
     conditions = [r.when for r in (*rules, *content.validation, *content.global_rules)]
     conditions += [d.when for d in content.derived_facts] + [c.when for c in content.claims]
+    conditions += [v.when for o in content.options for v in o.variants]
     for condition in conditions:
         problems: list[str] = []
         written = write_condition(condition, lines=True)
@@ -194,9 +197,27 @@ def test_every_real_condition_is_written_the_way_it_reads(content):
 
 
 def _flat(condition):
-    """One-item `all` lists are the same condition as their item."""
+    """One-item `all` lists are the same condition as their item; nested `all` in `all` (and
+    `any` in `any`) is one list."""
     if isinstance(condition, AllOf) and len(condition.items) == 1:
         return _flat(condition.items[0])
     if isinstance(condition, (AllOf, AnyOf, NoneOf)):
-        return type(condition)(tuple(_flat(i) for i in condition.items))
+        items = []
+        for item in (_flat(i) for i in condition.items):
+            same = type(item) is type(condition) and not isinstance(condition, NoneOf)
+            items += item.items if same else [item]
+        return type(condition)(tuple(items))
     return condition
+
+
+def test_every_rule_condition_reads_as_a_sentence_naming_its_facts(content):
+    from dashboard.core.content import condition_facts
+    from dashboard.core.explain import condition_sentence
+
+    for option in content.options:
+        for rule in (*option.rules, *option.notes):
+            sentence = condition_sentence(rule.when, content)
+            for fact in condition_facts(rule.when):
+                if content.has_factor(fact):
+                    assert content.factor(fact).label["en"] in sentence, (rule.id, fact)
+            assert "_" not in sentence.replace("verdict.", ""), (rule.id, sentence)

@@ -103,3 +103,39 @@ def test_every_rule_carries_a_tag_and_both_reasons(content):
         for rule in option.rules:
             assert rule.tag in ("CCS", "GL") and rule.verdict is not None
             assert rule.clinician["en"].strip() and rule.patient["en"].strip()
+
+
+def test_every_content_file_carries_the_four_review_fields(content):
+    files = sorted(p.relative_to(ROOT / "content").as_posix()
+                   for p in (ROOT / "content").rglob("*.toml"))
+
+    assert [r.path for r in content.reviews] == files
+    for review in content.reviews:
+        assert review.reviewed_by and review.checked_by, review.path
+        assert review.last_reviewed < review.next_review, review.path
+
+
+def test_content_is_a_draft_while_any_file_names_no_reviewer(content, tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content", root)
+    for path in root.rglob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace('reviewed_by = "Pending clinical review',
+                                     'reviewed_by = "Dr A. Reviewer (was pending'), encoding="utf-8")
+    signed = load_content(root)
+    claims = root / "claims.toml"
+    claims.write_text(claims.read_text(encoding="utf-8").replace(
+        'reviewed_by = "Dr A. Reviewer (was pending', 'reviewed_by = "Pending', 1), encoding="utf-8")
+
+    assert content.draft
+    assert not signed.draft
+    assert load_content(root).draft  # one unsigned file keeps the whole content a draft
+
+
+def test_a_guard_is_written_once_and_used_by_several_options(content):
+    guard = load_content().rule("RFA-S1").when.items[:3]
+
+    for rule_id in ("RFA-S1", "MWA-S1", "PEI-S1", "RFA-S3", "PEI-S3"):
+        assert content.rule(rule_id).when.items[:3] == guard
+    text = (ROOT / "content" / "options" / "rfa.toml").read_text(encoding="utf-8")
+    assert "ablation_size_rules_apply" in text and "liver_tumour_count <= 3" not in text

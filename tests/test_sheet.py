@@ -199,7 +199,7 @@ def test_an_overdue_review_date_is_printed_in_the_footer(content):
     late = content.review_dates[1].replace(year=content.review_dates[1].year + 1)
     sheet = _sheet(content, today=late)
 
-    assert any("November 26, 2027" in line for line in sheet.footer_lines[1:2])  # in words
+    assert any("December 1, 2027" in line for line in sheet.footer_lines[1:2])  # in words
 
 
 def test_user_text_is_normalised_and_printed_as_typed(content):

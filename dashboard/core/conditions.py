@@ -36,8 +36,8 @@ class Unknown:
 class FactSpec:
     """What the loader needs to know about a fact to check a condition that uses it."""
 
-    kind: str  # choice | integer | number | yes_no | count | verdict
-    values: tuple[str, ...] = ()
+    kind: str  # choice | integer | number | yes_no | count | verdict | guard
+    values: tuple[str, ...] = ()  # for a guard: its written condition
 
 
 # --------------------------------------------------------------------------- parsing
@@ -340,14 +340,14 @@ class _Parser:
         while self.peek() == ("word", "or"):
             self.take()
             items.append(self.conjunction())
-        return items[0] if len(items) == 1 else AnyOf(tuple(items))
+        return _joined(AnyOf, items)
 
     def conjunction(self) -> Condition:
         items = [self.negation()]
         while self.peek() == ("word", "and"):
             self.take()
             items.append(self.negation())
-        return items[0] if len(items) == 1 else AllOf(tuple(items))
+        return _joined(AllOf, items)
 
     def negation(self) -> Condition:
         if self.peek() == ("word", "not"):
@@ -369,7 +369,9 @@ class _Parser:
         self.take()
         if value == "always":
             return Always()
-        if value in self.guards and self.peek()[0] not in ("op",) and \
+        spec = self.facts.get(value)
+        is_guard = value in self.guards or (spec is not None and spec.kind == "guard")
+        if is_guard and self.peek()[0] != "op" and \
                 self.peek() not in (("word", "is"), ("word", "in"), ("word", "not")):
             return self.guard(value)
         return self.comparison(value)
@@ -377,7 +379,8 @@ class _Parser:
     def guard(self, name: str) -> Condition:
         if name in self.using:
             return self.fail(f"guard {name!r} uses itself")
-        tokens, error = _tokenize(self.guards[name])
+        text = self.guards.get(name) or self.facts[name].values[0]
+        tokens, error = _tokenize(text)
         if error:
             return self.fail(f"guard {name!r}: {error}")
         inner = _Parser(tokens, self.facts, f"{self.where} -> guard {name}", self.problems,
@@ -424,6 +427,16 @@ class _Parser:
 
     def compare(self, raw: dict) -> Condition:
         return _parse_compare(raw, self.facts, self.where, self.problems)
+
+
+def _joined(cls: type, items: list[Condition]) -> Condition:
+    """`a and (b and c)` is `a and b and c` (the same in three-valued logic): one flat list."""
+    if len(items) == 1:
+        return items[0]
+    flat: list[Condition] = []
+    for item in items:
+        flat += item.items if isinstance(item, cls) else [item]
+    return cls(tuple(flat))
 
 
 def write_condition(condition: Condition, *, lines: bool = False) -> str:

@@ -198,9 +198,25 @@ class Option:
     notes: tuple[Rule, ...] = ()  # agent notes (systemic therapy), never change the verdict
     lines: Mapping[str, Text] = field(default_factory=dict)  # line of therapy texts
     variants: tuple[Variant, ...] = ()  # patient-dependent replacements of the texts above
+    checked_by: str = ""
 
     def name(self, lang: str = "en") -> str:
         return text_in(self.text["name"], lang)
+
+
+@dataclass(frozen=True)
+class FileReview:
+    """The review fields of one content file (every file carries them)."""
+
+    path: str  # relative to content/, e.g. "options/tace.toml"
+    reviewed_by: str  # the clinical reviewer who signed it; a "Pending ..." placeholder = draft
+    checked_by: str  # a second reader
+    last_reviewed: date
+    next_review: date
+
+    @property
+    def draft(self) -> bool:
+        return is_placeholder_reviewer(self.reviewed_by)
 
 
 @dataclass(frozen=True)
@@ -232,15 +248,22 @@ class Content:
     child_pugh_floor: tuple[tuple[Callable[[Mapping[str, Any]], Any], int], ...] = field(
         default=(), compare=False, repr=False)
 
+    reviews: tuple[FileReview, ...] = ()  # the review fields of every content file
+
     @property
     def draft(self) -> bool:
-        """True while any option has no named clinical reviewer (8.3 T9)."""
-        return any(is_placeholder_reviewer(o.reviewed_by) for o in self.options)
+        """True while any content file has no named clinical reviewer (8.3 T9)."""
+        return any(is_placeholder_reviewer(o.reviewed_by) for o in self.options) or any(
+            r.draft for r in self.reviews)
 
     @property
     def optional_field_ids(self) -> frozenset[str]:
         """Fields that may be left out (labs and details): empty means "not entered"."""
         return self._optional_ids
+
+    def verdict_reads(self, rule_id: str) -> tuple[str, ...]:
+        """The `verdict.<option>` facts a rule's condition reads (empty for most rules)."""
+        return self._verdict_reads.get(rule_id, ())
 
     def optional_reads(self, option_id: str, track: str = "main") -> tuple[str, ...]:
         """The optional fields that an option's rules (of one track) depend on, directly or
@@ -283,11 +306,11 @@ class Content:
 
     @property
     def review_dates(self) -> tuple[date, date]:
-        """The oldest last-review date and the earliest next-review date over all options."""
-        return (
-            min(o.last_reviewed for o in self.options),
-            min(o.next_review for o in self.options),
-        )
+        """The oldest last-review date and the earliest next-review date over all content
+        files (the options, and every other file that carries review fields)."""
+        dated = [*((o.last_reviewed, o.next_review) for o in self.options),
+                 *((r.last_reviewed, r.next_review) for r in self.reviews)]
+        return min(d[0] for d in dated), min(d[1] for d in dated)
 
     # Lookups by id, built on first use (the content never changes; `replace` builds afresh).
     @cached_property
@@ -309,6 +332,16 @@ class Content:
     @cached_property
     def _references(self) -> dict[str, Reference]:
         return {r.id: r for r in self.references}
+
+    @cached_property
+    def _verdict_reads(self) -> dict[str, tuple[str, ...]]:
+        out = {}
+        for rule_id, rule in self._rules.items():
+            reads = tuple(dict.fromkeys(f for f in condition_facts(rule.when)
+                                        if f.startswith("verdict.")))
+            if reads:
+                out[rule_id] = reads
+        return out
 
     @cached_property
     def _optional_ids(self) -> frozenset[str]:

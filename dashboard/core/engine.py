@@ -20,7 +20,7 @@ from .derive import facts_and_derived
 from .factors import parse_factors
 from .assessment import (Assessment, Derived, Finding, Issue, OptionResult, PatientFactors,
                          Verdict)
-from .content import Content, Option, Rule, condition_facts, text_in
+from .content import Content, Option, Rule, text_in
 
 _ORDER = (Verdict.APPLICABLE, Verdict.CAUTION, Verdict.NOT_APPLICABLE)
 
@@ -140,10 +140,13 @@ def _with_variants(findings: list[Finding], content: Content,
     out = []
     for finding in findings:
         rule = content.rule(finding.rule_id)
+        reads = content.verdict_reads(finding.rule_id)
+        if not rule.variants and not reads:
+            out.append(finding)
+            continue
         index = first_variant(rule.variants, facts)
         options = () if finding.unknown or finding.default else tuple(
-            fact[8:] for fact in dict.fromkeys(condition_facts(rule.when))
-            if fact.startswith("verdict.") and facts.get(fact) == Verdict.APPLICABLE.value)
+            fact[8:] for fact in reads if facts.get(fact) == Verdict.APPLICABLE.value)
         if index >= 0 or options:
             finding = replace(finding, variant=index, options=options)
         out.append(finding)

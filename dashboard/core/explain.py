@@ -14,6 +14,7 @@ the engine and cannot be printed for the wrong patient.
 - `line_text(...)`, `agent_notes(...)`: systemic therapy's line of therapy and agent notes.
 - `child_pugh_used(assessment, content, lang)`: which Child-Pugh score the rules read, and why.
 - `finding_text(finding, content, lang, audience)`: one finding's reason.
+- `condition_sentence(condition, content, lang)`: a rule condition in words (review report).
 - `date_in_words(day, content, lang)`, `review_words(content, lang)`: dates in words and the
   review status ("draft content, not yet clinically reviewed" while no reviewer signed, T9);
   `content.draft` says whether the content is still a draft.
@@ -26,7 +27,7 @@ from typing import Any
 
 from . import localise
 from .assessment import Assessment, Finding, Issue, Verdict
-from .content import Content, text_in
+from .content import AllOf, Always, AnyOf, Compare, Condition, Content, text_in
 
 
 def finding_text(finding: Finding, content: Content, lang: str = "en",
@@ -159,6 +160,44 @@ def review_words(content: Content, lang: str = "en") -> str:
             date=date_in_words(last, content, lang))
     return content.string("ui.review_signed", lang).format(
         date=date_in_words(last, content, lang), next=date_in_words(following, content, lang))
+
+
+def condition_sentence(condition: Condition, content: Content, lang: str = "en") -> str:
+    """A rule condition as words ("ECOG performance status is at least 2 and …"), built from
+    the parsed condition with the operator words of content/ui.toml and the field labels."""
+    def words(key: str) -> str:
+        return content.string(f"ui.cond_{key}", lang)
+
+    def name(fact: str) -> str:
+        if fact.startswith("verdict."):
+            return content.option(fact[8:]).name(lang)
+        if content.has_factor(fact):
+            return text_in(content.factor(fact).label, lang)
+        key = f"ui.derived_{fact}"
+        return content.string(key, lang) if key in content.strings.get("en", {}) else fact
+
+    def value(fact: str, item: Any) -> str:
+        if content.has_factor(fact) and str(item) in content.factor(fact).value_labels:
+            return text_in(content.factor(fact).value_labels[str(item)], lang)
+        return str(item).replace("_", " ")
+
+    def say(c: Condition) -> str:
+        if isinstance(c, Always):
+            return words("always")
+        if isinstance(c, Compare):
+            if c.op in ("is_true", "is_false"):
+                return f"{name(c.fact)} {words(c.op)}"
+            shown = ", ".join(value(c.fact, v) for v in c.value) if c.op in ("in", "not_in") \
+                else value(c.fact, c.value)
+            return f"{name(c.fact)} {words(c.op)} {shown}"
+        parts = [say(item) for item in c.items]
+        if isinstance(c, AllOf):
+            return f" {words('and')} ".join(parts) if len(parts) > 1 else parts[0]
+        if isinstance(c, AnyOf):
+            return f"{words('any')} ({'; '.join(parts)})"
+        return f"{words('none')} ({'; '.join(parts)})"
+
+    return say(condition)
 
 
 def _unique(items) -> list[str]:

@@ -14,8 +14,8 @@ from typing import Any
 
 from .assessment import Verdict
 from .conditions import FactSpec, compile_condition, parse_condition
-from .content import (Always, Claim, Condition, Content, DerivedFact, Factor, Option, Reference,
-                      Rule, Variant)
+from .content import (Always, Claim, Condition, Content, DerivedFact, Factor, FileReview, Option,
+                      Reference, Rule, Variant)
 from .derive import COMPUTED_FACTS, CONTENT_FACTS
 from .translations import DEFAULT_LANG, translation_problems
 
@@ -139,7 +139,8 @@ def _kind_name(kind: type | tuple) -> str:
 
 def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
     manifest = _Checker(docs["manifest.toml"], "manifest.toml", problems, ())
-    manifest.unknown_keys({"schema_version", "version", "label", "languages", "owner"})
+    manifest.unknown_keys({"schema_version", "version", "label", "languages", "owner",
+                           *REVIEW_FIELDS})
     languages = tuple(manifest.get("languages", list) or ["en"])
     if "en" not in languages:
         manifest.fail("languages", "must include 'en' (the default language)")
@@ -147,6 +148,8 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
     ref_ids = {r.id for r in references}
     factors = _factors(docs["factors.toml"], problems, languages)
     field_facts = {f.id: FactSpec(f.kind, f.values) for f in factors} | COMPUTED_FACTS
+    guards = _guards(docs["derived.toml"], set(field_facts) | set(CONTENT_FACTS), problems)
+    field_facts |= guards
     derived_facts, floor = _derived(docs["derived.toml"], field_facts, ref_ids, problems,
                                     languages)
     facts = field_facts | CONTENT_FACTS
@@ -159,7 +162,7 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
     make_rule = _rule_maker(facts, ref_ids, rule_ids, problems, languages, every_verdict)
     validation = _validation(docs["validation.toml"], make_rule, problems, languages, facts)
     global_doc = _Checker(docs["global.toml"], "global.toml", problems, languages)
-    global_doc.unknown_keys({"schema_version", "rules"})
+    global_doc.unknown_keys({"schema_version", "rules", *REVIEW_FIELDS})
     global_rules = tuple(make_rule(raw, f"global.toml -> rules -> {i}", verdict=True)
                          for i, raw in enumerate(global_doc.get("rules", list, [])))
     rule_sets = {name.removeprefix("rule_sets/").removesuffix(".toml"): doc
@@ -171,6 +174,9 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
     same_ok = locale.get("same_in_every_language", list, []) or []
     problems += translation_problems(docs, languages, frozenset(map(str, same_ok)))
     claims = _claims(docs["claims.toml"], every_verdict, problems, languages)
+    for name in guards:  # a guard is checked once where it is written, even if unused
+        parse_condition(guards[name].values[0], every_verdict, f"derived.toml -> guards -> {name}",
+                        problems)
     return Content(
         version=f"{manifest.get('version', str) or '0'}+{digest}",
         label=manifest.get("label", str) or "",
@@ -185,7 +191,23 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
         derived_facts=derived_facts,
         claims=claims,
         child_pugh_floor=floor,
+        reviews=_reviews(docs, problems),
     )
+
+
+def _reviews(docs: dict[str, dict], problems: list[str]) -> tuple[FileReview, ...]:
+    """The review fields every content file carries: who reviewed it (clinically), who checked
+    it (a second reader), when, and when it is next due. A placeholder `reviewed_by`
+    ("Pending clinical review ...") marks the file, and so the content, as a draft."""
+    out = []
+    for name, doc in sorted(docs.items()):
+        c = _Checker(doc, name, problems, ())
+        reviewed_by, checked_by = c.get("reviewed_by", str), c.get("checked_by", str)
+        last, following = c.get("last_reviewed", date), c.get("next_review", date)
+        if last and following and last >= following:
+            c.fail("next_review", "must be after last_reviewed")
+        out.append(FileReview(name, reviewed_by or "", checked_by or "", last, following))
+    return tuple(out)
 
 
 def _derived(doc: dict, facts: dict[str, FactSpec], ref_ids: set[str], problems: list[str],
@@ -193,7 +215,7 @@ def _derived(doc: dict, facts: dict[str, FactSpec], ref_ids: set[str], problems:
     """derived.toml: the named clinical facts, each a condition on the fields (and on the facts
     defined before it), and the bilirubin floor of the Child-Pugh score."""
     top = _Checker(doc, "derived.toml", problems, languages)
-    top.unknown_keys({"schema_version", "facts", "child_pugh_floor", *REVIEW_FIELDS})
+    top.unknown_keys({"schema_version", "facts", "guards", "child_pugh_floor", *REVIEW_FIELDS})
     visible = dict(facts)
     out = []
     for i, raw in enumerate(top.get("facts", list, [])):
@@ -205,7 +227,7 @@ def _derived(doc: dict, facts: dict[str, FactSpec], ref_ids: set[str], problems:
         if fact_id not in CONTENT_FACTS:
             c.fail("id", f"unknown derived fact {fact_id!r} (expected one of "
                          f"{', '.join(CONTENT_FACTS)})")
-        when = parse_condition(c.get("when", (list, dict)) or [], visible, f"{where} -> when",
+        when = parse_condition(c.get("when", (str, list, dict)) or [], visible, f"{where} -> when",
                                problems)
         sources = _sources(c, ref_ids)
         out.append(DerivedFact(fact_id, "yes_no", when, sources, c.text("meaning"),
@@ -219,11 +241,28 @@ def _derived(doc: dict, facts: dict[str, FactSpec], ref_ids: set[str], problems:
         where = f"derived.toml -> child_pugh_floor -> {i}"
         c = _Checker(raw, where, problems, languages)
         c.unknown_keys({"when", "at_least", "sources"})
-        when = parse_condition(c.get("when", (list, dict)) or [], facts, f"{where} -> when",
+        when = parse_condition(c.get("when", (str, list, dict)) or [], facts, f"{where} -> when",
                                problems)
         _sources(c, ref_ids)
         floor.append((compile_condition(when), c.get("at_least", int) or 5))
     return tuple(out), tuple(floor)
+
+
+def _guards(doc: dict, names: set[str], problems: list[str]) -> dict[str, FactSpec]:
+    """derived.toml [guards]: named parts of conditions (written text), used by name in rules."""
+    raw = doc.get("guards", {})
+    if not isinstance(raw, dict):
+        problems.append("derived.toml -> guards: expected a table of name = \"condition\"")
+        return {}
+    out = {}
+    for name, text in raw.items():
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"derived.toml -> guards -> {name}: expected a written condition")
+        elif name in names:
+            problems.append(f"derived.toml -> guards -> {name}: this name is already a fact")
+        else:
+            out[name] = FactSpec("guard", (text,))
+    return out
 
 
 def _sources(c: "_Checker", ref_ids: set[str]) -> tuple[str, ...]:
@@ -247,7 +286,7 @@ def _claims(doc: dict, facts: dict[str, FactSpec], problems: list[str],
         phrases = c.get("phrases", list, []) or []
         if not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
             c.fail("phrases", "a claim needs a non-empty list of phrases")
-        when = parse_condition(c.get("when", (list, dict)) or [], facts, f"{where} -> when",
+        when = parse_condition(c.get("when", (str, list, dict)) or [], facts, f"{where} -> when",
                                problems)
         out.append(Claim(c.get("id", str) or "?", tuple(p.lower() for p in phrases), when,
                          c.text("meaning"), test=compile_condition(when)))
@@ -266,7 +305,7 @@ def _rule_variants(raw: Any, where: str, facts: dict[str, FactSpec], problems: l
     for i, item in enumerate(raw):
         c = _Checker(item, f"{where} -> {i}", problems, languages)
         c.unknown_keys({"when", "patient", "clinician"})
-        when = parse_condition(c.get("when", (list, dict)) or [], facts,
+        when = parse_condition(c.get("when", (str, list, dict)) or [], facts,
                                f"{where} -> {i} -> when", problems)
         out.append(Variant("rule", when, c.text("patient"),
                            clinician=c.text("clinician", required=False),
@@ -288,7 +327,7 @@ def _variants(raw: Any, where: str, facts: dict[str, FactSpec], keys: tuple[str,
         c = _Checker(item, f"{where} -> {i}", problems, languages)
         c.unknown_keys({"key", "when", "text"})
         key = c.get("key", str, choices=keys)
-        when = parse_condition(c.get("when", (list, dict)) or [], facts,
+        when = parse_condition(c.get("when", (str, list, dict)) or [], facts,
                                f"{where} -> {i} -> when", problems)
         text = c.text_list("text") if key in lists else c.text("text")
         out.append(Variant(key or "?", when, text, test=compile_condition(when)))
@@ -327,7 +366,7 @@ def _references(doc: dict, problems: list[str],
 def _factors(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tuple[Factor, ...]:
     out: list[Factor] = []
     top = _Checker(doc, "factors.toml", problems, languages)
-    top.unknown_keys({"schema_version", "groups", "fields"})
+    top.unknown_keys({"schema_version", "groups", "fields", *REVIEW_FIELDS})
     groups = {g.get("id") for g in top.get("groups", list, []) if isinstance(g, dict)}
     for i, raw in enumerate(top.get("fields", list, [])):
         c = _Checker(raw, f"factors.toml -> fields -> {i}", problems, languages)
@@ -408,7 +447,7 @@ def _rule_maker(facts: dict[str, FactSpec], ref_ids: set[str], rule_ids: dict[st
 def _validation(doc: dict, make_rule: Callable[..., Rule], problems: list[str],
                 languages: tuple[str, ...], facts: dict[str, FactSpec]) -> tuple[Rule, ...]:
     top = _Checker(doc, "validation.toml", problems, languages)
-    top.unknown_keys({"schema_version", "codes"})
+    top.unknown_keys({"schema_version", "codes", *REVIEW_FIELDS})
     out = []
     for i, raw in enumerate(top.get("codes", list, [])):
         where = f"validation.toml -> codes -> {i}"
@@ -446,7 +485,7 @@ def _options(docs: dict[str, dict], rule_sets: dict[str, dict], make_rule: Calla
 def _rule_set(doc: dict, where: str, make_rule: Callable[..., Rule], problems: list[str],
               languages: tuple[str, ...]) -> list[tuple[Rule, tuple[str, ...]]]:
     top = _Checker(doc, where, problems, languages)
-    top.unknown_keys({"schema_version", "id", "rules"})
+    top.unknown_keys({"schema_version", "id", "rules", *REVIEW_FIELDS})
     if top.table.get("id", Path(where).stem) != Path(where).stem:
         top.fail("id", f"must equal the file name {Path(where).stem!r}")
     out = []
@@ -498,16 +537,15 @@ def _option(name: str, doc: dict, set_rules: dict, make_rule: Callable[..., Rule
     for source in c.get("sources", list, []) or []:
         if source not in ref_ids:
             c.fail("sources", f"unknown reference {source!r}")
-    last, following = c.get("last_reviewed", date), c.get("next_review", date)
-    if last and following and last >= following:
-        c.fail("next_review", "must be after last_reviewed")
     if any(p.startswith(name) for p in problems):
         return None
+    review = c.table  # the review fields are checked for every file by _reviews()
     return Option(
         id=option_id, order=c.get("order", int), phase=phase, active=c.get("active", bool),
         combine=combine, goal=c.get("goal", str, choices=GOALS),
-        sources=tuple(c.get("sources", list, [])), reviewed_by=c.get("reviewed_by", str),
-        last_reviewed=last, next_review=following,
+        sources=tuple(c.get("sources", list, [])), reviewed_by=review.get("reviewed_by", ""),
+        last_reviewed=review.get("last_reviewed"), next_review=review.get("next_review"),
+        checked_by=review.get("checked_by", ""),
         text={key: c.text(key) for key in OPTION_TEXTS}
         | {key: t for key in OPTION_SHORT_TEXTS if (t := c.text(key, required=False))},
         lists={key: c.text_list(key) for key in OPTION_LISTS},
@@ -525,7 +563,7 @@ def _strings(docs: dict[str, dict], problems: list[str],
     for stem in STRING_FILES:
         doc = docs[f"{stem}.toml"]
         c = _Checker(doc, f"{stem}.toml", problems, languages)
-        c.unknown_keys({"schema_version", *languages}
+        c.unknown_keys({"schema_version", *REVIEW_FIELDS, *languages}
                        | ({"same_in_every_language"} if stem == "locale" else set()))
         for lang in languages:
             table = c.get(lang, dict, {}) or {}
