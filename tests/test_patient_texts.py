@@ -313,3 +313,23 @@ def test_signed_content_says_the_team_checked_it(tmp_path):
     assert not signed.draft
     assert "Your care team has checked this information." in joined
     assert "last reviewed on December 1, 2026" in joined
+
+
+@SETTINGS
+@given(patients())
+def test_a_reason_that_names_options_always_names_at_least_one(data):
+    assessment = assess(data, CONTENT)
+    for option in CONTENT.options:
+        for text in (*deciding_reasons(CONTENT, assessment, option.id),
+                     *patient_reasons(CONTENT, assessment, option.id)):
+            assert "()" not in text and "{options}" not in text and ": ." not in text, text
+
+
+@pytest.mark.parametrize("overrides,shown", [
+    ({}, True), (dict(child_pugh_score=10, cirrhosis=True), False), (dict(ecog=3), False),
+    (dict(prior_systemic_lines=1), False),
+    (dict(prior_liver_transplant=True, transplant_candidate=False), False)])
+def test_the_nivolumab_ipilimumab_note_only_where_a_first_line_choice_is_made(overrides, shown):
+    assessment = assess(make_factors(**overrides), CONTENT)
+
+    assert ("SYS-N8" in assessment.result("systemic").notes) is shown

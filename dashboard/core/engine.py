@@ -146,11 +146,18 @@ def _with_variants(findings: list[Finding], content: Content,
             continue
         index = first_variant(rule.variants, facts)
         options = () if finding.unknown or finding.default else tuple(
-            fact[8:] for fact in reads if facts.get(fact) == Verdict.APPLICABLE.value)
+            fact[8:] for fact in reads if _surely_applicable(facts.get(fact)))
         if index >= 0 or options:
             finding = replace(finding, variant=index, options=options)
         out.append(finding)
     return out
+
+
+def _surely_applicable(value: Any) -> bool:
+    """An earlier verdict that is applicable, or can be nothing else whatever is unknown."""
+    if isinstance(value, Unknown):
+        return value.possible == frozenset({Verdict.APPLICABLE.value})
+    return value == Verdict.APPLICABLE.value
 
 
 def first_variant(variants: tuple, facts: Mapping[str, Any], key: str | None = None) -> int:
