@@ -83,7 +83,8 @@ class RecordWriter:
         findings = self._findings
         parts = []
         for f in result.findings:
-            key = (f.rule_id, f.verdict._value_, f.track, f.unknown, f.default)
+            key = (f.rule_id, f.verdict._value_, f.track, f.unknown, f.default, f.variant,
+                   f.not_entered, f.options)
             text = findings.get(key)
             if text is None:
                 text = findings[key] = _compact(finding_record(f, self.content, self.lang))
