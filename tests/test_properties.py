@@ -129,3 +129,28 @@ def test_every_finding_names_a_rule_with_reasons_and_resolving_sources(data):
             rule = CONTENT.rule(finding.rule_id)
             assert rule.clinician["en"] and rule.patient["en"]
             assert all(CONTENT.reference(s) for s in rule.sources)
+
+
+LABS = st.fixed_dictionaries({
+    "albumin_g_l": st.floats(15, 50).map(lambda x: round(x, 1)),
+    "inr": st.floats(0.8, 3.5).map(lambda x: round(x, 2)),
+    "ascites": st.sampled_from(["none", "mild", "moderate_severe"]),
+    "encephalopathy": st.sampled_from(["none", "grade_1_2", "grade_3_4"])})
+# Options whose rules read no other option's verdict (cross-option rules such as SYS-6 may
+# rightly lift an option when another one closes).
+SELF_CONTAINED = [o.id for o in CONTENT.options
+                  if not any(CONTENT.verdict_reads(r.id) for r in o.rules)]
+
+
+@FAST
+@given(patients(), LABS)
+def test_labs_that_contradict_the_entered_score_never_make_an_option_look_better(data, labs):
+    """8.3 R1: whatever the labs say, the worse liver function is the one the rules read."""
+    without = assess(data, CONTENT)
+    with_labs = assess({**data, **labs}, CONTENT)
+
+    assert with_labs.ok and {"resection", "rfa", "mwa", "clinical_trial"} <= set(SELF_CONTAINED)
+    assert with_labs.derived.child_pugh_score >= without.derived.child_pugh_score
+    for option in SELF_CONTAINED:
+        assert (with_labs.result(option).verdict.severity
+                >= without.result(option).verdict.severity), option
