@@ -112,6 +112,7 @@ SLOW_MODULES = frozenset({
     "test_pdf_accessibility",  # renders PDFs
     "test_privacy",  # a sweep over every path, with PDFs
     "test_properties",  # Hypothesis
+    "test_patient_texts",  # Hypothesis sweeps over core texts and whole sheets
     "test_service",  # renders sheets
     "test_cli",  # subprocesses
     "test_cli_pipes",  # subprocesses

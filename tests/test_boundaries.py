@@ -98,6 +98,11 @@ def _fired(assessment) -> set[str]:
             | {n for r in assessment.results for n in r.notes})
 
 
+@pytest.mark.hazard("H31")
+@pytest.mark.hazard("H33")
+@pytest.mark.hazard("H34")
+@pytest.mark.hazard("H38")
+@pytest.mark.hazard("H39")
 @pytest.mark.parametrize("rule,field,base,value,fires", CASES,
                          ids=[f"{c[0]}-{c[1]}={c[3]}" for c in CASES])
 @pytest.mark.hazard("H01", "H05")

@@ -110,6 +110,7 @@ def test_milan_criteria(run, overrides, milan):
     (dict(child_pugh_score=9, bilirubin_umol_l=20, albumin_g_l=40, inr=1.0, ascites="none",
           encephalopathy="none"), 9, "entered"),
 ])
+@pytest.mark.hazard("H31")
 def test_the_rules_read_the_worst_child_pugh_score_and_say_where_it_came_from(
         run, overrides, score, source):
     assessment = run(make_factors(cirrhosis=True, **overrides))
@@ -119,6 +120,7 @@ def test_the_rules_read_the_worst_child_pugh_score_and_say_where_it_came_from(
     assert assessment.facts["cp_score"] == score
 
 
+@pytest.mark.hazard("H31")
 def test_entered_child_pugh_5_with_labs_of_9_and_bilirubin_60_closes_ablation_and_trials(run):
     """The falsely reassuring path of issue #8: the entered score must not win."""
     assessment = run(make_factors(child_pugh_score=5, bilirubin_umol_l=60, albumin_g_l=30,
@@ -133,6 +135,7 @@ def test_entered_child_pugh_5_with_labs_of_9_and_bilirubin_60_closes_ablation_an
     assert "9" in next(w.message for w in assessment.warnings if w.code == "W5")
 
 
+@pytest.mark.hazard("H31")
 def test_a_bilirubin_floor_narrows_an_unknown_child_pugh_score(run):
     assessment = run(make_factors(child_pugh_score=None, bilirubin_umol_l=60, cirrhosis=True))
 
@@ -141,6 +144,7 @@ def test_a_bilirubin_floor_narrows_an_unknown_child_pugh_score(run):
     assert assessment.result("resection").verdict.value == "not_applicable"  # B or C for sure
 
 
+@pytest.mark.hazard("H31")
 def test_an_unknown_bilirubin_leaves_a_low_entered_score_unsettled(run):
     assessment = run(make_factors(child_pugh_score=5, bilirubin_umol_l=None))
 

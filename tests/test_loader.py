@@ -120,12 +120,14 @@ def test_content_is_a_draft_while_any_file_names_no_reviewer(content, tmp_path):
     shutil.copytree(ROOT / "content", root)
     for path in root.rglob("*.toml"):
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace('reviewed_by = "Pending clinical review',
-                                     'reviewed_by = "Dr A. Reviewer (was pending'), encoding="utf-8")
+        signed_text = text.replace('reviewed_by = "Pending clinical review',
+                                   'reviewed_by = "Dr A. Reviewer (was pending')
+        path.write_text(signed_text, encoding="utf-8")
     signed = load_content(root)
     claims = root / "claims.toml"
-    claims.write_text(claims.read_text(encoding="utf-8").replace(
-        'reviewed_by = "Dr A. Reviewer (was pending', 'reviewed_by = "Pending', 1), encoding="utf-8")
+    unsigned = claims.read_text(encoding="utf-8").replace(
+        'reviewed_by = "Dr A. Reviewer (was pending', 'reviewed_by = "Pending', 1)
+    claims.write_text(unsigned, encoding="utf-8")
 
     assert content.draft
     assert not signed.draft

@@ -10,17 +10,25 @@ content that says one of these things to the wrong patient therefore fails here.
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
 
-from dashboard.core.engine import assess
-from dashboard.core.explain import (agent_notes, also_noted, deciding_reasons, line_text,
-                                    option_items, option_text, patient_reasons)
-from dashboard.core.loader import OPTION_LISTS, OPTION_TEXTS, load_content
 from dashboard.core.assessment import Verdict
+from dashboard.core.engine import assess
+from dashboard.core.explain import (
+    agent_notes,
+    also_noted,
+    deciding_reasons,
+    line_text,
+    option_items,
+    option_text,
+    patient_reasons,
+)
+from dashboard.core.loader import OPTION_LISTS, OPTION_TEXTS, load_content
 from dashboard.core.sheet import SheetChoices, build_sheet
 from tests.conftest import ROOT, make_factors
 from tests.test_properties import patients
@@ -102,6 +110,8 @@ def contradictions(assessment, texts, content=CONTENT) -> list[str]:
     return found
 
 
+@pytest.mark.hazard("H36")
+@pytest.mark.hazard("H41")
 @SETTINGS
 @given(patients())
 def test_no_patient_text_of_the_core_contradicts_the_patient(data):
@@ -110,6 +120,7 @@ def test_no_patient_text_of_the_core_contradicts_the_patient(data):
     assert contradictions(assessment, patient_texts(assessment)) == []
 
 
+@pytest.mark.hazard("H36")
 @SETTINGS
 @given(patients())
 def test_no_reason_on_the_screen_contradicts_the_patient(data):
@@ -118,6 +129,7 @@ def test_no_reason_on_the_screen_contradicts_the_patient(data):
     assert contradictions(assessment, screen_texts(assessment)) == []
 
 
+@pytest.mark.hazard("H36")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patients())
 def test_no_sentence_of_the_discussion_sheet_contradicts_the_patient(data):
@@ -138,6 +150,8 @@ def test_no_sentence_of_the_discussion_sheet_contradicts_the_patient(data):
                                       recurrence_site="liver_and_extrahepatic")),
     ("afp_known", dict(remnant_adequate="no")),
 ])
+@pytest.mark.hazard("H36")
+@pytest.mark.hazard("H37")
 def test_each_named_contradiction_is_checked_and_absent(claim_id, overrides):
     assessment = assess(make_factors(**overrides), CONTENT)
     claim = next(c for c in CONTENT.claims if c.id == claim_id)
@@ -147,6 +161,7 @@ def test_each_named_contradiction_is_checked_and_absent(claim_id, overrides):
     assert [t for t in contradictions(assessment, texts) if t.startswith(claim_id)] == []
 
 
+@pytest.mark.hazard("H36")
 def test_a_new_contradicting_sentence_in_content_fails_the_check(tmp_path):
     """The check is not a list of today's sentences: a sentence added later is caught."""
     root = tmp_path / "content"
@@ -165,6 +180,7 @@ def test_a_new_contradicting_sentence_in_content_fails_the_check(tmp_path):
     assert any(f.startswith("transplant_ahead: tare.goal_text") for f in found)
 
 
+@pytest.mark.hazard("H32")
 def test_transplant_recipient_hears_no_transplant_as_a_future_step_and_no_trial_figures():
     assessment = assess(make_factors(prior_liver_transplant=True, transplant_candidate=False,
                                      recurrence_site="liver_and_extrahepatic",
@@ -181,6 +197,7 @@ def test_transplant_recipient_hears_no_transplant_as_a_future_step_and_no_trial_
     assert first_line.count("generally avoided") >= 1
 
 
+@pytest.mark.hazard("H37")
 def test_default_reason_names_the_optional_values_that_were_not_entered():
     without_afp = assess(make_factors(remnant_adequate="no"), CONTENT)
     with_afp = assess(make_factors(remnant_adequate="no", afp_ng_ml=20), CONTENT)
@@ -190,6 +207,7 @@ def test_default_reason_names_the_optional_values_that_were_not_entered():
     assert "Not entered: AFP" not in deciding_reasons(CONTENT, with_afp, "transplant")[0]
 
 
+@pytest.mark.hazard("H37")
 @SETTINGS
 @given(patients())
 def test_every_not_entered_optional_value_is_named_in_its_default_reason(data):
@@ -203,6 +221,7 @@ def test_every_not_entered_optional_value_is_named_in_its_default_reason(data):
                 assert set(finding.not_entered) == empty
 
 
+@pytest.mark.hazard("H40")
 @SETTINGS
 @given(patients())
 def test_a_not_applicable_option_gives_the_patient_only_its_deciding_reasons(data):
@@ -219,6 +238,7 @@ def test_a_not_applicable_option_gives_the_patient_only_its_deciding_reasons(dat
         assert result.main_finding.verdict is result.verdict
 
 
+@pytest.mark.hazard("H40")
 def test_sbrt_for_a_liver_only_patient_does_not_show_the_track_that_did_not_decide():
     assessment = assess(make_factors(), CONTENT)
     sbrt = assessment.result("sbrt")
@@ -228,6 +248,7 @@ def test_sbrt_for_a_liver_only_patient_does_not_show_the_track_that_did_not_deci
     assert [f.rule_id for f in sbrt.deciding] == ["SB-L13"]
 
 
+@pytest.mark.hazard("H36")
 def test_sbrt_no_target_reason_is_true_for_a_patient_with_lung_metastases():
     assessment = assess(make_factors(recurrence_site="liver_and_extrahepatic", ecog=3),
                         CONTENT)
@@ -237,6 +258,7 @@ def test_sbrt_no_target_reason_is_true_for_a_patient_with_lung_metastases():
     assert "neither of these applies" in reasons
 
 
+@pytest.mark.hazard("H33")
 def test_systemic_therapy_names_the_options_that_held_it_back():
     assessment = assess(make_factors(), CONTENT)
 
@@ -251,6 +273,8 @@ def test_systemic_therapy_names_the_options_that_held_it_back():
     (dict(prior_systemic_lines=1), False),
     (dict(prior_liver_transplant=True, transplant_candidate=False), False),
 ])
+@pytest.mark.hazard("H32")
+@pytest.mark.hazard("H41")
 def test_first_line_survival_figures_only_for_the_trial_population(overrides, figures):
     assessment = assess(make_factors(**overrides), CONTENT)
 
@@ -258,6 +282,7 @@ def test_first_line_survival_figures_only_for_the_trial_population(overrides, fi
         is figures
 
 
+@pytest.mark.hazard("H41")
 @pytest.mark.parametrize("score,figure", [(5, True), (6, True), (7, False), (9, False)])
 def test_sbrt_liver_damage_figure_is_not_given_with_child_pugh_b(score, figure):
     assessment = assess(make_factors(child_pugh_score=score, cirrhosis=True), CONTENT)
@@ -266,6 +291,7 @@ def test_sbrt_liver_damage_figure_is_not_given_with_child_pugh_b(score, figure):
         is figure
 
 
+@pytest.mark.hazard("H42")
 @pytest.mark.parametrize("overrides,main_focus", [
     ({}, False), (dict(ecog=3), True), (dict(child_pugh_score=10, cirrhosis=True), True)])
 def test_supportive_care_says_main_focus_only_in_end_stage_disease(overrides, main_focus):
@@ -285,6 +311,7 @@ def test_child_pugh_b_within_milan_is_told_a_transplant_treats_the_liver_disease
         CONTENT, assessment, "transplant")[0]
 
 
+@pytest.mark.hazard("H35")
 def test_draft_content_says_so_on_every_page_and_never_that_the_team_checked_it(tmp_path):
     """8.3 T9: while reviewed_by is a placeholder the sheet says "draft"; dates are in words."""
     assessment = assess(make_factors(), CONTENT)
@@ -296,17 +323,18 @@ def test_draft_content_says_so_on_every_page_and_never_that_the_team_checked_it(
                for where, t in texts if where == "sheet footer")  # the footer is on every page
     assert "your care team has checked this information" not in joined.lower()
     assert "last reviewed" not in joined.lower()
-    assert not __import__("re").search(r"\d{4}-\d{2}-\d{2}", joined)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", joined)
     assert "December 3, 2026" in joined  # the date prepared, in words
 
 
+@pytest.mark.hazard("H35")
 def test_signed_content_says_the_team_checked_it(tmp_path):
     root = tmp_path / "content"
     shutil.copytree(ROOT / "content", root)
     for path in root.rglob("*.toml"):
         text = path.read_text(encoding="utf-8")
-        path.write_text(__import__("re").sub(r'reviewed_by = ".*"', 'reviewed_by = "Dr A. Reviewer"',
-                                             text), encoding="utf-8")
+        signed_text = re.sub(r'reviewed_by = ".*"', 'reviewed_by = "Dr A. Reviewer"', text)
+        path.write_text(signed_text, encoding="utf-8")
     signed = load_content(root)
     joined = " ".join(t for _, t in sheet_texts(assess(make_factors(), signed), signed))
 

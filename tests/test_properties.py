@@ -142,6 +142,7 @@ SELF_CONTAINED = [o.id for o in CONTENT.options
                   if not any(CONTENT.verdict_reads(r.id) for r in o.rules)]
 
 
+@pytest.mark.hazard("H31")
 @FAST
 @given(patients(), LABS)
 def test_labs_that_contradict_the_entered_score_never_make_an_option_look_better(data, labs):

@@ -14,7 +14,7 @@ A, C, N = "applicable", "caution", "not_applicable"
 
 # (name, factor overrides, expected verdicts, rule ids that must fire)
 SCENARIOS = [
-    ("single small resectable recurrence: curative options first, TACE/TARE/SBRT and drugs cautioned",
+    ("single small resectable recurrence: curative options first, TACE/TARE/SBRT/drugs cautioned",
      {}, {"resection": A, "transplant": C, "rfa": A, "mwa": A, "pei": C, "tace": C, "tare": C,
           "sbrt": C, "systemic": C, "supportive_care": A, "clinical_trial": A},
      {"RES-0", "LT-11", "RFA-0", "MWA-0", "PEI-S3", "TACE-17", "TARE-15", "SB-L13", "SB-P4",
@@ -246,6 +246,12 @@ def _fired(assessment) -> set[str]:
     return rules | {n for r in assessment.results for n in r.notes}
 
 
+@pytest.mark.hazard("H31")
+@pytest.mark.hazard("H32")
+@pytest.mark.hazard("H33")
+@pytest.mark.hazard("H34")
+@pytest.mark.hazard("H38")
+@pytest.mark.hazard("H39")
 @pytest.mark.hazard("H01")
 @pytest.mark.parametrize("name,overrides,verdicts,rules", SCENARIOS, ids=[s[0] for s in SCENARIOS])
 def test_scenario_gives_expected_verdicts_and_reasons(run, name, overrides, verdicts, rules):

@@ -183,6 +183,7 @@ def test_every_glossary_entry_printed_is_used_and_used_terms_are_explained(conte
             assert technical in terms, technical
 
 
+@pytest.mark.hazard("H35")
 @pytest.mark.hazard("H08", "H09", "H22")
 def test_footer_carries_disclaimer_version_review_date_and_check_code(content):
     sheet = _sheet(content)

@@ -90,7 +90,7 @@ class Variant:
     key: str
     when: Condition
     text: Mapping[str, Any]  # language -> text (or a list of items for a list key)
-    clinician: "Text" = field(default_factory=dict)  # rule variants only (may be empty)
+    clinician: Text = field(default_factory=dict)  # rule variants only (may be empty)
     test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
                                                              repr=False)
 
@@ -103,7 +103,7 @@ class DerivedFact:
     kind: str  # yes_no
     when: Condition
     sources: tuple[str, ...]
-    meaning: "Text"
+    meaning: Text
     test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
                                                              repr=False)
 
@@ -120,7 +120,7 @@ class Claim:
     id: str
     phrases: tuple[str, ...]
     when: Condition
-    meaning: "Text"
+    meaning: Text
     test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
                                                              repr=False)
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from .assessment import Derived
 from .conditions import FactSpec, Unknown
-from .assessment import Derived
 from .content import Content
 
 # Facts computed here (arithmetic and score tables only), with their kinds.

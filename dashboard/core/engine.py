@@ -13,14 +13,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from .assessment import Assessment, Finding, Issue, OptionResult, PatientFactors, Verdict
+from .assessment import Assessment, Derived, Finding, Issue, OptionResult, PatientFactors, Verdict
 from .conditions import Unknown
 from .content import Content, Option, Rule, text_in
 from .derive import facts_and_derived
 from .factors import parse_factors
-from .assessment import (Assessment, Derived, Finding, Issue, OptionResult, PatientFactors,
-                         Verdict)
-from .content import Content, Option, Rule, text_in
 
 _ORDER = (Verdict.APPLICABLE, Verdict.CAUTION, Verdict.NOT_APPLICABLE)
 
@@ -147,9 +144,9 @@ def _with_variants(findings: list[Finding], content: Content,
         index = first_variant(rule.variants, facts)
         options = () if finding.unknown or finding.default else tuple(
             fact[8:] for fact in reads if _surely_applicable(facts.get(fact)))
-        if index >= 0 or options:
-            finding = replace(finding, variant=index, options=options)
-        out.append(finding)
+        named = replace(finding, variant=index, options=options) \
+            if index >= 0 or options else finding
+        out.append(named)
     return out
 
 

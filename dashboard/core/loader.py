@@ -14,8 +14,19 @@ from typing import Any
 
 from .assessment import Verdict
 from .conditions import FactSpec, compile_condition, parse_condition
-from .content import (Always, Claim, Condition, Content, DerivedFact, Factor, FileReview, Option,
-                      Reference, Rule, Variant)
+from .content import (
+    Always,
+    Claim,
+    Condition,
+    Content,
+    DerivedFact,
+    Factor,
+    FileReview,
+    Option,
+    Reference,
+    Rule,
+    Variant,
+)
 from .derive import COMPUTED_FACTS, CONTENT_FACTS
 from .translations import DEFAULT_LANG, translation_problems
 
@@ -265,7 +276,7 @@ def _guards(doc: dict, names: set[str], problems: list[str]) -> dict[str, FactSp
     return out
 
 
-def _sources(c: "_Checker", ref_ids: set[str]) -> tuple[str, ...]:
+def _sources(c: _Checker, ref_ids: set[str]) -> tuple[str, ...]:
     sources = tuple(c.get("sources", list, []) or ())
     for source in sources:
         if source not in ref_ids:
