@@ -1,4 +1,5 @@
-"""Command line: `assess` prints the assessment as JSON; `sheet` writes the discussion sheet PDF.
+"""Command line: `assess` prints the assessment as JSON; `sheet` writes the discussion sheet PDF;
+`review-report` writes the rule table for clinical reviewers (HTML).
 
 Exit status: 0 when every input was assessed, 2 for input errors or malformed JSON, 0 when the
 reader of standard output closed it early (`assess … | head`).
@@ -66,9 +67,16 @@ def _main(argv: list[str] | None) -> int:
     from dashboard import batch_cli  # a clinic day: patient list -> ZIP (issue #13)
     batch_cli.add_arguments(commands.add_parser(
         "batch", help="a clinic day: a patient list (CSV or JSON array) -> a ZIP of sheets"))
+    p_review = commands.add_parser("review-report", help="write the whole rule table as a "
+                                                         "document for clinical reviewers (HTML)")
+    p_review.add_argument("-o", "--output", required=True,
+                          help="the HTML file to write, or - for standard output")
+    p_review.add_argument("--lang", default="en", metavar="LANG", help="a language of the content")
     args = parser.parse_args(argv)
     if args.command == "batch":  # reads its list (CSV or JSON) itself, with its own limits
         return batch_cli.run_batch(args)
+    if args.command == "review-report":  # no patient input
+        return _review_report(args.output, args.lang)
     data = read_json(args.file)  # the input limits are checked before anything else is done
     if data is BAD:
         return EXIT_INPUT
@@ -84,6 +92,17 @@ def _main(argv: list[str] | None) -> int:
         return write_assessments(data, content, args.format, pretty)
     from dashboard.sheet_cli import write_sheet  # fpdf2 is only imported when a sheet is made
     return write_sheet(data, content, args)
+
+
+def _review_report(output: str, lang: str) -> int:
+    from dashboard.assess_cli import shared_content
+    from dashboard.review_cli import write_review_report
+    try:
+        content = shared_content()
+    except ContentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return write_review_report(content, output, lang)
 
 
 BAD = object()

@@ -179,6 +179,9 @@ def condition_sentence(condition: Condition, content: Content, lang: str = "en")
     def value(fact: str, item: Any) -> str:
         if content.has_factor(fact) and str(item) in content.factor(fact).value_labels:
             return text_in(content.factor(fact).value_labels[str(item)], lang)
+        unit = content.factor(fact).unit if content.has_factor(fact) else ""
+        if unit and isinstance(item, (int, float)) and not isinstance(item, bool):
+            return f"{item} {unit}"  # "above 3 cm": a reviewer must not guess the unit
         return str(item).replace("_", " ")
 
     def say(c: Condition) -> str:
