@@ -75,6 +75,11 @@ def condition_facts(condition: Condition) -> Iterator[str]:
             yield from condition_facts(item)
 
 
+def _not_compiled(facts: Mapping[str, Any]) -> Any:
+    """The `test` of a condition the loader has not compiled (never the case for loaded content)."""
+    raise RuntimeError("this condition was not compiled by the loader")
+
+
 @dataclass(frozen=True)
 class Variant:
     """A text that replaces an option's (or a rule's) usual text for some patients (8.3 T6/T7).
@@ -91,8 +96,8 @@ class Variant:
     when: Condition
     text: Mapping[str, Any]  # language -> text (or a list of items for a list key)
     clinician: Text = field(default_factory=dict)  # rule variants only (may be empty)
-    test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
-                                                             repr=False)
+    test: Callable[[Mapping[str, Any]], Any] = field(default=_not_compiled, compare=False,
+                                                      repr=False)
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,8 @@ class DerivedFact:
     when: Condition
     sources: tuple[str, ...]
     meaning: Text
-    test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
-                                                             repr=False)
+    test: Callable[[Mapping[str, Any]], Any] = field(default=_not_compiled, compare=False,
+                                                      repr=False)
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,8 @@ class Claim:
     phrases: tuple[str, ...]
     when: Condition
     meaning: Text
-    test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
-                                                             repr=False)
+    test: Callable[[Mapping[str, Any]], Any] = field(default=_not_compiled, compare=False,
+                                                      repr=False)
 
 
 def is_placeholder_reviewer(name: str) -> bool:
@@ -173,8 +178,8 @@ class Rule:
     # rule's own `patient` (and `clinician`, when the variant gives one) text (T7).
     variants: tuple[Variant, ...] = ()
     # `when` compiled by the loader: facts -> True | False | Unknown (see core/conditions.py)
-    test: Callable[[Mapping[str, Any]], Any] | None = field(default=None, compare=False,
-                                                             repr=False)
+    test: Callable[[Mapping[str, Any]], Any] = field(default=_not_compiled, compare=False,
+                                                      repr=False)
 
 
 @dataclass(frozen=True)

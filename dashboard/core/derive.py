@@ -10,7 +10,7 @@ Every function takes plain values and returns a value or `Unknown`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .assessment import Derived
@@ -94,7 +94,7 @@ def albi_grade(score: float) -> int:
 
 
 def facts_and_derived(values: Mapping[str, Any], unknown: frozenset[str],
-                      content: Content) -> tuple[dict, Derived]:
+                      content: Content) -> tuple[dict[str, Any], Derived]:
     """All facts a rule may read (fields plus derived facts), and the record shown to clinicians."""
     facts: dict[str, Any] = {key: (Unknown(frozenset({key})) if key in unknown else value)
                              for key, value in values.items()}
@@ -113,7 +113,8 @@ def facts_and_derived(values: Mapping[str, Any], unknown: frozenset[str],
 
     albi_value, albi_from_labs = _albi(facts)
     entered_albi = values.get("albi_grade")
-    facts["albi"] = entered_albi or (albi_grade(albi_value) if albi_from_labs else None)
+    facts["albi"] = entered_albi or (albi_grade(albi_value) if albi_from_labs and albi_value
+                                     is not None else None)
     for fact in content.derived_facts:  # in file order: a fact may use the ones before it
         facts[fact.id] = fact.test(facts)
 
@@ -141,7 +142,7 @@ def _is_value(value: Any) -> bool:
     return value is not None and not isinstance(value, Unknown)
 
 
-def _map(value: Any, fn) -> Any:
+def _map(value: Any, fn: Callable[[Any], Any]) -> Any:
     return value if isinstance(value, Unknown) or value is None else fn(value)
 
 
@@ -171,7 +172,7 @@ def _child_pugh(facts: Mapping[str, Any], content: Content) -> _ChildPugh:
     narrows what it could still be, so that (for example) a bilirubin of 60 µmol/L already
     rules out Child-Pugh A for the rules, as the score cannot be below 7.
     """
-    labs = [facts.get(lab) for lab in CHILD_PUGH_LABS]
+    labs: list[Any] = [facts.get(lab) for lab in CHILD_PUGH_LABS]
     points = child_pugh_points(*labs) if all(_is_value(v) for v in labs) else {}
     labs_score = sum(points.values()) if points else None
     given = facts["child_pugh_score"]
@@ -208,7 +209,8 @@ def _floor(facts: Mapping[str, Any], content: Content) -> int | None:
 
 
 def _albi(facts: Mapping[str, Any]) -> tuple[float | None, bool]:
-    bilirubin, albumin = facts.get("bilirubin_umol_l"), facts.get("albumin_g_l")
+    bilirubin: Any = facts.get("bilirubin_umol_l")
+    albumin: Any = facts.get("albumin_g_l")
     if not (_is_value(bilirubin) and _is_value(albumin)):
         return None, False
     score = albi_score(bilirubin, albumin)

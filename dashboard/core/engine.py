@@ -9,13 +9,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from .assessment import Assessment, Derived, Finding, Issue, OptionResult, PatientFactors, Verdict
 from .conditions import Unknown
-from .content import Content, Option, Rule, text_in
+from .content import Content, Option, Rule, Variant, text_in
 from .derive import facts_and_derived
 from .factors import parse_factors
 
@@ -68,7 +68,7 @@ def fingerprint(factors: PatientFactors, content: Content) -> str:
 
 
 def _refused(content: Content, errors: list[Issue], factors: PatientFactors | None,
-             warnings: list[Issue] = ()) -> Assessment:
+             warnings: Sequence[Issue] = ()) -> Assessment:
     return Assessment(content_version=content.version, results=(), warnings=tuple(warnings),
                       errors=tuple(errors), derived=None, fingerprint="", factors=factors)
 
@@ -86,7 +86,8 @@ def _code_ids(content: Content) -> set[str]:
 
 def _validation(content: Content, facts: Mapping[str, Any],
                 derived: Derived) -> tuple[list[Issue], list[Issue]]:
-    errors, warnings = [], []
+    errors: list[Issue] = []
+    warnings: list[Issue] = []
     for code in content.validation:
         if code.test(facts) is True:
             issue = Issue(code.id, code.fields[0] if code.fields else "",
@@ -154,10 +155,11 @@ def _surely_applicable(value: Any) -> bool:
     """An earlier verdict that is applicable, or can be nothing else whatever is unknown."""
     if isinstance(value, Unknown):
         return value.possible == frozenset({Verdict.APPLICABLE.value})
-    return value == Verdict.APPLICABLE.value
+    return bool(value == Verdict.APPLICABLE.value)
 
 
-def first_variant(variants: tuple, facts: Mapping[str, Any], key: str | None = None) -> int:
+def first_variant(variants: tuple[Variant, ...], facts: Mapping[str, Any],
+                  key: str | None = None) -> int:
     """The index of the first variant (for `key`, when given) whose condition is True; -1."""
     for index, variant in enumerate(variants):
         if (key is None or variant.key == key) and variant.test(facts) is True:
@@ -170,7 +172,7 @@ def _base_result(option: Option, facts: Mapping[str, Any], content: Content) -> 
     for rule in option.rules:  # the hot loop: _apply inlined
         outcome = rule.test(facts)
         if outcome is True:
-            findings.append(Finding(rule.id, rule.verdict, rule.track))
+            findings.append(Finding(rule.id, _verdict(rule), rule.track))
         elif outcome is not False:
             findings.append(Finding(rule.id, Verdict.CAUTION, rule.track,
                                     unknown=tuple(sorted(outcome.fields))))
@@ -195,7 +197,7 @@ def _apply(rule: Rule, facts: Mapping[str, Any]) -> Finding | None:
     """The finding of a rule: its verdict if it holds, caution if it cannot be decided yet."""
     outcome = rule.test(facts)
     if outcome is True:
-        return Finding(rule.id, rule.verdict, rule.track)
+        return Finding(rule.id, _verdict(rule), rule.track)
     if isinstance(outcome, Unknown):
         return Finding(rule.id, Verdict.CAUTION, rule.track, unknown=tuple(sorted(outcome.fields)))
     return None
@@ -216,8 +218,14 @@ def _verdict_fact(result: OptionResult, option: Option) -> Any:
     return Unknown(frozenset().union(*(f.unknown for f in unsettled)), possible)
 
 
+def _verdict(rule: Rule) -> Verdict:
+    """The verdict of an option's (or a global) rule: the loader requires one for every such
+    rule; only validation codes, defaults and notes have none, and they never reach here."""
+    return cast(Verdict, rule.verdict)
+
+
 def option_rule_verdict(option: Option, rule_id: str) -> Verdict:
-    return next(rule.verdict for rule in option.rules if rule.id == rule_id)
+    return next(_verdict(rule) for rule in option.rules if rule.id == rule_id)
 
 
 def _final_result(base: OptionResult, option: Option, content: Content,

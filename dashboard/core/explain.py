@@ -22,6 +22,7 @@ the engine and cannot be printed for the wrong patient.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -40,7 +41,7 @@ def finding_text(finding: Finding, content: Content, lang: str = "en",
         names = ", ".join(text_in(getattr(content.factor(f), label_kind), lang)
                           for f in finding.unknown)
         key = "ui.unknown_clinician" if audience == "clinician" else "sheet.unknown_patient"
-        return content.string(key, lang).format(fields=names)
+        return _words(content, key, lang).format(fields=names)
     rule = content.rule(finding.rule_id)
     variant = rule.variants[finding.variant] if finding.variant >= 0 else None
     if audience == "clinician":
@@ -48,14 +49,14 @@ def finding_text(finding: Finding, content: Content, lang: str = "en",
                        lang)
         if finding.not_entered:
             names = ", ".join(text_in(content.factor(f).label, lang) for f in finding.not_entered)
-            text += " " + content.string("ui.not_entered_clinician", lang).format(fields=names)
+            text += " " + _words(content, "ui.not_entered_clinician", lang).format(fields=names)
     else:
         text = text_in(variant.text if variant else rule.patient, lang)
     if "{options}" in text:
         kind = "abbreviation" if audience == "clinician" else "short_name"
-        names = [text_in(content.option(o).text.get(kind) or content.option(o).text["name"],
-                         lang) for o in finding.options]
-        text = text.replace("{options}", _and_list(names, content, lang))
+        option_names = [text_in(content.option(o).text.get(kind) or content.option(o).text["name"],
+                                lang) for o in finding.options]
+        text = text.replace("{options}", _and_list(option_names, content, lang))
     return text
 
 
@@ -63,7 +64,7 @@ def _and_list(items: list[str], content: Content, lang: str) -> str:
     """"A", "A and B", "A, B and C" in the content language."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + content.string("ui.list_and", lang) + items[-1]
+    return ", ".join(items[:-1]) + _words(content, "ui.list_and", lang) + items[-1]
 
 
 def option_text(content: Content, assessment: Assessment, option_id: str, key: str,
@@ -143,7 +144,7 @@ def child_pugh_used(assessment: Assessment, content: Content, lang: str = "en") 
     values = {"score": d.child_pugh_score, "cls": d.child_pugh_class,
               "entered": d.child_pugh_entered, "labs": d.child_pugh_labs,
               "floor": d.child_pugh_floor}
-    return content.string(f"ui.{key}", lang).format_map(
+    return _words(content, f"ui.{key}", lang).format_map(
         {k: "–" if v is None else v for k, v in values.items()})
 
 
@@ -156,9 +157,9 @@ def review_words(content: Content, lang: str = "en") -> str:
     """The review status in words for the screen: draft, or who reviewed it and when."""
     last, following = content.review_dates
     if content.draft:
-        return content.string("ui.review_draft", lang).format(
+        return _words(content, "ui.review_draft", lang).format(
             date=date_in_words(last, content, lang))
-    return content.string("ui.review_signed", lang).format(
+    return _words(content, "ui.review_signed", lang).format(
         date=date_in_words(last, content, lang), next=date_in_words(following, content, lang))
 
 
@@ -166,7 +167,7 @@ def condition_sentence(condition: Condition, content: Content, lang: str = "en")
     """A rule condition as words ("ECOG performance status is at least 2 and …"), built from
     the parsed condition with the operator words of content/ui.toml and the field labels."""
     def words(key: str) -> str:
-        return content.string(f"ui.cond_{key}", lang)
+        return _words(content, f"ui.cond_{key}", lang)
 
     def name(fact: str) -> str:
         if fact.startswith("verdict."):
@@ -174,7 +175,7 @@ def condition_sentence(condition: Condition, content: Content, lang: str = "en")
         if content.has_factor(fact):
             return text_in(content.factor(fact).label, lang)
         key = f"ui.derived_{fact}"
-        return content.string(key, lang) if key in content.strings.get("en", {}) else fact
+        return _words(content, key, lang) if key in content.strings.get("en", {}) else fact
 
     def value(fact: str, item: Any) -> str:
         if content.has_factor(fact) and str(item) in content.factor(fact).value_labels:
@@ -203,7 +204,13 @@ def condition_sentence(condition: Condition, content: Content, lang: str = "en")
     return say(condition)
 
 
-def _unique(items) -> list[str]:
+def _words(content: Content, key: str, lang: str) -> str:
+    """A text of content/ (a sentence, never a list)."""
+    text: str = content.string(key, lang)
+    return text
+
+
+def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
@@ -222,19 +229,20 @@ def finding_record(finding: Finding, content: Content, lang: str = "en") -> dict
 
 def recurrence_label(assessment: Assessment, content: Content, lang: str = "en") -> str:
     key = assessment.derived.recurrence_label if assessment.derived else "unknown"
-    return content.string(f"ui.label_{key}", lang)
+    return _words(content, f"ui.label_{key}", lang)
 
 
 def verdict_words(verdict: Verdict, content: Content, lang: str = "en") -> str:
     """The screen's words for a verdict ("May be discussed", ...)."""
-    return content.string(f"ui.verdict_{verdict.value}", lang)
+    return _words(content, f"ui.verdict_{verdict.value}", lang)
 
 
 def issue_record(issue: Issue) -> dict[str, str]:
     return {"code": issue.code, "field": issue.field, "message": issue.message}
 
 
-def assessment_record(assessment: Assessment, content: Content, lang: str = "en") -> dict:
+def assessment_record(assessment: Assessment, content: Content,
+                      lang: str = "en") -> dict[str, Any]:
     """The command line's JSON for one assessment (issue #2 format, plus derived values)."""
     record: dict[str, Any] = {
         "content_version": assessment.content_version,
@@ -262,6 +270,8 @@ def assessment_record(assessment: Assessment, content: Content, lang: str = "en"
 
 def _derived_record(assessment: Assessment) -> dict[str, Any]:
     d = assessment.derived
+    if d is None:  # only an assessment with errors has none, and it has no record of them
+        return {}
     return {"child_pugh_score": d.child_pugh_score, "child_pugh_class": d.child_pugh_class,
             "child_pugh_from_labs": d.child_pugh_from_labs,
             "child_pugh_points": dict(d.child_pugh_points), "albi_score": d.albi_score,
