@@ -51,7 +51,7 @@ class RecordWriter:
     def __call__(self, a: Assessment) -> str:
         """Everything but the per-option maps comes from `assessment_record` itself (of the
         assessment without its results), so a field added to the contract appears here too;
-        the three per-option maps are spliced in from cached pieces."""
+        the per-option maps are spliced in from cached pieces."""
         if len(self._findings) > _CACHE_MAX:
             self._findings.clear()
         record = assessment_record(replace(a, results=()), self.content, self.lang)
@@ -60,6 +60,11 @@ class RecordWriter:
                    "reasons": ",".join([self._reason(r) for r in results])}
         if "notes" in record:
             spliced["notes"] = ",".join([self._note(r) for r in results if r.line or r.notes])
+        if "deciding" in record:  # content 0.2 (8.3 T8): which findings set each verdict
+            spliced["deciding"] = ",".join([self._rule_ids(r.option_id, r.deciding)
+                                            for r in results])
+            spliced["also_noted"] = ",".join([self._rule_ids(r.option_id, r.also_noted)
+                                              for r in results if r.also_noted])
         for key in spliced:
             if record[key] != {}:  # the contract changed: let the differential test say so
                 raise ValueError(f"assessment_record's {key} no longer comes from results only")
@@ -90,6 +95,9 @@ class RecordWriter:
                 text = findings[key] = _compact(finding_record(f, self.content, self.lang))
             parts.append(text)
         return f"{self._option_key(result.option_id)}:[{','.join(parts)}]"
+
+    def _rule_ids(self, option_id: str, findings: tuple) -> str:
+        return f"{self._option_key(option_id)}:{_compact([f.rule_id for f in findings])}"
 
     def _option_key(self, option_id: str) -> str:
         text = self._keys.get(option_id)
