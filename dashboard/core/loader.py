@@ -77,7 +77,7 @@ def load_content(root: Path | str = CONTENT_DIR) -> Content:
     return content
 
 
-def _read(path: Path, root: Path, problems: list[str]) -> dict:
+def _read(path: Path, root: Path, problems: list[str]) -> dict[str, Any]:
     name = path.relative_to(root).as_posix()
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -98,7 +98,8 @@ class _Checker:
     def fail(self, key: str, message: str) -> None:
         self.problems.append(f"{self.where}{' -> ' + key if key else ''}: {message}")
 
-    def get(self, key: str, kind: type | tuple, default: Any = ..., choices: tuple = ()) -> Any:
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...,
+            choices: tuple[Any, ...] = ()) -> Any:
         if key not in self.table:
             if default is ...:
                 self.fail(key, "required key is missing")
@@ -141,14 +142,14 @@ class _Checker:
             self.fail(key, "unknown key (typo?)")
 
 
-def _kind_name(kind: type | tuple) -> str:
+def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join({str: "text", int: "an integer", float: "a number", bool: "true/false",
                         list: "a list", dict: "a table", date: "a date"}.get(k, k.__name__)
                        for k in kinds)
 
 
-def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
+def _build(docs: dict[str, dict[str, Any]], problems: list[str], digest: str) -> Content:
     manifest = _Checker(docs["manifest.toml"], "manifest.toml", problems, ())
     manifest.unknown_keys({"schema_version", "version", "label", "languages", "owner",
                            *REVIEW_FIELDS})
@@ -206,7 +207,7 @@ def _build(docs: dict[str, dict], problems: list[str], digest: str) -> Content:
     )
 
 
-def _reviews(docs: dict[str, dict], problems: list[str]) -> tuple[FileReview, ...]:
+def _reviews(docs: dict[str, dict[str, Any]], problems: list[str]) -> tuple[FileReview, ...]:
     """The review fields every content file carries: who reviewed it (clinically), who checked
     it (a second reader), when, and when it is next due. A placeholder `reviewed_by`
     ("Pending clinical review ...") marks the file, and so the content, as a draft."""
@@ -221,8 +222,9 @@ def _reviews(docs: dict[str, dict], problems: list[str]) -> tuple[FileReview, ..
     return tuple(out)
 
 
-def _derived(doc: dict, facts: dict[str, FactSpec], ref_ids: set[str], problems: list[str],
-             languages: tuple[str, ...]) -> tuple[tuple[DerivedFact, ...], tuple]:
+def _derived(doc: dict[str, Any], facts: dict[str, FactSpec], ref_ids: set[str],
+             problems: list[str],
+             languages: tuple[str, ...]) -> tuple[tuple[DerivedFact, ...], tuple[Any, ...]]:
     """derived.toml: the named clinical facts, each a condition on the fields (and on the facts
     defined before it), and the bilirubin floor of the Child-Pugh score."""
     top = _Checker(doc, "derived.toml", problems, languages)
@@ -259,7 +261,7 @@ def _derived(doc: dict, facts: dict[str, FactSpec], ref_ids: set[str], problems:
     return tuple(out), tuple(floor)
 
 
-def _guards(doc: dict, names: set[str], problems: list[str]) -> dict[str, FactSpec]:
+def _guards(doc: dict[str, Any], names: set[str], problems: list[str]) -> dict[str, FactSpec]:
     """derived.toml [guards]: named parts of conditions (written text), used by name in rules."""
     raw = doc.get("guards", {})
     if not isinstance(raw, dict):
@@ -284,7 +286,7 @@ def _sources(c: _Checker, ref_ids: set[str]) -> tuple[str, ...]:
     return sources
 
 
-def _claims(doc: dict, facts: dict[str, FactSpec], problems: list[str],
+def _claims(doc: dict[str, Any], facts: dict[str, FactSpec], problems: list[str],
             languages: tuple[str, ...]) -> tuple[Claim, ...]:
     """claims.toml: what a sentence may assert about the patient, and when that is true."""
     top = _Checker(doc, "claims.toml", problems, languages)
@@ -345,8 +347,8 @@ def _variants(raw: Any, where: str, facts: dict[str, FactSpec], keys: tuple[str,
     return tuple(out)
 
 
-def _groups(doc: dict, problems: list[str],
-            languages: tuple[str, ...]) -> tuple[tuple[str, dict], ...]:
+def _groups(doc: dict[str, Any], problems: list[str],
+            languages: tuple[str, ...]) -> tuple[tuple[str, dict[str, Any]], ...]:
     """The factor groups of factors.toml, in form order: (id, label)."""
     out = []
     for i, raw in enumerate(doc.get("groups", []) if isinstance(doc.get("groups"), list) else []):
@@ -356,7 +358,7 @@ def _groups(doc: dict, problems: list[str],
     return tuple(out)
 
 
-def _references(doc: dict, problems: list[str],
+def _references(doc: dict[str, Any], problems: list[str],
                 languages: tuple[str, ...]) -> tuple[Reference, ...]:
     out, seen = [], set()
     for i, raw in enumerate(doc.get("references", [])):
@@ -374,7 +376,8 @@ def _references(doc: dict, problems: list[str],
     return tuple(out)
 
 
-def _factors(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tuple[Factor, ...]:
+def _factors(doc: dict[str, Any], problems: list[str],
+             languages: tuple[str, ...]) -> tuple[Factor, ...]:
     out: list[Factor] = []
     top = _Checker(doc, "factors.toml", problems, languages)
     top.unknown_keys({"schema_version", "groups", "fields", *REVIEW_FIELDS})
@@ -398,8 +401,9 @@ def _factors(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tupl
         maximum = c.get("maximum", (int, float), None)
         if minimum is not None and maximum is not None and minimum > maximum:
             c.fail("minimum", "minimum is above maximum")
+        group: Any = c.table.get("group")  # checked above
         out.append(Factor(
-            id=c.get("id", str), kind=kind, core=c.get("core", bool), group=c.table.get("group"),
+            id=c.get("id", str), kind=kind, core=c.get("core", bool), group=group,
             label=c.text("label"), patient_label=c.text("patient_label"), help=c.text("help"),
             unit=c.get("unit", str, ""), values=values, value_labels=value_labels,
             minimum=minimum, maximum=maximum, default=c.table.get("default"),
@@ -418,7 +422,7 @@ def _factors(doc: dict, problems: list[str], languages: tuple[str, ...]) -> tupl
 def _rule_maker(facts: dict[str, FactSpec], ref_ids: set[str], rule_ids: dict[str, str],
                 problems: list[str], languages: tuple[str, ...],
                 variant_facts: dict[str, FactSpec]) -> Callable[..., Rule]:
-    def make(raw: Any, where: str, *, verdict: bool, extra: set[str] = frozenset(),
+    def make(raw: Any, where: str, *, verdict: bool, extra: frozenset[str] = frozenset(),
              patient: bool = True, rule_facts: dict[str, FactSpec] | None = None,
              needs_when: bool = True) -> Rule:
         c = _Checker(raw, where, problems, languages)
@@ -455,7 +459,7 @@ def _rule_maker(facts: dict[str, FactSpec], ref_ids: set[str], rule_ids: dict[st
     return make
 
 
-def _validation(doc: dict, make_rule: Callable[..., Rule], problems: list[str],
+def _validation(doc: dict[str, Any], make_rule: Callable[..., Rule], problems: list[str],
                 languages: tuple[str, ...], facts: dict[str, FactSpec]) -> tuple[Rule, ...]:
     top = _Checker(doc, "validation.toml", problems, languages)
     top.unknown_keys({"schema_version", "codes", *REVIEW_FIELDS})
@@ -472,7 +476,8 @@ def _validation(doc: dict, make_rule: Callable[..., Rule], problems: list[str],
     return tuple(out)
 
 
-def _options(docs: dict[str, dict], rule_sets: dict[str, dict], make_rule: Callable[..., Rule],
+def _options(docs: dict[str, dict[str, Any]], rule_sets: dict[str, dict[str, Any]],
+             make_rule: Callable[..., Rule],
              facts: dict[str, FactSpec], ref_ids: set[str], problems: list[str],
              languages: tuple[str, ...], every_verdict: dict[str, FactSpec]) -> tuple[Option, ...]:
     raw_options = {name: doc for name, doc in docs.items() if name.startswith("options/")}
@@ -493,7 +498,7 @@ def _options(docs: dict[str, dict], rule_sets: dict[str, dict], make_rule: Calla
     return tuple(sorted(out, key=lambda o: o.order))
 
 
-def _rule_set(doc: dict, where: str, make_rule: Callable[..., Rule], problems: list[str],
+def _rule_set(doc: dict[str, Any], where: str, make_rule: Callable[..., Rule], problems: list[str],
               languages: tuple[str, ...]) -> list[tuple[Rule, tuple[str, ...]]]:
     top = _Checker(doc, where, problems, languages)
     top.unknown_keys({"schema_version", "id", "rules", *REVIEW_FIELDS})
@@ -507,8 +512,9 @@ def _rule_set(doc: dict, where: str, make_rule: Callable[..., Rule], problems: l
     return out
 
 
-def _option(name: str, doc: dict, set_rules: dict, make_rule: Callable[..., Rule],
-            facts: dict[str, FactSpec], phases: dict, ref_ids: set[str], problems: list[str],
+def _option(name: str, doc: dict[str, Any], set_rules: dict[str, Any],
+            make_rule: Callable[..., Rule], facts: dict[str, FactSpec], phases: dict[Any, Any],
+            ref_ids: set[str], problems: list[str],
             languages: tuple[str, ...], every_verdict: dict[str, FactSpec]) -> Option | None:
     c = _Checker(doc, name, problems, languages)
     c.unknown_keys({"schema_version", "id", "order", "phase", "active", "combine", "goal",
@@ -551,11 +557,13 @@ def _option(name: str, doc: dict, set_rules: dict, make_rule: Callable[..., Rule
     if any(p.startswith(name) for p in problems):
         return None
     review = c.table  # the review fields are checked for every file by _reviews()
+    last_reviewed: Any = review.get("last_reviewed")  # a date: _reviews() checks it
+    next_review: Any = review.get("next_review")
     return Option(
         id=option_id, order=c.get("order", int), phase=phase, active=c.get("active", bool),
         combine=combine, goal=c.get("goal", str, choices=GOALS),
         sources=tuple(c.get("sources", list, [])), reviewed_by=review.get("reviewed_by", ""),
-        last_reviewed=review.get("last_reviewed"), next_review=review.get("next_review"),
+        last_reviewed=last_reviewed, next_review=next_review,
         checked_by=review.get("checked_by", ""),
         text={key: c.text(key) for key in OPTION_TEXTS}
         | {key: t for key in OPTION_SHORT_TEXTS if (t := c.text(key, required=False))},
@@ -563,7 +571,7 @@ def _option(name: str, doc: dict, set_rules: dict, make_rule: Callable[..., Rule
         default=default, rules=tuple(rules), notes=notes, lines=lines, variants=variants)
 
 
-def _strings(docs: dict[str, dict], problems: list[str],
+def _strings(docs: dict[str, dict[str, Any]], problems: list[str],
              languages: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """sheet.toml, ui.toml and locale.toml: `[lang]` tables, merged as `<file>.<key>`.
 
