@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from fpdf import FPDF  # noqa: E402
 
-from dashboard import pdf  # noqa: E402
+from dashboard.adapters.pdf import document as pdf  # noqa: E402
+from dashboard.adapters.pdf import fonts  # noqa: E402
 from dashboard.core.document import (  # noqa: E402
     Bullets,
     DiscussionSheet,
@@ -107,7 +108,7 @@ def typical_sheet(name: str = "Nguyễn Thị Minh Khai") -> DiscussionSheet:
     )
 
 
-FONT_DIR = pdf.FONT_DIR
+FONT_DIR = fonts.FONT_DIR
 
 
 def minimal_fpdf2(sheet: DiscussionSheet) -> bytes:
@@ -117,7 +118,7 @@ def minimal_fpdf2(sheet: DiscussionSheet) -> bytes:
     doc.add_font("dejavu", "B", FONT_DIR / "DejaVuSans-Bold.ttf")
     doc.set_creation_date(CREATED)
     doc.add_page()
-    for _field, text in pdf._strings(sheet):
+    for _field, text in pdf.strings(sheet):
         bold = text in {b.text for b in sheet.blocks if isinstance(b, Heading)}
         doc.set_font("dejavu", "B" if bold else "", 17 if bold else 12)
         doc.multi_cell(0, 6.5, text, new_x="LMARGIN", new_y="NEXT")
@@ -145,12 +146,12 @@ def main() -> None:
     first_ms = (time.perf_counter() - start) * 1000
     later = timed(lambda: pdf.render(sheet, created=CREATED), n)
     print("1. Font parsing (once per process)")
-    print(f"   first render (parses all 9 fonts):  {first_ms:7.1f} ms")
+    print(f"   first render (reads character maps):  {first_ms:7.1f} ms")
     print(f"   later renders, median of {n}:       {statistics.median(later):7.1f} ms")
     add_font = timed(lambda: (FPDF().add_font("d", "", FONT_DIR / "DejaVuSans.ttf"),
                               FPDF().add_font("d", "B", FONT_DIR / "DejaVuSans-Bold.ttf")), 10)
     print(f"   fpdf2 add_font(), DejaVu regular + bold, per document: "
-          f"{statistics.median(add_font):.1f} ms (what the cache saves on every sheet)")
+          f"{statistics.median(add_font):.1f} ms (both documents pay it)")
 
     # Interleave the two so that machine noise hits both alike.
     ours, plain = [], []
@@ -170,8 +171,8 @@ def main() -> None:
           f"{statistics.median(ours) / plain_no_fonts:.2f}x")
 
     plan = pdf._preflight(sheet)
-    off = timed(lambda: pdf._render(sheet, CREATED, pdf._Plan(plan.fallback_families, False)), n)
-    on = timed(lambda: pdf._render(sheet, CREATED, pdf._Plan(plan.fallback_families, True)), n)
+    off = timed(lambda: pdf._render(sheet, CREATED, fonts.FontPlan(plan.families, False)), n)
+    on = timed(lambda: pdf._render(sheet, CREATED, fonts.FontPlan(plan.families, True)), n)
     needed = timed(lambda: pdf.render(arabic, created=CREATED), n)
     print(f"\n3. Text shaping (HarfBuzz), median of {n}")
     print(f"   Latin sheet, shaping off (what render() picks): {statistics.median(off):7.1f} ms")

@@ -3,7 +3,7 @@
 Run once per server process, before any clinical screen is drawn: a missing or damaged font must
 stop the dashboard at start-up with a clear message, not at the end of a consultation when the
 sheet is prepared. fontTools (installed with fpdf2) reads each font's table directory and every
-table's bytes, without fpdf2; dashboard/pdf.py parses the fonts fully on the first sheet.
+table's bytes, without fpdf2; dashboard/adapters/pdf/ parses the fonts fully on the first sheet.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 FONT_DIR = Path(__file__).resolve().parent / "assets" / "fonts"
-# The files dashboard/pdf.py registers (tests/test_bad_inputs_ui.py checks the two lists agree).
+# The files dashboard/adapters/pdf/ registers (tests/test_bad_inputs_ui.py checks the two lists agree).
 FONT_FILES = (
     "DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
-    "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf",
-    "NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf",
-    "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf",
+    *(f"NotoSans{script}-{style}.ttf"
+      for script in ("Arabic", "Hebrew", "Devanagari", "Bengali", "Gurmukhi", "Gujarati", "Tamil",
+                     "Telugu", "Malayalam", "Thai", "Armenian", "Georgian", "Ethiopic",
+                     "CanadianAboriginal")
+      for style in ("Regular", "Bold")),
+    "NanumSquareR.ttf", "NanumSquareB.ttf",
     "DroidSansFallbackFull.ttf",
 )
 _REQUIRED_TABLES = ("cmap", "head", "hmtx", "glyf", "loca", "maxp")

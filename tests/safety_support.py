@@ -48,7 +48,7 @@ def sheet_for(content: Content, factors: dict | None = None, *, selected=None,
 
 
 def pdf_for(content: Content, factors: dict | None = None, **choices) -> bytes:
-    from dashboard.pdf import render  # fpdf2 only where a PDF is made
+    from dashboard.adapters.pdf import render  # fpdf2 only where a PDF is made
 
     choices.setdefault("selected", ("resection",))  # one option keeps each sheet quick
     return render(sheet_for(content, factors, **choices), created=CREATED)

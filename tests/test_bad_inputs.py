@@ -36,7 +36,7 @@ from dashboard.core.document import LabelledValue
 from dashboard.core.engine import assess
 from dashboard.core.loader import ContentError, load_content
 from dashboard.core.sheet import FILE_NAME, SheetInputError
-from dashboard.pdf import UnprintableText, load_fonts, render
+from dashboard.adapters.pdf import UnprintableText, load_fonts, render
 from tests.conftest import ROOT, make_factors, require_tool
 from tests.safety_support import (
     CREATED,
@@ -684,7 +684,7 @@ def test_case_34_the_sheet_is_deterministic_and_carries_the_on_screen_check_code
 @pytest.mark.hazard("H09", "H15")
 @pytest.mark.bad_input_case(35)
 def test_case_35_a_failure_inside_pdf_generation_writes_no_file(tmp_path, monkeypatch, capsys):
-    import dashboard.pdf as pdf
+    import dashboard.adapters.pdf as pdf
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated renderer failure")
@@ -715,19 +715,19 @@ def test_case_35_an_unwritable_output_path_is_a_clear_error_without_traceback(tm
 @pytest.mark.hazard("H16")
 @pytest.mark.bad_input_case(36)
 def test_case_36_a_missing_or_corrupt_font_fails_the_start_up_self_test(tmp_path, monkeypatch):
-    import dashboard.pdf as pdf
+    from dashboard.adapters.pdf import fonts
 
-    monkeypatch.setattr(pdf, "FONT_DIR", tmp_path / "empty")
+    monkeypatch.setattr(fonts, "FONT_DIR", tmp_path / "empty")
     with pytest.raises(FileNotFoundError) as missing:
-        pdf._FontCache().fonts()
+        fonts._Cmaps().of("DejaVuSans.ttf")
     assert "DejaVuSans.ttf" in str(missing.value)
 
     broken = tmp_path / "broken"
     shutil.copytree(ROOT / "dashboard" / "assets" / "fonts", broken)
     (broken / "NotoSansHebrew-Regular.ttf").write_bytes(b"\x00\x01\x00\x00" + os.urandom(512))
-    monkeypatch.setattr(pdf, "FONT_DIR", broken)
+    monkeypatch.setattr(fonts, "FONT_DIR", broken)
     with pytest.raises(Exception):  # noqa: B017 - any error: the self-test must not pass
-        pdf._FontCache().fonts()
+        fonts._Cmaps().of("NotoSansHebrew-Regular.ttf")
 
 
 # --------------------------------------------------------------------------- 37-39 surfaces
@@ -740,7 +740,7 @@ def test_case_37_only_the_clinic_day_page_accepts_an_upload_one_small_csv_file()
     """The one upload of the dashboard is the clinic day's patient list (hazard H90): CSV only,
     one file, with its own small size limit; no other module has an upload widget."""
     sources = sorted((ROOT / "dashboard").rglob("*.py"))
-    assert any(p.name == "pdf.py" for p in sources)
+    assert any(p.name == "document.py" for p in sources)
     uploads = []
     for path in sources:
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -377,7 +377,7 @@ def test_case_32_new_patient_after_an_export_clears_every_patient_value(app, con
 @pytest.mark.bad_input_case(35)
 def test_case_35_a_failure_inside_pdf_generation_shows_a_code_and_the_app_stays_usable(
         app, content, monkeypatch, caplog):
-    import dashboard.pdf as pdf
+    import dashboard.adapters.pdf as pdf
 
     marker = new_marker()
 
@@ -445,10 +445,10 @@ def test_case_36_a_missing_or_damaged_font_stops_the_app_at_start_up(monkeypatch
 
 @pytest.mark.bad_input_case(36)
 def test_case_36_the_self_test_checks_exactly_the_fonts_the_renderer_uses():
-    import dashboard.pdf as pdf
+    from dashboard.adapters.pdf import fonts
 
-    assert set(selftest.FONT_FILES) == {name for *_, name in pdf._FONT_FILES}
-    assert selftest.FONT_DIR == pdf.FONT_DIR
+    assert set(selftest.FONT_FILES) == set(fonts.font_files())
+    assert selftest.FONT_DIR == fonts.FONT_DIR
     assert selftest.font_problems() == []
 
 

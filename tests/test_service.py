@@ -84,7 +84,7 @@ def test_a_name_over_its_limit_is_a_patient_text_error(content):
 
 
 def test_an_unexpected_failure_is_a_code_logged_without_any_value(content, monkeypatch, caplog):
-    import dashboard.pdf as pdf
+    import dashboard.adapters.pdf as pdf
 
     def broken(*args, **kwargs):
         raise RuntimeError("Ann Lee secret")

@@ -1,6 +1,6 @@
 """The discussion sheet as blocks: what a renderer receives, every string in print order.
 
-The renderer (dashboard/pdf.py) draws these blocks and decides nothing: wording, order and
+The renderer (dashboard/adapters/pdf/) draws these blocks and decides nothing: wording, order and
 selection are settled in core/sheet.py.
 """
 

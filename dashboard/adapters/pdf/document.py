@@ -1,43 +1,26 @@
-"""Draw a `DiscussionSheet` as a PDF (fpdf2 2.8.9).
+"""Draw a `DiscussionSheet` as a PDF (fpdf2 2.8.9): blocks in order, running header and footer.
 
-The renderer draws the sheet's blocks in order and decides nothing about wording or selection:
-every printed string comes from the sheet (built by core/sheet.py). What it does decide is layout:
-font sizes, spacing, the table geometry, the running header and footer.
+The renderer decides nothing about wording or selection: every printed string comes from the
+sheet (core/sheet.py). It decides layout: sizes, spacing, where pages break. Table geometry and
+pagination are computed in table.py from a measuring function, so they are testable without fpdf2.
 
-Guarantees, each covered by tests/test_pdf.py:
-
-* Nothing is ever interpreted: no markdown, no HTML, no `{nb}`-style aliases in user text (the
-  page-total alias is a private-use character that preflight refuses in any input).
-* Glyph coverage is checked before drawing. A character the bundled fonts cannot print raises
-  `UnprintableText` naming the field; fpdf2 therefore never reaches its "missing glyphs" warning,
-  which would write patient characters to the log. Nothing is stripped or replaced here.
-* Privacy: the PDF title is `sheet.metadata_title`; no author, subject or keywords; resources
-  (images, URLs, files referenced from content) cannot be loaded (`ResourceAccessPolicy.NONE`).
-* Deterministic: the same sheet and `created` give the same bytes.
-
-Fonts (see assets/fonts/README.md) are parsed with fontTools once per process and each document
-gets light per-document copies of fpdf2's `TTFFont` objects (see `_FontCache`): `FPDF.add_font()`
-re-parses the file on every call (about 35 ms for DejaVu regular + bold, 150 ms for the CJK font).
-Only the fonts a sheet needs are embedded, and text shaping (HarfBuzz) is only switched on when the
-sheet contains a script that needs it, because it makes layout about four times slower.
+Guarantees (tests/test_pdf.py): nothing is interpreted (no markdown, no HTML, no `{nb}` alias in
+user text); every character is checked before drawing (fonts.plan_fonts); the PDF title is
+`sheet.metadata_title` with no author, subject or keywords; no resource can be loaded
+(`ResourceAccessPolicy.NONE`); the same sheet and `created` give the same bytes.
 """
 
 from __future__ import annotations
 
-import copy
-import io
-import logging
-import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterator
 
-from fontTools.ttLib import TTFont
+import fpdf
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, ResourceAccessPolicy, TableCellFillMode, XPos, YPos
-from fpdf.fonts import FontFace, SubsetMap, TTFFont
+from fpdf.fonts import FontFace
 from fpdf.line_break import Fragment
 from fpdf.prefs import ViewerPreferences
 
@@ -54,282 +37,15 @@ from dashboard.core.document import (
     WriteLines,
 )
 
-__all__ = ["UnprintableText", "render", "load_fonts", "printable"]
+from .fonts import MAIN_FAMILY, FontPlan, UnprintableText, is_rtl_text, plan_fonts, register
+
+__all__ = ["render"]
+
+# The one override of fpdf2 internals (see _SheetPDF._parse_chars): pinned to this version.
+PINNED_FPDF = "2.8.9"
 
 
-class _QuietSubsetter(logging.Filter):
-    """Drop fontTools.subset's INFO/DEBUG records.
-
-    At INFO level the subsetter logs "Glyph names: [...]" for every embedded font, which lists the
-    characters printed on the sheet (e.g. the letters of a CJK name as uni738B, ...). Nothing
-    below WARNING from that logger is useful in production, so it is dropped whatever the
-    application's logging configuration. Other fontTools and fpdf2 records carry no text.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING
-
-
-_SUBSET_LOGGER = logging.getLogger("fontTools.subset")
-if not any(isinstance(f, _QuietSubsetter) for f in _SUBSET_LOGGER.filters):
-    _SUBSET_LOGGER.addFilter(_QuietSubsetter())
-
-FONT_DIR = Path(__file__).resolve().parent / "assets" / "fonts"
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class UnprintableText(Exception):
-    """A string of the sheet holds characters no bundled font can print.
-
-    `field` is the block's `user_field` (e.g. "patient_name") or "content" for text that came from
-    the content files; `characters` are the offending characters, once each, in order of appearance.
-    The message is meant for the clinician: it names the field and shows the characters.
-    """
-
-    def __init__(self, field: str, characters: tuple[str, ...]):
-        self.field = field
-        self.characters = characters
-        shown = ", ".join(_show_char(c) for c in characters)
-        if field == "content":
-            what = "The sheet text"
-        else:
-            what = "The " + field.replace("_", " ").strip()
-        super().__init__(f"{what} contains characters the sheet cannot print: {shown}")
-        self.without_text = (f"{what} contains {len(characters)} character(s) the sheet cannot "
-                             "print (for example emoji, or a script without a bundled font).")
-
-
-def _show_char(char: str) -> str:
-    """The character itself, or its code point when it would be invisible or confusing."""
-    category = unicodedata.category(char)
-    if category[0] in "CZM":  # control, format, separators, combining marks
-        return f"U+{ord(char):04X}"
-    return char
-
-
-# --------------------------------------------------------------------------- fonts
-
-# (family, style, file). Family names must be lower case: fpdf2 builds font keys as
-# family + "B"/"I" and strips upper-case B and I to find a family's styles.
-MAIN_FAMILY = "dejavu"
-_FONT_FILES: tuple[tuple[str, str, str], ...] = (
-    ("dejavu", "", "DejaVuSans.ttf"),
-    ("dejavu", "B", "DejaVuSans-Bold.ttf"),
-    ("notoarabic", "", "NotoSansArabic-Regular.ttf"),
-    ("notoarabic", "B", "NotoSansArabic-Bold.ttf"),
-    ("notohebrew", "", "NotoSansHebrew-Regular.ttf"),
-    ("notohebrew", "B", "NotoSansHebrew-Bold.ttf"),
-    ("notodevanagari", "", "NotoSansDevanagari-Regular.ttf"),
-    ("notodevanagari", "B", "NotoSansDevanagari-Bold.ttf"),
-    ("droidfallback", "", "DroidSansFallbackFull.ttf"),  # CJK; no bold face exists
-)
-# Fallback order: fpdf2 asks these, in order, for a character the main font lacks.
-_FALLBACK_FAMILIES = ("notoarabic", "notohebrew", "notodevanagari", "droidfallback")
-_STYLES_USED = ("", "B")
-
-# Code points taken out of every font's character map, so that preflight refuses them:
-# private use (meaningless to a reader, and our page-total alias lives there), and emoji: the
-# pictograph blocks, the emoji presentation selector and the older symbols whose default look is
-# emoji (Unicode Emoji_Presentation=Yes). DejaVu has ~80 of them as black-and-white glyphs;
-# printing some emoji and refusing others would be confusing, so all are refused. Symbols that
-# are text by default (✓ ✔ ★ ☐ → ≥) stay printable.
-_EXCLUDED_EVERYWHERE = (
-    (0xE000, 0xF8FF),
-    (0xF0000, 0x10FFFF),
-    (0x1F000, 0x1FAFF),
-    (0xFE0F, 0xFE0F),
-    (0x231A, 0x231B), (0x23E9, 0x23EC), (0x23F0, 0x23F0), (0x23F3, 0x23F3), (0x25FD, 0x25FE),
-    (0x2614, 0x2615), (0x2648, 0x2653), (0x267F, 0x267F), (0x2693, 0x2693), (0x26A1, 0x26A1),
-    (0x26AA, 0x26AB), (0x26BD, 0x26BE), (0x26C4, 0x26C5), (0x26CE, 0x26CE), (0x26D4, 0x26D4),
-    (0x26EA, 0x26EA), (0x26F2, 0x26F3), (0x26F5, 0x26F5), (0x26FA, 0x26FA), (0x26FD, 0x26FD),
-    (0x2705, 0x2705), (0x270A, 0x270B), (0x2728, 0x2728), (0x274C, 0x274C), (0x274E, 0x274E),
-    (0x2753, 0x2755), (0x2757, 0x2757), (0x2795, 0x2797), (0x27B0, 0x27B0), (0x27BF, 0x27BF),
-    (0x2B1B, 0x2B1C), (0x2B50, 0x2B50), (0x2B55, 0x2B55),
-)
-# Scripts DejaVu covers only partly: taken out of DejaVu so the dedicated Noto font draws them
-# (otherwise a word could mix glyphs of two fonts and bold/regular would use different fonts).
-_EXCLUDED_FROM_MAIN = (
-    (0x0590, 0x05FF),  # Hebrew
-    (0xFB1D, 0xFB4F),  # Hebrew presentation forms
-    (0x0600, 0x06FF),  # Arabic
-    (0x0750, 0x077F),  # Arabic supplement
-    (0x08A0, 0x08FF),  # Arabic extended-A
-    (0xFB50, 0xFDFF),  # Arabic presentation forms-A
-    (0xFE70, 0xFEFF),  # Arabic presentation forms-B
-)
-
-# The TTFFont attributes fpdf2 2.8.9 has. `_new_document_font` copies them one by one; if an
-# fpdf2 upgrade changes the set, the cache falls back to plain add_font() (slower, still correct).
-_KNOWN_TTFFONT_SLOTS = frozenset({
-    "i", "type", "name", "desc", "glyph_ids", "_hbfont", "sp", "ss", "up", "ut", "cw", "ttffile",
-    "fontkey", "emphasis", "scale", "subset", "cmap", "ttfont", "missing_glyphs",
-    "biggest_size_pt", "color_font", "unicode_range", "palette_index", "is_compressed", "is_cff",
-    "is_cid_keyed", "is_symbol", "cff_ros", "collection_font_number",
-})
-
-
-def _in_ranges(code: int, ranges: tuple[tuple[int, int], ...]) -> bool:
-    return any(lo <= code <= hi for lo, hi in ranges)
-
-
-@dataclass
-class _ParsedFont:
-    family: str
-    style: str
-    path: Path
-    data: bytes  # the file, read once
-    template: TTFFont  # parsed once; never handed to a document
-
-
-class _FontCache:
-    """Every bundled font parsed once per process.
-
-    Why not share fpdf2's TTFFont objects between documents: at output() fpdf2 subsets the
-    fontTools TTFont *in place* and closes it, and it writes into `desc` and `subset`. So each
-    document gets a new TTFFont whose expensive, read-only parts (cmap, glyph ids, widths, font
-    metrics) are shared with the template, and whose mutable parts are fresh: a lazily opened
-    fontTools TTFont over the cached file bytes (~0.1 ms), an empty subset map, a copy of the
-    font descriptor and of the width table.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._fonts: dict[str, _ParsedFont] | None = None
-        self.fast_path = set(TTFFont.__slots__) == _KNOWN_TTFFONT_SLOTS
-        self.printable: frozenset[int] = frozenset()
-        self.main_cmaps: dict[str, frozenset[int]] = {}
-        self.family_cmaps: dict[str, frozenset[int]] = {}
-
-    def fonts(self) -> dict[str, _ParsedFont]:
-        if self._fonts is None:
-            with self._lock:
-                if self._fonts is None:
-                    self._fonts = self._load()
-        return self._fonts
-
-    def _load(self) -> dict[str, _ParsedFont]:
-        dummy = FPDF()
-        fonts: dict[str, _ParsedFont] = {}
-        for family, style, file_name in _FONT_FILES:
-            path = FONT_DIR / file_name
-            data = path.read_bytes()  # FileNotFoundError names the missing file
-            fontkey = family + style
-            template = TTFFont(dummy, path, fontkey, style)
-            if template.color_font is not None or template.is_cff:
-                raise RuntimeError(f"font {file_name}: colour or CFF fonts are not supported here")
-            excluded = _EXCLUDED_EVERYWHERE + (_EXCLUDED_FROM_MAIN if family == MAIN_FAMILY else ())
-            template.cmap = {
-                code: glyph for code, glyph in template.cmap.items()
-                if not _in_ranges(code, excluded) and unicodedata.category(chr(code)) != "Cc"
-            }
-            template.glyph_ids = {
-                code: gid for code, gid in template.glyph_ids.items() if code in template.cmap
-            }
-            template.ttfont.close()  # documents open their own copy from `data`
-            fonts[fontkey] = _ParsedFont(family, style, path, data, template)
-
-        main = {style: frozenset(fonts[MAIN_FAMILY + style].template.cmap)
-                for style in _STYLES_USED}
-        families: dict[str, set[int]] = {}
-        for parsed in fonts.values():
-            families.setdefault(parsed.family, set()).update(parsed.template.cmap)
-        fallback_union = set().union(*(families[f] for f in _FALLBACK_FAMILIES))
-        # Printable = drawable in every style we use (regular and bold), so a string can move
-        # between body text and a heading without becoming unprintable.
-        printable = frozenset.intersection(*(main[s] | fallback_union for s in _STYLES_USED))
-        self.main_cmaps = main
-        self.family_cmaps = {family: frozenset(codes) for family, codes in families.items()}
-        self.printable = printable | {ord("\n")}
-        return fonts
-
-    def add_to(self, pdf: FPDF, family: str) -> None:
-        """Register every style of `family` on `pdf`, reusing the parsed data."""
-        for parsed in self.fonts().values():
-            if parsed.family != family:
-                continue
-            if self.fast_path:
-                font = _new_document_font(parsed, len(pdf.fonts) + 1)
-            else:  # pragma: no cover - only after an fpdf2 upgrade changes TTFFont
-                font = TTFFont(pdf, parsed.path, parsed.template.fontkey, parsed.style,
-                               unicode_range=set(parsed.template.cmap))
-            pdf.fonts[font.fontkey] = font
-
-
-def _new_document_font(parsed: _ParsedFont, index: int) -> TTFFont:
-    template = parsed.template
-    font = TTFFont.__new__(TTFFont)
-    for slot in _KNOWN_TTFFONT_SLOTS:
-        if hasattr(template, slot):
-            setattr(font, slot, getattr(template, slot))
-    font.i = index
-    # Per-document state (fpdf2 mutates these while drawing and in output()):
-    font.ttfont = TTFont(io.BytesIO(parsed.data), recalcTimestamp=False, lazy=True)
-    font.desc = copy.copy(template.desc)
-    font.cw = template.cw.copy()  # a defaultdict: reading a missing key inserts it
-    font.missing_glyphs = []
-    font.biggest_size_pt = 0
-    font._hbfont = None  # HarfBuzz font: its size is set per call, so never shared
-    font.color_font = None
-    font.subset = SubsetMap(font)
-    return font
-
-
-_CACHE = _FontCache()
-
-
-def load_fonts() -> None:
-    """Parse the bundled fonts now (e.g. at start-up, as a self-test); later calls are free."""
-    _CACHE.fonts()
-
-
-def printable(text: str) -> bool:
-    """True when every character of `text` can be printed on the sheet (for on-screen checks)."""
-    _CACHE.fonts()
-    return all(ord(c) in _CACHE.printable for c in text)
-
-
-# --------------------------------------------------------------------------- scripts
-
-# Scripts that need HarfBuzz shaping (contextual forms, reordering, marks) or bidi reordering.
-_SHAPING_RANGES = (
-    (0x0590, 0x08FF),  # Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic, Arabic ext.
-    (0x0900, 0x0DFF),  # Indic scripts
-    (0x0E00, 0x0FFF),  # Thai, Lao, Tibetan
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x18AF),  # Khmer, Mongolian
-    (0xA8E0, 0xA8FF),  # Devanagari extended
-    (0xFB1D, 0xFDFF),  # Hebrew and Arabic presentation forms
-    (0xFE70, 0xFEFF),  # Arabic presentation forms-B
-    (0x200C, 0x200D),  # zero-width (non-)joiner: only meaningful when shaping
-)
-
-
-def _needs_shaping(char: str) -> bool:
-    code = ord(char)
-    return (
-        _in_ranges(code, _SHAPING_RANGES)
-        or unicodedata.combining(char) != 0
-        or unicodedata.bidirectional(char) in ("R", "AL", "AN")
-    )
-
-
-def _is_rtl_text(text: str) -> bool:
-    """First strong character is right-to-left (used only to choose right alignment)."""
-    for char in text:
-        bidi = unicodedata.bidirectional(char)
-        if bidi in ("R", "AL"):
-            return True
-        if bidi == "L":
-            return False
-    return False
-
-
-# --------------------------------------------------------------------------- preflight
-
-
-def _strings(sheet: DiscussionSheet) -> Iterator[tuple[str, str]]:
+def strings(sheet: DiscussionSheet) -> Iterator[tuple[str, str]]:
     """Every printed string with the field named in errors, in document order."""
     yield "content", sheet.page_label
     yield "content", sheet.title
@@ -360,38 +76,9 @@ def _strings(sheet: DiscussionSheet) -> Iterator[tuple[str, str]]:
         yield "content", line
 
 
-@dataclass(frozen=True)
-class _Plan:
-    fallback_families: tuple[str, ...]
-    shaping: bool
 
-
-def _preflight(sheet: DiscussionSheet) -> _Plan:
-    """Refuse unprintable characters; find the fallback fonts needed and whether to shape."""
-    _CACHE.fonts()
-    printable_codes = _CACHE.printable
-    main_common = frozenset.intersection(*_CACHE.main_cmaps.values())
-    needed: set[str] = set()
-    shaping = False
-    # User fields first: an unprintable name is the likely, actionable case.
-    ordered = sorted(_strings(sheet), key=lambda item: item[0] == "content")
-    for field_name, text in ordered:
-        bad: dict[str, None] = {}
-        for char in text:
-            code = ord(char)
-            if code not in printable_codes:
-                bad[char] = None
-                continue
-            if code not in main_common:
-                for family in _FALLBACK_FAMILIES:
-                    if code in _CACHE.family_cmaps[family]:
-                        needed.add(family)
-                        break
-            if not shaping and code >= 0x300 and _needs_shaping(char):
-                shaping = True
-        if bad:
-            raise UnprintableText(field_name, tuple(bad))
-    return _Plan(tuple(f for f in _FALLBACK_FAMILIES if f in needed), shaping)
+def _preflight(sheet: DiscussionSheet) -> FontPlan:
+    return plan_fonts(strings(sheet))
 
 
 # --------------------------------------------------------------------------- layout settings
@@ -444,7 +131,7 @@ _CELL_PAD_Y = 1.6
 class _SheetPDF(FPDF):
     """One document. Created per render; fpdf2 objects cannot be reused after output()."""
 
-    def __init__(self, sheet: DiscussionSheet, plan: _Plan):
+    def __init__(self, sheet: DiscussionSheet, plan: FontPlan):
         paper = _PAPER.get(sheet.paper)
         if paper is None:
             raise ValueError(f"paper must be one of {sorted(_PAPER)}")
@@ -453,12 +140,7 @@ class _SheetPDF(FPDF):
         self.sizes = _LARGE if sheet.large_print else _STANDARD
         self.resource_access_policy = ResourceAccessPolicy.NONE
         self.alias_nb_pages(_PAGE_TOTAL_ALIAS)
-        _CACHE.add_to(self, MAIN_FAMILY)
-        for family in plan.fallback_families:
-            _CACHE.add_to(self, family)
-        if plan.fallback_families:
-            self.set_fallback_fonts(list(plan.fallback_families), exact_match=False)
-        self.set_text_shaping(plan.shaping)
+        register(self, plan)
         self.shaping = plan.shaping
         self.set_margins(_SIDE_MARGIN, _TOP_MARGIN, _SIDE_MARGIN)
         self.header_height = self._measure_header()
@@ -480,7 +162,7 @@ class _SheetPDF(FPDF):
         name as one run: correct joining across ZWJ, and extraction in logical order.
         """
         fragments = list(super()._parse_chars(text, markdown, **kwargs))
-        if len(fragments) < 3 or not self._fallback_font_ids:
+        if len(fragments) < 3 or not self._fallback_font_ids or fpdf.__version__ != PINNED_FPDF:
             yield from fragments
             return
         merged: list[Fragment] = [fragments[0]]
@@ -586,7 +268,7 @@ class _SheetPDF(FPDF):
         return lines
 
     def _align(self, text: str) -> Align:
-        return Align.R if self.shaping and _is_rtl_text(text) else Align.L
+        return Align.R if self.shaping and is_rtl_text(text) else Align.L
 
     def _lh(self, size: float, factor: float | None = None) -> float:
         return size * _PT * (factor or self.sizes.line)
@@ -1047,7 +729,7 @@ def render(sheet: DiscussionSheet, *, created: datetime) -> bytes:
     return _render(sheet, created, _preflight(sheet))
 
 
-def _render(sheet: DiscussionSheet, created: datetime, plan: _Plan) -> bytes:
+def _render(sheet: DiscussionSheet, created: datetime, plan: FontPlan) -> bytes:
     """render() after preflight; bench/bench_pdf.py calls it to time text shaping on and off."""
     pdf = _SheetPDF(sheet, plan)
     pdf.set_title(sheet.metadata_title)

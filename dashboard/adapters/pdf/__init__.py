@@ -1,0 +1,13 @@
+"""PDF adapter (fpdf2): the discussion sheet renderer and the bundled fonts.
+
+    fonts.py     which font draws which script; pre-flight of every string; registration
+    table.py     table geometry and pagination from a measuring function (no fpdf2)
+    document.py  DiscussionSheet -> PDF bytes
+"""
+
+from __future__ import annotations
+
+from .document import render
+from .fonts import UnprintableText, load_fonts, printable
+
+__all__ = ["UnprintableText", "load_fonts", "printable", "render"]
