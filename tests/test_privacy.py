@@ -62,7 +62,7 @@ def sweep(tmp_path_factory):
         "sheet, unprintable notes": box.run_cli(
             "sheet", "-", "-o", str(box.work / "e4.pdf"),
             stdin=json.dumps({**make_factors(), "patient": patient | {
-                "notes": f"{marker}-notes 김민준"}})),
+                "notes": f"{marker}-notes བསན"}})),  # Tibetan: no bundled font
         "sheet, unknown option": box.run_cli(
             "sheet", "-", "-o", str(box.work / "e5.pdf"), "--select", "nope", stdin=good),
         "sheet, patient field not text": box.run_cli(
