@@ -1,4 +1,4 @@
-"""The PDF renderer (dashboard/pdf.py), on DiscussionSheet objects built here (no content files).
+"""The PDF renderer (dashboard/adapters/pdf/), on DiscussionSheet objects built here (no content files).
 
 Covers safety.md 4.4/4.5 and cases 4-12 and 18 of section 5: text extracted per page with pypdf,
 footer and page label on every page, names in every bundled script, literal markup, emoji refused

@@ -210,14 +210,18 @@ def test_no_logging_or_printing_of_patient_text_in_the_pdf_and_core_paths(path):
 
 @pytest.mark.hazard("H12")
 def test_the_pdf_renderer_never_interprets_markup_or_loads_resources():
-    tree = ast.parse((ROOT / "dashboard" / "pdf.py").read_text(encoding="utf-8"))
-    for call in ast.walk(tree):
-        if isinstance(call, ast.Call):
-            for keyword in call.keywords:
-                if keyword.arg == "markdown":
-                    assert isinstance(keyword.value, ast.Constant) and keyword.value.value is False
-    assert _calls(tree, "write_html") == [] and _calls(tree, "image") == []
-    source = (ROOT / "dashboard" / "pdf.py").read_text(encoding="utf-8")
+    paths = sorted((ROOT / "dashboard" / "adapters" / "pdf").glob("*.py"))
+    assert len(paths) >= 3
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call):
+                for keyword in call.keywords:
+                    if keyword.arg == "markdown":
+                        assert isinstance(keyword.value, ast.Constant)
+                        assert keyword.value.value is False
+        assert _calls(tree, "write_html") == [] and _calls(tree, "image") == []
+    source = (ROOT / "dashboard" / "adapters" / "pdf" / "document.py").read_text(encoding="utf-8")
     assert "ResourceAccessPolicy.NONE" in source
 
 
