@@ -13,7 +13,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 FONT_DIR = Path(__file__).resolve().parent / "assets" / "fonts"
-# The files dashboard/adapters/pdf/ registers (tests/test_bad_inputs_ui.py checks the two lists agree).
+# The files dashboard/adapters/pdf/ registers (tests/test_bad_inputs_ui.py checks both agree).
 FONT_FILES = (
     "DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
     *(f"NotoSans{script}-{style}.ttf"

@@ -141,7 +141,10 @@ def split_sheet_choices(sheet: SheetChoices, language: str) -> tuple[Choices, Pa
 
 def _draw(assessment: Assessment, content: Content, choices: SheetChoices, created: datetime,
           language: str) -> SheetOutcome:
-    from dashboard.adapters.pdf import UnprintableText, render  # fpdf2 loads on the first sheet only
+    from dashboard.adapters.pdf import (  # fpdf2 loads on the first sheet only
+        UnprintableText,
+        render,
+    )
 
     try:
         sheet = build_sheet(assessment, content, choices, today=created.date(), lang=language)

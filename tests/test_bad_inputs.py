@@ -30,13 +30,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import cli
+from dashboard.adapters.pdf import UnprintableText, load_fonts, render
 from dashboard.core import usertext
 from dashboard.core.assessment import Verdict
 from dashboard.core.document import LabelledValue
 from dashboard.core.engine import assess
 from dashboard.core.loader import ContentError, load_content
 from dashboard.core.sheet import FILE_NAME, SheetInputError
-from dashboard.adapters.pdf import UnprintableText, load_fonts, render
 from tests.conftest import ROOT, make_factors, require_tool
 from tests.safety_support import (
     CREATED,

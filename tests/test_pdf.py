@@ -1,4 +1,4 @@
-"""The PDF renderer (dashboard/adapters/pdf/), on DiscussionSheet objects built here (no content files).
+"""The PDF renderer (dashboard/adapters/pdf/), on DiscussionSheet objects built here.
 
 Covers safety.md 4.4/4.5 and cases 4-12 and 18 of section 5: text extracted per page with pypdf,
 footer and page label on every page, names in every bundled script, literal markup, emoji refused
@@ -21,8 +21,8 @@ import pytest
 from fpdf.enums import ResourceAccessPolicy
 from pypdf import PdfReader
 
+from dashboard.adapters.pdf import UnprintableText, fonts, render
 from dashboard.adapters.pdf import document as pdf_module
-from dashboard.adapters.pdf import fonts
 from dashboard.core.document import (
     Bullets,
     DiscussionSheet,
@@ -34,7 +34,6 @@ from dashboard.core.document import (
     TickBoxes,
     WriteLines,
 )
-from dashboard.adapters.pdf import UnprintableText, render
 from tests.conftest import require_tool
 
 CREATED = datetime(2025, 11, 3, 9, 30, tzinfo=UTC)

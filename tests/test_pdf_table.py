@@ -39,7 +39,7 @@ def test_widths_fill_the_table_and_give_each_option_the_same_width():
         widths = GEOMETRY.widths(count)
         assert len(widths) == count + 1
         assert sum(widths) == pytest.approx(170)
-        assert len(set(round(w, 6) for w in widths[1:])) == 1
+        assert len({round(w, 6) for w in widths[1:]}) == 1
 
 
 def test_a_row_is_as_tall_as_its_tallest_cell_plus_padding():

@@ -13,9 +13,10 @@ user text); every character is checked before drawing (fonts.plan_fonts); the PD
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import fpdf
 from fpdf import FPDF
@@ -721,7 +722,7 @@ def render(sheet: DiscussionSheet, *, created: datetime) -> bytes:
     so the bytes do not depend on the server's time zone).
     """
     if created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)
+        created = created.replace(tzinfo=UTC)
     try:
         sheet.page_label.format(page=1, pages=1)
     except (KeyError, IndexError, ValueError) as exc:

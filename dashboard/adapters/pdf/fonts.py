@@ -22,17 +22,29 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from fontTools.ttLib import TTFont
 
 if TYPE_CHECKING:  # fpdf2 is needed only to register fonts on a document
     from fpdf import FPDF
 
-__all__ = ["FONT_DIR", "FAMILIES", "MAIN_FAMILY", "FontPlan", "UnprintableText", "font_files",
-           "load_fonts", "plan_fonts", "printable", "register", "is_rtl_text"]
+__all__ = [
+    "FAMILIES",
+    "FONT_DIR",
+    "MAIN_FAMILY",
+    "FontPlan",
+    "UnprintableText",
+    "font_files",
+    "is_rtl_text",
+    "load_fonts",
+    "plan_fonts",
+    "printable",
+    "register",
+]
 
 
 class _QuietSubsetter(logging.Filter):

@@ -9,8 +9,8 @@ next page, under the repeated heading row.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 Measure = Callable[[str, float, bool], int]
 WordWidth = Callable[[str, bool], float]
