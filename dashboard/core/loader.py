@@ -40,6 +40,9 @@ REFERENCE_KINDS = ("CCS", "guideline", "trial", "patient_info", "other")
 OPTION_TEXTS = ("name", "clinical_name", "summary", "involves", "hospital_stay", "recovery",
                 "side_effects", "goal_text", "fits_when")
 OPTION_LISTS = ("questions", "checks")
+# The `[grid]` table (last in each option file): short texts for the sheet's Option Grid cells,
+# stored in Option.text as "grid.<key>".
+GRID_TEXTS = ("short", "what", "how", "stay", "side_effects", "aim")
 STRING_FILES = ("sheet", "ui", "locale", "clinic_day")
 # Optional short names, used where a reason names options ({options}, 8.3 T3):
 # short_name for patients, abbreviation for clinicians.
@@ -519,7 +522,7 @@ def _option(name: str, doc: dict[str, Any], set_rules: dict[str, Any],
     c = _Checker(doc, name, problems, languages)
     c.unknown_keys({"schema_version", "id", "order", "phase", "active", "combine", "goal",
                     "sources", "reviewed_by", "last_reviewed", "next_review", "rule_sets",
-                    "default", "rules", "notes", "lines", "variants", *REVIEW_FIELDS,
+                    "default", "rules", "notes", "lines", "variants", "grid", *REVIEW_FIELDS,
                     *OPTION_TEXTS, *OPTION_SHORT_TEXTS, *OPTION_LISTS})
     option_id = c.get("id", str)
     if option_id and option_id != Path(name).stem:
@@ -551,6 +554,9 @@ def _option(name: str, doc: dict[str, Any], set_rules: dict[str, Any],
     variants = _variants(c.table.get("variants"), f"{name} -> variants", every_verdict,
                          (*OPTION_TEXTS, *OPTION_LISTS, *(f"lines.{k}" for k in lines)),
                          OPTION_LISTS, problems, languages)
+    grid = _Checker(c.table.get("grid"), f"{name} -> grid", problems, languages)
+    grid.unknown_keys(set(GRID_TEXTS))
+    grid_texts = {f"grid.{key}": grid.text(key) for key in GRID_TEXTS}
     for source in c.get("sources", list, []) or []:
         if source not in ref_ids:
             c.fail("sources", f"unknown reference {source!r}")
@@ -566,7 +572,8 @@ def _option(name: str, doc: dict[str, Any], set_rules: dict[str, Any],
         last_reviewed=last_reviewed, next_review=next_review,
         checked_by=review.get("checked_by", ""),
         text={key: c.text(key) for key in OPTION_TEXTS}
-        | {key: t for key in OPTION_SHORT_TEXTS if (t := c.text(key, required=False))},
+        | {key: t for key in OPTION_SHORT_TEXTS if (t := c.text(key, required=False))}
+        | grid_texts,
         lists={key: c.text_list(key) for key in OPTION_LISTS},
         default=default, rules=tuple(rules), notes=notes, lines=lines, variants=variants)
 
