@@ -59,7 +59,7 @@ def _main(argv: list[str] | None) -> int:
                               "(a clinic day), a new or empty folder")
     p_sheet.add_argument("--select", default="", help="option ids to include, comma-separated")
     p_sheet.add_argument("--large-print", action="store_true", help="body text 16 pt or more")
-    p_sheet.add_argument("--paper", choices=("a4", "letter"), default="a4")
+    p_sheet.add_argument("--paper", choices=("letter", "a4"), default="letter")
     p_sheet.add_argument("--leave-out-not-fitting", action="store_true",
                          help="leave out the section on options that do not fit right now")
     p_sheet.add_argument("--lang", default="en", metavar="LANG",

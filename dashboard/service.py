@@ -42,8 +42,12 @@ class Choices:
 
     selected: tuple[str, ...] | None = None
     large_print: bool = False
-    paper: str = "a4"
+    paper: str = "letter"
     leave_out_not_fitting: bool = False
+    # Optional sections of the sheet, off unless the clinician ticks them (issue #10):
+    include_not_fitting: bool = False  # "Options that do not fit right now", one line each
+    more_about_options: bool = False  # "More about each option", up to a page each
+    full_sources: bool = False  # the full list of sources
     language: str = "en"
 
 
@@ -126,17 +130,38 @@ def sheet_choices(selected: tuple[str, ...], choices: Choices,
     return SheetChoices(selected=tuple(selected), patient_name=patient.name,
                         appointment_date=patient.appointment_date, clinician=patient.clinician,
                         team_phone=patient.team_phone, notes=patient.notes,
-                        include_not_fitting=not choices.leave_out_not_fitting,
+                        include_not_fitting=(choices.include_not_fitting
+                                             and not choices.leave_out_not_fitting),
+                        more_about_options=choices.more_about_options,
+                        full_sources=choices.full_sources,
                         large_print=choices.large_print, paper=choices.paper)
 
 
 def split_sheet_choices(sheet: SheetChoices, language: str) -> tuple[Choices, PatientDetails]:
     """The inverse of `sheet_choices`, for the screen, which gathers both in one form."""
     return (Choices(selected=sheet.selected, large_print=sheet.large_print, paper=sheet.paper,
-                    leave_out_not_fitting=not sheet.include_not_fitting, language=language),
+                    include_not_fitting=sheet.include_not_fitting,
+                    more_about_options=sheet.more_about_options, full_sources=sheet.full_sources,
+                    language=language),
             PatientDetails(name=sheet.patient_name, appointment_date=sheet.appointment_date,
                            clinician=sheet.clinician, team_phone=sheet.team_phone,
                            notes=sheet.notes))
+
+
+def sheet_page_count(assessment: Assessment, sheet: SheetChoices, content: Content, *,
+                     created: datetime | None = None, language: str = "en") -> int | None:
+    """How many pages the sheet will have, laid out without writing the PDF (for the screen,
+    before "Prepare"); None when no sheet can be made from these choices."""
+    from dashboard.adapters.pdf import UnprintableText, count_pages
+
+    if not assessment.ok:
+        return None
+    created = created or datetime.now().astimezone()
+    try:
+        return count_pages(build_sheet(assessment, content, sheet, today=created.date(),
+                                       lang=language))
+    except (UnprintableText, SheetInputError):
+        return None
 
 
 def _draw(assessment: Assessment, content: Content, choices: SheetChoices, created: datetime,

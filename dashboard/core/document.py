@@ -35,11 +35,12 @@ class LabelledValue:
     label: str
     value: str
     user_field: str = ""
+    half: bool = False  # two half-width values in a row are printed side by side
 
 
 @dataclass(frozen=True)
 class OptionTable:
-    """Options side by side: one column per option (at most 3 per table), one row per aspect."""
+    """The Option Grid: one column per option (at most 4 per table), one row per question."""
 
     row_header: str
     columns: tuple[str, ...]
@@ -54,6 +55,7 @@ class WriteLines:
 @dataclass(frozen=True)
 class TickBoxes:
     items: tuple[str, ...]
+    columns: int = 1  # 2: short items side by side
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,13 @@ class Glossary:
     entries: tuple[tuple[str, str], ...]
 
 
+@dataclass(frozen=True)
+class PageBreak:
+    """Start a new page (before the optional "More about each option" pages)."""
+
+
 Block = (Heading | Paragraph | Bullets | LabelledValue | OptionTable | WriteLines | TickBoxes
-         | Glossary)
+         | Glossary | PageBreak)
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,10 @@ class DiscussionSheet:
     title: str  # printed at the top of page 1
     metadata_title: str  # PDF document title: never the patient's name
     lang: str  # document language, e.g. "en-CA"
-    footer_lines: tuple[str, ...]  # disclaimer, content version, review date, fingerprint
-    page_label: str  # e.g. "Page {page} of {pages}"
+    footer_lines: tuple[str, ...]  # printed on every page: the disclaimer line
+    page_label: str  # last footer line, e.g. "Page {page} of {pages} · Check code …"
     blocks: tuple[Block, ...]
     large_print: bool = False
-    paper: Literal["a4", "letter"] = "a4"
+    paper: Literal["a4", "letter"] = "letter"
+    fit_pages: int = 0  # the page target (0: none); the renderer tightens spacing to meet it
     file_name: str = "discussion-sheet.pdf"  # generic: never the patient's name

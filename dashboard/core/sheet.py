@@ -1,8 +1,11 @@
 """The patient discussion sheet: every string the PDF prints, in order, from content and choices.
 
-The wording comes from content/ (sheet.toml and the option files) in the requested language; this
-module decides selection and order only. User text (name, notes, …) is normalised here and then
-printed exactly as typed.
+Two pages for up to three options. Page 1: who and when, the patient's situation in plain words,
+the options as one Option Grid. Page 2: questions, what matters most, next steps and whom to
+call, notes, words to know, where the information comes from. Optional sections (ticked by the
+clinician) follow. The wording comes from content/ (sheet.toml, the options' `[grid]` and longer
+texts) in the requested language; this module decides selection and order only. User text (name,
+notes, ...) is normalised here and then printed exactly as typed.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from . import usertext
 from .assessment import Assessment, OptionResult, Verdict
-from .content import Content
+from .content import Content, Option, text_in
 from .document import (
     Block,
     Bullets,
@@ -24,27 +27,35 @@ from .document import (
     Heading,
     LabelledValue,
     OptionTable,
+    PageBreak,
     Paragraph,
     TickBoxes,
-    WriteLines,
 )
-from .explain import date_in_words, option_items, option_text, patient_reasons
+from .explain import finding_text, option_items, option_text
+from .localise import date_in_words, locale_for, number
 
-MAX_COLUMNS = 3
-# The aspects of issue #3, in order: what it is, how it is done, time in hospital and recovery,
-# common side effects (then the goal). A row may join several option texts.
-TABLE_ROWS = (("row_what", ("summary",)), ("row_how", ("involves",)),
-              ("row_stay_recovery", ("hospital_stay", "recovery")),
-              ("row_side_effects", ("side_effects",)))
+MAX_COLUMNS = 4  # options per grid
+OPTION_QUESTIONS = 2  # questions per option on page 2 (one each from three options on)
+GLOSSARY_MAX = 6  # words to know, in order of first use
+FIT_WORDS = 35  # about this many words of personal reasons in a grid cell; the rest on "More"
+# The grid's rows: (label key in sheet.toml, option text key)
+GRID_ROWS = (("row_what", "grid.what"), ("row_how", "grid.how"), ("row_stay", "grid.stay"),
+             ("row_side_effects", "grid.side_effects"), ("row_aim", "grid.aim"))
+# "More about each option": (label key, option text keys joined)
+MORE_ROWS = (("more_what", ("summary",)), ("more_how", ("involves",)),
+             ("more_stay", ("hospital_stay", "recovery")), ("more_side_effects", ("side_effects",)),
+             ("more_aim", ("goal_text",)))
 FILE_NAME = "discussion-sheet.pdf"
-# Sources whose web address is printed: pages written for patients. Guideline and trial
-# citations are printed without their (long, professional) addresses.
+# Sources whose web address is printed: pages written for patients.
 PATIENT_FRIENDLY = ("CCS", "patient_info")
 
 
 @dataclass(frozen=True)
 class SheetChoices:
-    """What the clinician chose for this sheet. Free text is normalised by `build_sheet`."""
+    """What the clinician chose for this sheet. Free text is normalised by `build_sheet`.
+
+    The optional sections are off unless ticked: the core sheet is two pages.
+    """
 
     selected: tuple[str, ...]
     patient_name: str = ""
@@ -52,9 +63,11 @@ class SheetChoices:
     clinician: str = ""
     team_phone: str = ""
     notes: str = ""
-    include_not_fitting: bool = True
+    include_not_fitting: bool = False
+    more_about_options: bool = False
+    full_sources: bool = False
     large_print: bool = False
-    paper: str = "a4"
+    paper: str = "letter"
 
 
 class SheetInputError(ValueError):
@@ -78,31 +91,46 @@ def build_sheet(assessment: Assessment, content: Content, choices: SheetChoices,
         raise SheetInputError("", "The patient factors have errors: fix them before a sheet.")
     user = _user_text(choices)
     words = _Words(content, lang)
-    selected = [r for r in assessment.results if r.option_id in set(choices.selected)]
+    chosen = set(choices.selected)
+    selected = [r for r in assessment.results if r.option_id in chosen]
     blocks: list[Block] = []
-    blocks += _header(words, user)
-    blocks.append(Paragraph(words("prepared_line", date=date_in_words(today, content, lang)),
-                            style="small"))
-    blocks += _why(words)
-    blocks += _options(words, content, assessment, selected, lang)
-    if choices.include_not_fitting:
-        blocks += _not_fitting(words, content, assessment, set(choices.selected), lang)
-    blocks += _questions(words, content, assessment, selected, lang)
+    blocks += _who_and_when(words, user, today)
+    blocks += _situation(words, assessment)
+    blocks += _grid(words, content, selected, choices.more_about_options)
+    blocks += _questions(words, content, assessment, selected)
     blocks += _values(words)
+    blocks += _next_steps(words, user["team_phone"])
     blocks += _notes(words, user["notes"])
     blocks += _glossary(words, blocks)
-    blocks += _sources(words, content, selected, today)
+    if not choices.full_sources:
+        blocks += _sources_short(words, content)
+    if choices.more_about_options and selected:
+        blocks += _more_about(words, content, assessment, selected)
+    if choices.include_not_fitting:
+        blocks += _not_fitting(words, content, assessment, chosen)
+    if choices.full_sources:
+        blocks += _sources_full(words, content, selected, today)
     return DiscussionSheet(
         title=words("title"),
         metadata_title=words("metadata_title"),
-        lang=words("lang_tag"),
-        footer_lines=_footer(words, content, assessment, today),
-        page_label=words("page_label"),
+        lang=words.locale.tag,
+        footer_lines=(words("footer_disclaimer"),),
+        page_label=_page_label(words, content, assessment, today),
         blocks=tuple(blocks),
         large_print=choices.large_print,
-        paper="letter" if choices.paper == "letter" else "a4",
+        paper="a4" if choices.paper == "a4" else "letter",
         file_name=FILE_NAME,
+        fit_pages=page_target(len(selected), choices),
     )
+
+
+def page_target(options: int, choices: SheetChoices) -> int:
+    """Pages the core sheet should fit: two for up to three options, at most half a page more
+    for each further option, twice that in large print; none when optional sections are added."""
+    if choices.more_about_options or choices.include_not_fitting or choices.full_sources:
+        return 0
+    pages = 2 + (max(0, options - 3) + 1) // 2
+    return 2 * pages if choices.large_print else pages
 
 
 class _Words:
@@ -110,21 +138,31 @@ class _Words:
 
     def __init__(self, content: Content, lang: str):
         self.content, self.lang = content, lang
+        self.locale = locale_for(content, lang)
 
-    def __call__(self, key: str, **values: str) -> str:
+    def __call__(self, key: str, **values: Any) -> str:
         text: str = self.content.string(f"sheet.{key}", self.lang)
         return text.format(**values) if values else text
 
     def items(self, key: str) -> list[Any]:
         return list(self.content.string(f"sheet.{key}", self.lang))
 
+    def option(self, option: Option, key: str) -> str:
+        return _plain(text_in(option.text[key], self.lang))
+
+    def date(self, day: date) -> str:
+        """A date in words, e.g. "December 1, 2026" (content/locale.toml)."""
+        return date_in_words(day, self.locale)
+
+    def number(self, value: float) -> str:
+        return number(value, self.locale)
+
 
 _SOURCE_MARK = re.compile(r"\s*(\[S\d+\])+")
 
 
 def _plain(text: str) -> str:
-    """Patient text without inline source markers such as "[S2][S37]" (the sheet lists its
-    sources in "Where this information comes from")."""
+    """Patient text without inline source markers such as "[S2][S37]"."""
     return _SOURCE_MARK.sub("", text)
 
 
@@ -159,104 +197,165 @@ def _user_text(choices: SheetChoices) -> dict[str, str]:
     return cleaned
 
 
-def _header(words: _Words, user: dict[str, str]) -> list[Block]:
+# --------------------------------------------------------------------------- page 1
+
+
+def _who_and_when(words: _Words, user: dict[str, str], today: date) -> list[Block]:
     return [
-        LabelledValue(words("label_name"), user["patient_name"], "patient_name"),
-        LabelledValue(words("label_date"), user["appointment_date"], "appointment_date"),
-        LabelledValue(words("label_clinician"), user["clinician"], "clinician"),
-        LabelledValue(words("label_phone"), user["team_phone"], "team_phone"),
+        LabelledValue(words("label_name"), user["patient_name"], "patient_name", half=True),
+        LabelledValue(words("label_date"), user["appointment_date"], "appointment_date", half=True),
+        LabelledValue(words("label_clinician"), user["clinician"], "clinician", half=True),
+        LabelledValue(words("label_prepared"), words.date(today), half=True),
     ]
 
 
-def _why(words: _Words) -> list[Block]:
-    return [Heading(words("why_heading")), Paragraph(words("why_text")),
-            Paragraph(words("depends_intro")), Bullets(tuple(words.items("depends_items")))]
+def situation_sentences(words: _Words, assessment: Assessment) -> list[str]:
+    """2-4 sentences from the factors: where the cancer came back, the liver, daily life.
+
+    A sentence is printed only from a value that is known; an unknown value gives the sentence
+    saying what the team still needs to find out.
+    """
+    values = assessment.factors.values if assessment.factors else {}
+    site = values.get("recurrence_site")
+    count, size = values.get("liver_tumour_count"), values.get("largest_tumour_cm")
+    if site == "liver_only" and isinstance(count, int) and count >= 1 and size is not None:
+        key = "site_liver_only_one" if count == 1 else "site_liver_only_many"
+        sentences = [words(key, count=count, size=words.number(size))]
+    elif site in ("liver_only", "extrahepatic_only", "liver_and_extrahepatic"):
+        sentences = [words(f"site_{site}")]
+    else:
+        sentences = [words("site_unknown")]
+    if values.get("portal_vein_invasion") in ("segmental", "lobar", "main"):
+        sentences.append(words("vein_invaded"))
+    grade = assessment.derived.child_pugh_class if assessment.derived else None
+    sentences.append(words(f"liver_{grade}" if grade in ("A", "B", "C") else "liver_unknown"))
+    ecog = values.get("ecog")
+    sentences.append(words(f"activity_{ecog}" if ecog in (0, 1, 2, 3, 4)
+                           else "activity_unknown"))
+    return sentences
 
 
-def _options(words: _Words, content: Content, assessment: Assessment,
-             selected: list[OptionResult], lang: str) -> list[Block]:
-    blocks: list[Block] = [Heading(words("options_heading")), Paragraph(words("options_intro"))]
+def _situation(words: _Words, assessment: Assessment) -> list[Block]:
+    return [Heading(words("situation_heading")),
+            Paragraph(" ".join(situation_sentences(words, assessment)))]
+
+
+def _grid(words: _Words, content: Content, selected: list[OptionResult],
+          more_pages: bool) -> list[Block]:
+    blocks: list[Block] = [Heading(words("options_heading"))]
     if not selected:
-        return [*blocks, Paragraph(words("options_none"))]
-    options = [content.option(r.option_id) for r in selected]
-    # At a glance: every chosen option with its status, before the detail (fits on page 1).
-    blocks.append(Bullets(tuple(f"{o.name(lang)}: {words(f'status_{r.verdict.value}')}"
-                                for r, o in zip(selected, options))))
-    for start in range(0, len(options), MAX_COLUMNS):
-        chunk = options[start:start + MAX_COLUMNS]
-        rows = [(words(label), tuple(" ".join(_plain(option_text(content, assessment, o.id, key,
-                                                                 lang)) for key in keys)
-                                     for o in chunk))
-                for label, keys in TABLE_ROWS]
-        rows.append((words("row_goal"), tuple(
-            f"{words('goal_' + o.goal)}. "
-            f"{_plain(option_text(content, assessment, o.id, 'goal_text', lang))}"
-            for o in chunk)))
-        blocks.append(OptionTable(words("row_header"), tuple(o.name(lang) for o in chunk),
+        return blocks + [Paragraph(words("options_none"))]
+    blocks.append(Paragraph(words("options_intro")))
+    for start in range(0, len(selected), MAX_COLUMNS):
+        chunk = selected[start:start + MAX_COLUMNS]
+        options = [content.option(r.option_id) for r in chunk]
+        rows = [(words(label), tuple(words.option(o, key) for o in options))
+                for label, key in GRID_ROWS]
+        rows.append((words("row_fit"), tuple(_fit_cell(words, content, r, more_pages)
+                                             for r in chunk)))
+        blocks.append(OptionTable(words("row_header"), tuple(o.name(words.lang) for o in options),
                                   tuple(rows)))
-    for result, option in zip(selected, options):
-        blocks += [Heading(option.name(lang), level=2),
-                   Paragraph(words(f"status_{result.verdict.value}"), style="lead"),
-                   Paragraph(words("fit_heading"), style="lead"),
-                   Bullets(tuple(_unique(_plain(r) for r in patient_reasons(
-                       content, assessment, result.option_id, lang))))]
-        if result.verdict is Verdict.CAUTION:
-            blocks += [Paragraph(words("checks_heading"), style="lead"),
-                       Bullets(option_items(content, assessment, option.id, "checks", lang))]
     return blocks
 
 
-def _not_fitting(words: _Words, content: Content, assessment: Assessment, selected: set[str],
-                 lang: str) -> list[Block]:
-    results = [r for r in assessment.results
-               if r.verdict is Verdict.NOT_APPLICABLE and r.option_id not in selected]
-    if not results:
-        return []
-    items = []
-    for result in results:
-        reasons = [_plain(r) for r in patient_reasons(content, assessment, result.option_id,
-                                                      lang)]
-        items.append(f"{content.option(result.option_id).name(lang)}: {' '.join(_unique(reasons))}")
-    return [Heading(words("not_fit_heading")), Paragraph(words("not_fit_intro")),
-            Bullets(tuple(items))]
+def reasons(result: OptionResult, content: Content, lang: str) -> tuple[list[str], list[str]]:
+    """(deciding, also noted): the plain reasons for this patient (the engine's two groups).
+
+    For an option that does not fit, only the deciding reasons are given (8.3 T8). Every value
+    still missing is named once, in one sentence, where the first missing value is found.
+    """
+    groups = [list(result.deciding),
+              [] if result.verdict is Verdict.NOT_APPLICABLE else list(result.also_noted)]
+    unknown = _unique(field for group in groups for f in group for field in f.unknown)
+    out: tuple[list[str], list[str]] = ([], [])
+    for group, target in zip(groups, out):
+        for finding in group:
+            if finding.unknown:
+                if unknown:
+                    names = ", ".join(text_in(content.factor(f).patient_label, lang)
+                                      for f in unknown)
+                    target.append(content.string("sheet.unknown_patient", lang).format(
+                        fields=names))
+                    unknown = []
+                continue
+            target.append(_plain(finding_text(finding, content, lang, audience="patient")))
+    deciding = _unique(out[0])
+    return deciding, [r for r in _unique(out[1]) if r not in deciding]
 
 
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
+def patient_reasons(result: OptionResult, content: Content, lang: str) -> list[str]:
+    """Every plain reason, the deciding ones first."""
+    deciding, noted = reasons(result, content, lang)
+    return deciding + noted
+
+
+def _fit_cell(words: _Words, content: Content, result: OptionResult, more_pages: bool) -> str:
+    """The verdict in words, every deciding reason, then other reasons while the cell stays
+    short (about FIT_WORDS words); with "More about each option" it says where the rest are."""
+    deciding, noted = reasons(result, content, words.lang)
+    parts = [words(f"fit_{result.verdict.value}"), *deciding]
+    used = sum(len(r.split()) for r in deciding)
+    for _index, reason in enumerate(noted):
+        if used + len(reason.split()) > FIT_WORDS:
+            if more_pages:
+                parts.append(words("fit_more"))
+            break
+        parts.append(reason)
+        used += len(reason.split())
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------- page 2
 
 
 def _questions(words: _Words, content: Content, assessment: Assessment,
-               selected: list[OptionResult], lang: str) -> list[Block]:
-    blocks: list[Block] = [Heading(words("questions_heading")),
-                           Paragraph(words("questions_intro")),
-                           TickBoxes(tuple(words.items("general_questions")))]
+               selected: list[OptionResult]) -> list[Block]:
+    items = words.items("general_questions")
+    per_option = OPTION_QUESTIONS if len(selected) <= 2 else 1
     for result in selected:
         option = content.option(result.option_id)
-        blocks += [Heading(words("option_questions_heading", option=option.name(lang)), level=2),
-                   TickBoxes(option_items(content, assessment, option.id, "questions", lang))]
-    return [*blocks, Paragraph(words("write_prompt"), style="lead"), WriteLines(4)]
+        own = option_items(content, assessment, option.id, "questions", words.lang)
+        items += [words("option_question", option=words.option(option, "grid.short"), question=q)
+                  for q in own[:per_option]]
+    return [Heading(words("questions_heading")), Paragraph(words("questions_intro")),
+            TickBoxes(tuple(items))]
 
 
 def _values(words: _Words) -> list[Block]:
     return [Heading(words("values_heading")), Paragraph(words("values_intro")),
-            TickBoxes(tuple(words.items("values_items"))),
-            Paragraph(words("values_write_prompt"), style="lead"), WriteLines(3)]
+            TickBoxes(tuple(words.items("values_items")), columns=2)]
+
+
+def _next_steps(words: _Words, phone: str) -> list[Block]:
+    return [Heading(words("next_heading")), LabelledValue(words("call_label"), phone, "team_phone"),
+            Bullets(tuple(words.items("next_steps")))]
 
 
 def _notes(words: _Words, notes: str) -> list[Block]:
-    body = Paragraph(notes, user_field="notes") if notes else Paragraph(words("notes_empty"))
-    return [Heading(words("notes_heading")), body]
+    if not notes:
+        return []
+    return [Heading(words("notes_heading")), Paragraph(notes, user_field="notes")]
 
 
 def _glossary(words: _Words, blocks: list[Block]) -> list[Block]:
-    """Every glossary term that the sheet's own text uses (whole words, any case)."""
+    """The glossary terms this sheet's own text uses, in order of first use, at most a few.
+
+    Left out: a term that the text already explains in place, written in brackets after its
+    plain words ("a few small cuts (keyhole surgery)"), and a term in a chosen option's name
+    (its column of the grid explains it).
+    """
     text = " ".join(_block_text(b) for b in blocks).lower()
-    entries = [(e["term"], e["definition"]) for e in words.items("glossary")
-               if re.search(rf"(?<!\w){re.escape(e['term'].lower())}(?!\w)", text)]
-    if not entries:
-        return []
-    return [Heading(words("glossary_heading")),
-            Glossary(tuple(sorted(entries, key=lambda e: e[0].lower())))]
+    names = [c.lower() for b in blocks if isinstance(b, OptionTable) for c in b.columns]
+    explained = " ".join([*re.findall(r"\(([^()]*)\)", text), *names])
+    used = []
+    for entry in words.items("glossary"):
+        term = re.compile(rf"(?<!\w){re.escape(entry['term'].lower())}(?!\w)")
+        match = term.search(text)
+        if match and not term.search(explained):
+            used.append((match.start(), entry["term"], entry["definition"]))
+    used.sort()
+    entries = tuple((term, definition) for _, term, definition in used[:GLOSSARY_MAX])
+    return [Heading(words("glossary_heading")), Glossary(entries)] if entries else []
 
 
 def _block_text(block: Block) -> str:
@@ -269,36 +368,94 @@ def _block_text(block: Block) -> str:
     return ""
 
 
-def _sources(words: _Words, content: Content, selected: list[OptionResult],
-             today: date) -> list[Block]:
+def _source_ids(content: Content, selected: list[OptionResult]) -> list[str]:
     ids: list[str] = ["S1"]
     for result in selected:
-        option = content.option(result.option_id)
-        ids += option.sources
+        ids += content.option(result.option_id).sources
         ids += [s for f in result.findings for s in content.rule(f.rule_id).sources]
-    refs = [content.reference(i) for i in _unique(ids) if content.has_reference(i)]
-    last, following = content.review_dates
-    intro = words("sources_intro") + ("" if content.draft else " " + words("sources_checked"))
-    review = (words("review_line_draft", date=date_in_words(last, content, words.lang))
-              if content.draft else
-              words("review_line", date=date_in_words(last, content, words.lang),
-                    next=date_in_words(following, content, words.lang)))
-    return [Heading(words("sources_heading")), Paragraph(intro),
+    return [i for i in _unique(ids) if content.has_reference(i)]
+
+
+def _sources_short(words: _Words, content: Content) -> list[Block]:
+    """The patient page the sheet is built on (CCS, recurrent liver cancer); the rest on request."""
+    return [Paragraph(words("sources_short", page=_page_title(content.reference("S1").citation)),
+                      style="small")]
+
+
+def _page_title(citation: str) -> str:
+    """The page title of a CCS citation.
+
+    "Canadian Cancer Society. Surgery for liver cancer. cancer.ca" -> "Surgery for liver cancer".
+    """
+    plain = re.sub(r"\s*\([^)]*\)", "", citation)
+    parts = [p.strip() for p in plain.split(". ") if p.strip()]
+    return (parts[1] if len(parts) > 2 else plain).rstrip(".")
+
+
+# --------------------------------------------------------------------------- optional sections
+
+
+def _more_about(words: _Words, content: Content, assessment: Assessment,
+                selected: list[OptionResult]) -> list[Block]:
+    """Up to a page per option: the longer texts, in the variant true for this patient."""
+    blocks: list[Block] = [PageBreak(), Heading(words("more_heading"))]
+    for result in selected:
+        option = content.option(result.option_id)
+        blocks.append(Heading(option.name(words.lang), level=2))
+        for label, keys in MORE_ROWS:
+            blocks += [Paragraph(words(label), style="lead"),
+                       Paragraph(" ".join(_plain(option_text(content, assessment, option.id, k,
+                                                             words.lang)) for k in keys))]
+        blocks += [Paragraph(words("more_fit"), style="lead"),
+                   Bullets((words(f"fit_{result.verdict.value}"),
+                            *patient_reasons(result, content, words.lang)))]
+        if result.verdict is Verdict.CAUTION:
+            checks = option_items(content, assessment, option.id, "checks", words.lang)
+            blocks += [Paragraph(words("checks_heading"), style="lead"), Bullets(tuple(checks))]
+    return blocks
+
+
+def _not_fitting(words: _Words, content: Content, assessment: Assessment,
+                 selected: set[str]) -> list[Block]:
+    results = [r for r in assessment.results
+               if r.verdict is Verdict.NOT_APPLICABLE and r.option_id not in selected]
+    if not results:
+        return []
+    lines = tuple(words("not_fit_line", option=content.option(r.option_id).name(words.lang),
+                        reason=patient_reasons(r, content, words.lang)[0])
+                  for r in results)
+    return [Heading(words("not_fit_heading")), Paragraph(words("not_fit_intro")),
+            Bullets(lines)]
+
+
+def _sources_full(words: _Words, content: Content, selected: list[OptionResult],
+                  today: date) -> list[Block]:
+    refs = [content.reference(i) for i in _source_ids(content, selected)]
+    return [Heading(words("sources_heading")), Paragraph(words("sources_intro")),
             Bullets(tuple(f"[{r.id}] {r.citation}" + (f" {r.url}" if r.url and r.kind in
                                                        PATIENT_FRIENDLY else "")
-                          for r in sorted(refs, key=lambda r: (len(r.id), r.id))),),
-            Paragraph(review, style="small")]
+                          for r in sorted(refs, key=lambda r: (len(r.id), r.id))))]
 
 
-def _footer(words: _Words, content: Content, assessment: Assessment,
-            today: date) -> tuple[str, ...]:
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# --------------------------------------------------------------------------- footer
+
+
+def review_status(words: _Words, content: Content, today: date) -> str:
+    """Draft while any option's reviewer is a placeholder; then overdue, or reviewed on a date."""
     last, following = content.review_dates
-    lines = [words("footer_disclaimer"),
-             words("footer_version_draft", version=content.version) if content.draft else
-             words("footer_version", version=content.version,
-                   date=date_in_words(last, content, words.lang)),
-             words("footer_fingerprint", fingerprint=assessment.fingerprint)]
+    if content.draft:
+        return words("status_draft")
     if today > following:
-        lines.insert(1, words("review_overdue", date=date_in_words(following, content,
-                                                                     words.lang)))
-    return tuple(lines)
+        return words("status_overdue", date=words.date(following))
+    return words("status_reviewed", date=words.date(last))
+
+
+def _page_label(words: _Words, content: Content, assessment: Assessment, today: date) -> str:
+    """The last footer line, with {page} and {pages} left for the renderer."""
+    meta = words("footer_meta", fingerprint=assessment.fingerprint, version=content.version,
+                 status=review_status(words, content, today))
+    return words("page_label") + " · " + meta.replace("{", "{{").replace("}", "}}")

@@ -20,8 +20,7 @@ from typing import Any
 
 import fpdf
 from fpdf import FPDF
-from fpdf.enums import Align, MethodReturnValue, ResourceAccessPolicy, TableCellFillMode, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.enums import Align, MethodReturnValue, ResourceAccessPolicy, XPos, YPos
 from fpdf.line_break import Fragment
 from fpdf.prefs import ViewerPreferences
 
@@ -33,14 +32,23 @@ from dashboard.core.document import (
     Heading,
     LabelledValue,
     OptionTable,
+    PageBreak,
     Paragraph,
     TickBoxes,
     WriteLines,
 )
 
-from .fonts import MAIN_FAMILY, FontPlan, UnprintableText, is_rtl_text, plan_fonts, register
+from .fonts import (
+    MAIN_FAMILY,
+    FontPlan,
+    UnprintableText,
+    is_rtl_text,
+    plan_fonts,
+    register,
+)
+from .table import Geometry, RowTooTall, columns_per_table, paginate, row_height
 
-__all__ = ["render"]
+__all__ = ["count_pages", "render"]
 
 # The one override of fpdf2 internals (see _SheetPDF._parse_chars): pinned to this version.
 PINNED_FPDF = "2.8.9"
@@ -98,21 +106,32 @@ class _Sizes:
     footer: float
     box: float  # tick-box side, mm
     write_gap: float  # distance between write-on lines, mm
-    line: float = 1.45
+    table: float = 11  # option grid text
+    table_line: float = 1.22
+    line: float = 1.4
     footer_line: float = 1.3
     heading_line: float = 1.25
 
 
-_STANDARD = _Sizes(body=12, small=11, lead=13.5, h2=14.5, h1=17, title=21, footer=11,
-                   box=4.6, write_gap=10)
-_LARGE = _Sizes(body=17, small=16, lead=18.5, h2=20, h1=23, title=27, footer=16,
-                box=6.2, write_gap=13)
+_STANDARD = _Sizes(body=11, small=10, lead=11.5, h2=12.5, h1=14, title=17, footer=8.5,
+                   box=4.0, write_gap=9, table=10, line=1.35)
+_LARGE = _Sizes(body=16, small=16, lead=16.5, h2=18, h1=20, title=24, footer=13,
+                box=5.8, write_gap=12, table=16)
+# Tighter sizes, used only when the sheet would otherwise exceed its page target (fit_pages).
+_STANDARD_COMPACT = _Sizes(body=10.5, small=9.5, lead=11, h2=12, h1=13, title=16, footer=8.5,
+                           box=3.8, write_gap=8.5, table=9.5, line=1.3)
+_LARGE_COMPACT = _Sizes(body=16, small=16, lead=16, h2=17, h1=18, title=21, footer=11,
+                        box=5.4, write_gap=11, table=16, line=1.28)
+MAX_COLUMNS = 4  # options side by side in one grid
+_LARGE_COLUMNS = 1  # in large print: one option per table, full width (fewer, longer lines)
+_FIT_SLACK = 0.5  # mm kept free when deciding that a table row fits (rounding in fpdf2)
 
 _PT = 25.4 / 72  # mm per point
 _PAPER = {"a4": "A4", "letter": "Letter"}
-_SIDE_MARGIN = 20.0
-_TOP_MARGIN = 14.0
-_BOTTOM_EDGE = 12.0  # distance from the page edge to the bottom of the footer
+_SIDE_MARGIN = 16.0
+_SIDE_MARGIN_LARGE = 12.7  # half an inch: longer lines of large print
+_TOP_MARGIN = 12.0
+_BOTTOM_EDGE = 10.0  # distance from the page edge to the bottom of the footer
 _PAGE_TOTAL_ALIAS = "\ue000\ue001"  # private use: preflight refuses it in any input
 
 # Bidi classes of characters that may sit between two runs of one script without breaking it:
@@ -126,28 +145,29 @@ _RULE = (120, 130, 140)
 _TABLE_HEAD_FILL = (222, 233, 245)
 _TABLE_ROW_FILL = (246, 248, 251)
 _CELL_PAD_X = 2.2
-_CELL_PAD_Y = 1.6
+_CELL_PAD_Y = 1.2
 
 
 class _SheetPDF(FPDF):
     """One document. Created per render; fpdf2 objects cannot be reused after output()."""
 
-    def __init__(self, sheet: DiscussionSheet, plan: FontPlan):
+    def __init__(self, sheet: DiscussionSheet, plan: FontPlan, sizes: _Sizes | None = None):
         paper = _PAPER.get(sheet.paper)
         if paper is None:
             raise ValueError(f"paper must be one of {sorted(_PAPER)}")
         super().__init__(orientation="portrait", unit="mm", format=paper)
         self.sheet = sheet
-        self.sizes = _LARGE if sheet.large_print else _STANDARD
+        self.sizes = sizes or _size_steps(sheet)[0]
         self.resource_access_policy = ResourceAccessPolicy.NONE
         self.alias_nb_pages(_PAGE_TOTAL_ALIAS)
         register(self, plan)
         self.shaping = plan.shaping
-        self.set_margins(_SIDE_MARGIN, _TOP_MARGIN, _SIDE_MARGIN)
-        self.header_height = self._measure_header()
+        self.side_margin = _SIDE_MARGIN_LARGE if sheet.large_print else _SIDE_MARGIN
+        self.set_margins(self.side_margin, _TOP_MARGIN, self.side_margin)
+        self.header_height = 0.0  # no running header: the footer carries page N of M
         self.footer_height = 0.0  # measured on the first page (measuring needs a page)
         self._outline_level = -1
-        self._table_parts_cache: dict[int, list[_TableLayout]] = {}
+        self._grid_cache: dict[int, list[_GridPart]] = {}
         self._lines_cache: dict[tuple[Any, ...], list[str]] = {}
 
     # ----------------------------------------------------------- fragments
@@ -206,47 +226,30 @@ class _SheetPDF(FPDF):
     def _page_label(self, page: int | str, pages: str) -> str:
         return self.sheet.page_label.format(page=page, pages=pages)
 
-    def _measure_header(self) -> float:
-        return self.sizes.footer * _PT * self.sizes.footer_line + 4
-
     def _measure_footer(self) -> float:
         s = self.sizes
         self.set_font(MAIN_FAMILY, "", s.footer)
         lh = s.footer * _PT * s.footer_line
-        lines = 0
-        for text in self.sheet.footer_lines:
-            lines += len(self._lines(text, self.epw))
-        return 3 + lines * lh
+        lines = sum(len(self._lines(text, self.epw)) for text in self._footer_texts("99"))
+        return 2.5 + lines * lh
 
-    def header(self) -> None:
-        # Called from add_page(), possibly in the middle of indented text: use fixed margins.
-        s = self.sizes
-        lh = s.footer * _PT * s.footer_line
-        body_left = self.l_margin
-        self.set_left_margin(_SIDE_MARGIN)
-        self.set_y(_TOP_MARGIN)
-        self.set_font(MAIN_FAMILY, "", s.footer)
-        self.set_text_color(*_MUTED)
-        label = self._page_label(self.page_no(), _PAGE_TOTAL_ALIAS)
-        self.cell(0, lh, label, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_y(_TOP_MARGIN + self.header_height)
-        self.set_text_color(*_TEXT)
-        self.set_left_margin(body_left)
-        self.set_x(body_left)
+    def _footer_texts(self, pages: str) -> tuple[str, ...]:
+        return (*self.sheet.footer_lines, self._page_label(self.page_no(), pages))
 
     def footer(self) -> None:
+        """Every page: a rule, the disclaimer line(s), then page N of M with the check code."""
         s = self.sizes
         lh = s.footer * _PT * s.footer_line
         top = self.h - _BOTTOM_EDGE - self.footer_height
         body_left = self.l_margin
-        self.set_left_margin(_SIDE_MARGIN)
+        self.set_left_margin(self.side_margin)
         self.set_draw_color(*_RULE)
         self.set_line_width(0.3)
         self.line(self.l_margin, top, self.w - self.r_margin, top)
-        self.set_xy(self.l_margin, top + 3)
+        self.set_xy(self.l_margin, top + 2.5)
         self.set_font(MAIN_FAMILY, "", s.footer)
         self.set_text_color(*_MUTED)
-        for text in self.sheet.footer_lines:
+        for text in self._footer_texts(_PAGE_TOTAL_ALIAS):
             self.multi_cell(0, lh, text, align=self._align(text), markdown=False,
                             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*_TEXT)
@@ -288,17 +291,20 @@ class _SheetPDF(FPDF):
 
     def _text(self, text: str, size: float, style: str = "", indent: float = 0,
               factor: float | None = None, align: Align | None = None) -> None:
-        """Wrapped text, left aligned, with `indent` mm kept on following lines and pages."""
+        """Wrapped text, with `indent` mm kept on following lines and pages.
+
+        The text is wrapped once (`_lines`, cached, also used to measure it) and each line
+        printed with cell(): no second line breaking, and what was measured is what is drawn.
+        """
         self.set_font(MAIN_FAMILY, style, size)
-        left = self.l_margin
-        self.set_left_margin(left + indent)
-        self.set_x(left + indent)
-        try:
-            self.multi_cell(0, self._lh(size, factor), text, align=align or self._align(text),
-                            markdown=False, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        finally:
-            self.set_left_margin(left)
-            self.set_x(left)
+        width = self.epw - indent
+        lh = self._lh(size, factor)
+        align = align or self._align(text)
+        for line in self._lines(text, width):
+            if self.will_page_break(lh):
+                self.add_page()
+            self.set_x(self.l_margin + indent)
+            self.cell(width, lh, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     # ----------------------------------------------------------- blocks
 
@@ -306,15 +312,24 @@ class _SheetPDF(FPDF):
         s = self.sizes
         self.add_page()
         self.footer_height = self._measure_footer()
-        self.set_auto_page_break(True, margin=_BOTTOM_EDGE + self.footer_height + 7)
+        self.set_auto_page_break(True, margin=_BOTTOM_EDGE + self.footer_height + 4)
         if self.sheet.title:
             self.set_text_color(*_HEADING)
             self._text(self.sheet.title, s.title, "B", factor=s.heading_line)
             self.set_text_color(*_TEXT)
             self._space(self._lh(s.body) * 0.6)
         blocks = self.sheet.blocks
-        for index, block in enumerate(blocks):
+        index = 0
+        while index < len(blocks):
+            block = blocks[index]
+            pair = blocks[index + 1] if index + 1 < len(blocks) else None
+            if (isinstance(block, LabelledValue) and isinstance(pair, LabelledValue)
+                    and block.half and pair.half and not self.sheet.large_print):
+                self._labelled_pair(block, pair)
+                index += 2
+                continue
             self._block(block, *(list(blocks[index + 1:index + 3]) + [None, None])[:2])
+            index += 1
 
     def _lead_height(self, block: Block | None, after: Block | None = None) -> float:
         """Height of the start of `block`, kept on the same page as a heading before it.
@@ -330,7 +345,7 @@ class _SheetPDF(FPDF):
             if own <= 4 * self._lh(size):
                 return own + self._lead_height(after)
         if isinstance(block, OptionTable):
-            return self._parts(block)[0].lead_height
+            return self._grid_parts(block)[0].lead_height
         if isinstance(block, Heading):
             return self._lh(s.h2, s.heading_line) + 2 * body_lh
         if isinstance(block, WriteLines):
@@ -341,15 +356,9 @@ class _SheetPDF(FPDF):
             heights = (self._bullet_heights(block.items) if isinstance(block, Bullets)
                        else self._tick_heights(block.items))
             return self._list_lead(heights)
-        if block is None:
+        if block is None or isinstance(block, PageBreak):
             return 0.0
         return 2 * body_lh
-
-    def _parts(self, block: OptionTable) -> list[_TableLayout]:
-        key = id(block)
-        if key not in self._table_parts_cache:
-            self._table_parts_cache[key] = self._table_parts(block)
-        return self._table_parts_cache[key]
 
     def _block(self, block: Block, following: Block | None = None,
                after: Block | None = None) -> None:
@@ -359,9 +368,9 @@ class _SheetPDF(FPDF):
             level = 1 if block.level <= 1 else 2
             size = s.h1 if level == 1 else s.h2
             lh = self._lh(size, s.heading_line)
-            self._space(body_lh * (0.9 if level == 1 else 0.5))
+            self._space(body_lh * (0.55 if level == 1 else 0.4))
             self.set_font(MAIN_FAMILY, "B", size)
-            rule = 2.3 if level == 1 else 0.0
+            rule = 1.8 if level == 1 else 0.0
             own = len(self._lines(block.text, self.epw)) * lh + body_lh * 0.25 + rule
             # never a heading alone at the bottom of a page
             self._keep(own + self._lead_height(following, after))
@@ -381,6 +390,9 @@ class _SheetPDF(FPDF):
         elif isinstance(block, Paragraph):
             size = {"small": s.small, "lead": s.lead}.get(block.style, s.body)
             keep = 2 * self._lh(size)
+            own = self._text_height(block.text, size)
+            if own <= 4 * self._lh(size):  # a short paragraph is never split over two pages
+                keep = own
             if isinstance(following, Bullets | TickBoxes | WriteLines):
                 # A short lead-in stays with the start of the list or lines it introduces.
                 own = self._text_height(block.text, size) + self._lh(size) * 0.45
@@ -388,20 +400,26 @@ class _SheetPDF(FPDF):
                     keep = own + self._lead_height(following)
             self._keep(keep)
             self._text(block.text, size)
-            self.y += self._lh(size) * 0.45
+            self.y += self._lh(size) * 0.35
         elif isinstance(block, Bullets):
             self._bullets(block.items)
         elif isinstance(block, LabelledValue):
             self._labelled_value(block)
         elif isinstance(block, OptionTable):
-            for part in self._parts(block):
-                self._draw_table(part)
+            for part in self._grid_parts(block):
+                self._draw_grid(part)
         elif isinstance(block, WriteLines):
             self._write_lines(block.count)
         elif isinstance(block, TickBoxes):
-            self._tick_boxes(block.items)
+            if block.columns >= 2:
+                self._tick_box_pairs(block.items)
+            else:
+                self._tick_boxes(block.items)
         elif isinstance(block, Glossary):
             self._glossary(block.entries)
+        elif isinstance(block, PageBreak):
+            if not self._at_page_top():
+                self.add_page()
         else:
             raise TypeError(f"unknown sheet block: {type(block).__name__}")
 
@@ -429,7 +447,7 @@ class _SheetPDF(FPDF):
     def _tick_heights(self, items: tuple[str, ...]) -> list[float]:
         s = self.sizes
         lh = self._lh(s.body)
-        return [max(self._text_height(item, s.body, indent=s.box + 3.5), s.box + 1) + lh * 0.35
+        return [max(self._text_height(item, s.body, indent=s.box + 3.5), s.box + 1) + lh * 0.2
                 for item in items]
 
     def _bullets(self, items: tuple[str, ...]) -> None:
@@ -448,7 +466,7 @@ class _SheetPDF(FPDF):
             self.set_text_color(*_TEXT)
             self.set_y(y)
             self._text(item, s.body, indent=indent, align=Align.L)  # the bullet is on the left
-            self.y += lh * 0.2
+            self.y += lh * 0.15
         self.y += lh * 0.3
 
     def _labelled_value(self, block: LabelledValue) -> None:
@@ -460,7 +478,7 @@ class _SheetPDF(FPDF):
         self.set_font(MAIN_FAMILY, "B", s.body)
         label_w = self.get_string_width(label + "  ") if label else 0
         value = block.value
-        long_label = label_w > self.epw * 0.45
+        long_label = label_w > self.epw * 0.7
         if not value:
             # Nothing given: the label sits on a line to write on, with room above it.
             self._keep(lh * 1.8)
@@ -490,6 +508,36 @@ class _SheetPDF(FPDF):
         self._text(value, s.body, indent=label_w, align=Align.L)
         self.y += lh * 0.3
 
+    def _labelled_pair(self, left: LabelledValue, right: LabelledValue) -> None:
+        """Two short labelled values side by side, each in half the width."""
+        s = self.sizes
+        lh = self._lh(s.body)
+        half = (self.epw - 4) / 2
+        self._keep(2 * lh)
+        top, bottom = self.y, self.y
+        for column, block in enumerate((left, right)):
+            x = self.l_margin + column * (half + 4)
+            label = block.label.rstrip()
+            label = label if label.endswith((":", "\uff1a")) else label + ":"
+            self.set_font(MAIN_FAMILY, "B", s.body)
+            label_w = min(self.get_string_width(label + "  ") + 1, half / 2)
+            self.set_xy(x, top)
+            self.multi_cell(label_w, lh, label, align=Align.L, markdown=False,
+                            new_x=XPos.LEFT, new_y=YPos.NEXT)
+            bottom = max(bottom, self.y)
+            self.set_xy(x + label_w, top)
+            self.set_font(MAIN_FAMILY, "", s.body)
+            if block.value:
+                self.multi_cell(half - label_w, lh, block.value, align=Align.L, markdown=False,
+                                new_x=XPos.LEFT, new_y=YPos.NEXT)
+            else:  # a line to write on
+                self.set_draw_color(*_RULE)
+                self.set_line_width(0.35)
+                self.line(x + label_w, top + lh * 0.85, x + half, top + lh * 0.85)
+                self.y = top + lh
+            bottom = max(bottom, self.y)
+        self.set_xy(self.l_margin, bottom + lh * 0.3)
+
     def _write_lines(self, count: int) -> None:
         gap = self.sizes.write_gap
         self.set_draw_color(*_RULE)
@@ -515,201 +563,167 @@ class _SheetPDF(FPDF):
             self.set_line_width(0.35)
             self.rect(self.l_margin + 0.3, y + (lh - box) / 2, box, box)
             self._text(item, s.body, indent=indent, align=Align.L)  # the box is on the left
-            self.y = max(self.y, y + box + 1) + lh * 0.35
+            self.y = max(self.y, y + box + 1) + lh * 0.2
 
-    def _glossary(self, entries: tuple[tuple[str, str], ...]) -> None:
+    def _tick_box_pairs(self, items: tuple[str, ...]) -> None:
+        """Short tick-box items two to a line; each line of two kept whole."""
         s = self.sizes
         lh = self._lh(s.body)
-        indent = s.body * _PT * 1.2
+        box, gap = s.box, 4.0
+        half = (self.epw - gap) / 2
+        text_w = half - (box + 3.5)
+        self.set_font(MAIN_FAMILY, "", s.body)
+        pairs = [items[i:i + 2] for i in range(0, len(items), 2)]
+        heights = [max(len(self._lines(t, text_w)) for t in pair) * lh for pair in pairs]
+        self._keep(sum(heights[:2]) + lh)
+        for pair, height in zip(pairs, heights):
+            self._keep(height + lh * 0.2)
+            y = self.y
+            for column, item in enumerate(pair):
+                x = self.l_margin + column * (half + gap)
+                self.set_draw_color(*_TEXT)
+                self.set_line_width(0.35)
+                self.rect(x + 0.3, y + (lh - box) / 2, box, box)
+                self.set_xy(x + box + 3.5, y)
+                self.set_font(MAIN_FAMILY, "", s.body)
+                self.multi_cell(text_w, lh, item, align=Align.L, markdown=False,
+                                new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.set_xy(self.l_margin, y + max(height, box + 1) + lh * 0.2)
+
+    def _glossary(self, entries: tuple[tuple[str, str], ...]) -> None:
+        """One paragraph per word: the word in bold, then its meaning on the same line."""
+        s = self.sizes
+        lh = self._lh(s.body)
         for term, definition in entries:
-            height = (self._text_height(term, s.body, "B")
-                      + self._text_height(definition, s.body, indent=indent))
-            self._keep(min(height, 4 * lh))
-            self._text(term, s.body, "B", align=Align.L)
-            self._text(definition, s.body, indent=indent, align=Align.L)
-            self.y += lh * 0.4
+            self.set_font(MAIN_FAMILY, "B", s.body)  # bold measures wider: never too short
+            height = len(self._lines(f"{term}: {definition}", self.epw)) * lh
+            self._keep(min(height, 3 * lh) + lh * 0.3)
+            self.set_x(self.l_margin)
+            self.set_font(MAIN_FAMILY, "B", s.body)
+            self.write(lh, f"{term}: ")
+            self.set_font(MAIN_FAMILY, "", s.body)
+            self.write(lh, definition)
+            self.ln(lh)
+            self.y += lh * 0.25
 
-    # ----------------------------------------------------------- option table
+    # ----------------------------------------------------------- option grid
 
-    def _table_parts(self, block: OptionTable) -> list[_TableLayout]:
-        """Lay out an option table; several tables when the options do not fit side by side.
+    def _geometry(self) -> Geometry:
+        return Geometry(self.epw, self._lh(self.sizes.table, self.sizes.table_line), _CELL_PAD_X,
+                        _CELL_PAD_Y)
 
-        Columns must be wide enough that no word is broken inside a word (fpdf2 then cuts words
-        letter by letter). When a word does not fit (long words in large print, typically), the
-        options are drawn in consecutive tables of fewer columns, each with the aspect column.
-        """
+    def _measure(self, text: str, inner_width: float, bold: bool) -> int:
+        """table.py's measuring function: lines as fpdf2's table will wrap them."""
+        self.set_font(MAIN_FAMILY, "B" if bold else "", self.sizes.table)
+        return len(self._lines(text, inner_width + 2 * _CELL_PAD_X, _CELL_PAD_X)) if text else 1
+
+    def _word_width(self, word: str, bold: bool) -> float:
+        self.set_font(MAIN_FAMILY, "B" if bold else "", self.sizes.table)
+        return float(self.get_string_width(word))
+
+    def _grid_parts(self, block: OptionTable) -> list[_GridPart]:
+        """The grid as tables of at most MAX_COLUMNS options whose words fit their columns."""
+        key = id(block)
+        if key in self._grid_cache:
+            return self._grid_cache[key]
         n = len(block.columns)
         if n == 0:
             raise ValueError("an option table needs at least one column")
-        for _label, cells in block.rows:
-            if len(cells) != n:
-                raise ValueError("every option-table row needs one cell per column")
-        per_table = n
-        while per_table > 1 and not self._words_fit(block, per_table):
-            per_table -= 1
-        return [
-            self._table_layout(block, tuple(range(first, min(first + per_table, n))))
-            for first in range(0, n, per_table)
-        ]
+        if any(len(cells) != n for _label, cells in block.rows):
+            raise ValueError("every option-table row needs one cell per column")
+        geometry = self._geometry()
+        header = (block.row_header, *block.columns)
+        rows = [(label, *cells) for label, cells in block.rows]
+        per = columns_per_table(header, rows, geometry, self._word_width,
+                                most=_LARGE_COLUMNS if self.sheet.large_print else MAX_COLUMNS)
+        parts = []
+        for first in range(0, n, per):
+            columns = range(first, min(first + per, n))
+            part_header = (block.row_header, *(block.columns[i] for i in columns))
+            part_rows = tuple((label, *(cells[i] for i in columns)) for label, cells in block.rows)
+            widths = geometry.widths(len(columns))
+            parts.append(_GridPart(
+                part_header, part_rows, widths,
+                row_height(part_header, widths, geometry, self._measure, heading=True),
+                tuple(row_height(r, widths, geometry, self._measure) for r in part_rows)))
+        self._grid_cache[key] = parts
+        return parts
 
-    def _column_widths(self, count: int) -> list[float]:
-        label_share = {1: 0.30, 2: 0.24}.get(count, 0.22)
-        return [self.epw * label_share] + [self.epw * (1 - label_share) / count] * count
-
-    def _words_fit(self, block: OptionTable, count: int) -> bool:
-        widths = self._column_widths(count)
-        size = self.sizes.body
-        checks = [("B", widths[0], block.row_header), ("B", widths[1], " ".join(block.columns))]
-        for label, cells in block.rows:
-            checks.append(("B", widths[0], label))
-            checks.extend(("", widths[1], cell) for cell in cells)
-        for style, width, text in checks:
-            self.set_font(MAIN_FAMILY, style, size)
-            room = width - 2 * _CELL_PAD_X - 0.5
-            if any(self.get_string_width(word) > room for word in text.split()):
-                return False
-        return True
-
-    def _table_layout(self, block: OptionTable, columns: tuple[int, ...]) -> _TableLayout:
-        widths = self._column_widths(len(columns))
-        heading = (block.row_header, *(block.columns[i] for i in columns))
-        heading_lines = self._row_lines(heading, widths, bold_all=True)
-        rows = tuple(
-            _TableRow(texts, self._row_lines(texts, widths))
-            for texts in ((label, *(cells[i] for i in columns)) for label, cells in block.rows)
-        )
-        lh = self._lh(self.sizes.body, 1.35)
-        return _TableLayout(_TableRow(heading, heading_lines), rows, tuple(widths), lh)
-
-    def _row_lines(self, texts: tuple[str, ...], widths: list[float],
-                   bold_all: bool = False) -> tuple[tuple[str, ...], ...]:
-        """Each cell's wrapped lines, exactly as fpdf2's table will wrap them."""
-        size = self.sizes.body
-        result = []
-        for i, text in enumerate(texts):
-            self.set_font(MAIN_FAMILY, "B" if bold_all or i == 0 else "", size)
-            result.append(tuple(self._lines(text, widths[i], _CELL_PAD_X)) if text else ("",))
-        return tuple(result)
-
-    def _paginate(self, part: _TableLayout) -> list[tuple[str, ...]]:
-        """The rows to give fpdf2, with tall rows split at a line break where a page ends.
-
-        fpdf2 moves a row that does not fit to the next page whole (leaving up to a page of white
-        space) and raises if a row is taller than a page. This simulates its page breaks (same
-        heights: `_lines` wraps as the table does) and splits a tall row so that its first lines
-        fill the page; the rest continues on the next page, under the repeated headings, with the
-        aspect label repeated. Short rows are never split.
-        """
-        lh = part.line_height
-        pad = 2 * _CELL_PAD_Y
-        page_top = _TOP_MARGIN + self.header_height
-        trigger = self.page_break_trigger
-        heading_h = part.heading.height(lh)
-        max_lines = max(1, int((trigger - page_top - heading_h - pad - 1) / lh))
-        y = self.y + heading_h
-        out: list[tuple[str, ...]] = []
-        pending = list(part.rows)
-        while pending:
-            row = pending.pop(0)
-            height = row.height(lh)
-            if y + height <= trigger - 0.01:
-                out.append(row.texts)
-                y += height
-                continue
-            tallest = row.tallest
-            room = int((trigger - y - pad - 1) / lh)
-            label_lines = len(row.lines[0])
-            if tallest > max_lines or (
-                tallest >= 6 and room >= max(3, label_lines) and tallest - room >= 2
-            ):
-                take = min(max_lines, room) if room >= max(3, label_lines) else max_lines
-                head, rest = row.split(take)
-                if head is not None and y + head.height(lh) <= trigger - 0.01:
-                    out.append(head.texts)
-                    pending.insert(0, rest)
-                    y = page_top + heading_h  # fpdf2 breaks the page before the next row
-                    continue
-                if rest is not None:
-                    pending.insert(0, rest)
-                    row = head
-            out.append(row.texts)
-            y = page_top + heading_h + row.height(lh)
-        return out
-
-    def _draw_table(self, part: _TableLayout) -> None:
-        s = self.sizes
-        lh = part.line_height
+    def _draw_grid(self, part: _GridPart) -> None:
         self._keep(part.lead_height)
-        rows = self._paginate(part)
-        self.set_font(MAIN_FAMILY, "", s.body)
-        self.set_draw_color(*_RULE)
+        top = _TOP_MARGIN
+        try:
+            pages = paginate(part.heights, part.heading_height,
+                             self.page_break_trigger - self.y - _FIT_SLACK,
+                             self.page_break_trigger - top - _FIT_SLACK)
+        except RowTooTall:  # only with extreme text: print the rows one under another
+            self._grid_as_text(part)
+            return
+        for index, page_rows in enumerate(pages):
+            if index:
+                self.add_page()
+            if page_rows:
+                self._fpdf_table(part, page_rows)
+        self.y += self._lh(self.sizes.body) * 0.6
+
+    def _fpdf_table(self, part: _GridPart, rows: list[int]) -> None:
+        """The heading row and `rows` (which paginate() found to fit on this page), drawn from
+        the lines that were measured: boxes with rect(), each line with cell()."""
         self.set_line_width(0.3)
+        self.set_draw_color(*_RULE)
+        breaks, margin = self.auto_page_break, self.b_margin
+        self.set_auto_page_break(False, margin=margin)  # the rows were checked to fit
+        try:
+            self._table_row(part, part.header, part.heading_height, _TABLE_HEAD_FILL, True)
+            for number, index in enumerate(rows):
+                fill = _TABLE_ROW_FILL if number % 2 else None
+                self._table_row(part, part.rows[index], part.heights[index], fill, False)
+        finally:
+            self.set_auto_page_break(breaks, margin=margin)
+
+    def _table_row(self, part: _GridPart, cells: tuple[str, ...], height: float,
+                   fill: tuple[int, int, int] | None, heading: bool) -> None:
+        s = self.sizes
+        lh = self._geometry().line_height
+        top, x = self.y, self.l_margin
+        for column, (text, width) in enumerate(zip(cells, part.widths)):
+            if fill:
+                self.set_fill_color(*fill)
+            self.rect(x, top, width, height, style="DF" if fill else "D")
+            self.set_font(MAIN_FAMILY, "B" if heading or column == 0 else "", s.table)
+            self.set_text_color(*(_HEADING if heading else _TEXT))
+            align = self._align(text)
+            inner = width - 2 * _CELL_PAD_X
+            for number, line in enumerate(self._lines(text, width, _CELL_PAD_X) if text else ()):
+                self.set_xy(x + _CELL_PAD_X - self.c_margin, top + _CELL_PAD_Y + number * lh)
+                self.cell(inner + 2 * self.c_margin, lh, line, align=align)
+            x += width
         self.set_text_color(*_TEXT)
-        bold = FontFace(emphasis="BOLD")
-        with self.table(
-            width=self.epw,
-            col_widths=part.widths,
-            text_align="LEFT",
-            v_align="TOP",
-            markdown=False,
-            line_height=lh,
-            padding=(_CELL_PAD_Y, _CELL_PAD_X, _CELL_PAD_Y, _CELL_PAD_X),
-            first_row_as_headings=True,
-            headings_style=FontFace(emphasis="BOLD", color=_HEADING, fill_color=_TABLE_HEAD_FILL),
-            repeat_headings=1,
-            cell_fill_color=_TABLE_ROW_FILL,
-            cell_fill_mode=TableCellFillMode.EVEN_ROWS,
-        ) as table:
-            heading = table.row()
-            for text in part.heading.texts:
-                heading.cell(text, align=self._align(text))
-            for cells in rows:
-                row = table.row()
-                row.cell(cells[0], style=bold, align=self._align(cells[0]))
-                for text in cells[1:]:
-                    row.cell(text, align=self._align(text))
-        self.y += self._lh(s.body) * 0.6
+        self.set_xy(self.l_margin, top + height)
+
+    def _grid_as_text(self, part: _GridPart) -> None:
+        s = self.sizes
+        for label, *cells in part.rows:
+            self._keep(2 * self._lh(s.body))
+            self._text(label, s.body, "B")
+            for column, text in zip(part.header[1:], cells):
+                self._text(column, s.body, "B", indent=self._bullet_indent())
+                self._text(text, s.body, indent=self._bullet_indent())
+            self.y += self._lh(s.body) * 0.4
 
 
 @dataclass(frozen=True)
-class _TableRow:
-    texts: tuple[str, ...]
-    lines: tuple[tuple[str, ...], ...]  # per cell, as wrapped in its column
-
-    @property
-    def tallest(self) -> int:
-        return max(len(cell) for cell in self.lines)
-
-    def height(self, line_height: float) -> float:
-        return self.tallest * line_height + 2 * _CELL_PAD_Y
-
-    def split(self, count: int) -> tuple[_TableRow | None, _TableRow | None]:
-        """The first `count` lines of every cell, and the rest (the label cell repeated)."""
-        if count < len(self.lines[0]) or count >= self.tallest:
-            return self, None
-        head = [self.lines[0]] + [cell[:count] or ("",) for cell in self.lines[1:]]
-        rest = [self.lines[0]] + [cell[count:] or ("",) for cell in self.lines[1:]]
-
-        def row(lines: list[tuple[str, ...]]) -> _TableRow:
-            texts = [self.texts[0]] + ["\n".join(cell) for cell in lines[1:]]
-            return _TableRow(tuple(texts), tuple(lines))
-
-        return row(head), row(rest)
-
-
-@dataclass(frozen=True)
-class _TableLayout:
-    heading: _TableRow
-    rows: tuple[_TableRow, ...]
+class _GridPart:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...]
-    line_height: float
+    heading_height: float
+    heights: tuple[float, ...]
 
     @property
     def lead_height(self) -> float:
-        """The headings and the first lines of the first row: kept with what comes before."""
-        lh = self.line_height
-        first = self.rows[0].height(lh) if self.rows else 0.0
-        return self.heading.height(lh) + min(first, 4 * lh + 2 * _CELL_PAD_Y)
+        """The heading row and the first row: kept with what comes before."""
+        return self.heading_height + (self.heights[0] if self.heights else 0.0)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -723,21 +737,53 @@ def render(sheet: DiscussionSheet, *, created: datetime) -> bytes:
     """
     if created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
+    pdf = _laid_out(sheet, _preflight(sheet))
+    pdf.set_creation_date(created)
+    return _output(pdf)
+
+
+def count_pages(sheet: DiscussionSheet) -> int:
+    """The number of pages `render` will make, without writing the PDF (for the screen)."""
+    return _laid_out(sheet, _preflight(sheet)).page_no()
+
+
+def _size_steps(sheet: DiscussionSheet) -> tuple[_Sizes, ...]:
+    return (_LARGE, _LARGE_COMPACT) if sheet.large_print else (_STANDARD, _STANDARD_COMPACT)
+
+
+def _laid_out(sheet: DiscussionSheet, plan: FontPlan) -> _SheetPDF:
+    """The drawn document: at the usual sizes, or at the compact ones when only they keep the
+    sheet within `sheet.fit_pages` (never smaller than the compact sizes)."""
     try:
         sheet.page_label.format(page=1, pages=1)
     except (KeyError, IndexError, ValueError) as exc:
         raise ValueError("page_label may only use the {page} and {pages} fields") from exc
-    return _render(sheet, created, _preflight(sheet))
+    steps = _size_steps(sheet)
+    pdf = _draw(sheet, plan, steps[0])
+    if sheet.fit_pages and pdf.page_no() > sheet.fit_pages:
+        compact = _draw(sheet, plan, steps[1])
+        if compact.page_no() < pdf.page_no():
+            pdf = compact
+    return pdf
+
+
+def _draw(sheet: DiscussionSheet, plan: FontPlan, sizes: _Sizes) -> _SheetPDF:
+    pdf = _SheetPDF(sheet, plan, sizes)
+    pdf.set_title(sheet.metadata_title)
+    pdf.set_lang(sheet.lang)
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
+    pdf.draw()
+    return pdf
 
 
 def _render(sheet: DiscussionSheet, created: datetime, plan: FontPlan) -> bytes:
-    """render() after preflight; bench/bench_pdf.py calls it to time text shaping on and off."""
-    pdf = _SheetPDF(sheet, plan)
-    pdf.set_title(sheet.metadata_title)
-    pdf.set_lang(sheet.lang)
+    """render() with a given font plan; bench/bench_pdf.py times text shaping on and off."""
+    pdf = _laid_out(sheet, plan)
     pdf.set_creation_date(created)
-    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
-    pdf.draw()
+    return _output(pdf)
+
+
+def _output(pdf: _SheetPDF) -> bytes:
     # Belt and braces: fpdf2 records characters it drew without a glyph (as blank boxes) and
     # would log them at output(). Preflight should make this impossible; if it ever happens,
     # refuse the sheet instead of writing the characters to the log.

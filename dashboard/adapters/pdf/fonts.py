@@ -19,6 +19,7 @@ Reusable by any PDF of the product (the discussion sheet, a tumour-board list): 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import unicodedata
@@ -202,10 +203,19 @@ _CMAPS = _Cmaps()
 _ALL_RANGES: Ranges = tuple(r for family in FAMILIES for r in family.ranges)
 
 
+@functools.lru_cache(maxsize=1)
 def _main_codes() -> frozenset[int]:
     """What the main font draws: in both its styles and claimed by no script family."""
     return frozenset(c for c in _CMAPS.of(MAIN.regular) & _CMAPS.of(MAIN.bold)
                      if not _in(c, _ALL_RANGES))
+
+
+@functools.cache
+def _sorted_codes(family_name: str) -> tuple[int, ...]:
+    """A family's code points as add_font(unicode_range=...) takes them (font data only)."""
+    if family_name == MAIN.name:
+        return tuple(sorted(_main_codes()))
+    return tuple(sorted(_family_codes(next(f for f in FAMILIES if f.name == family_name))))
 
 
 def _family_of(code: int) -> Family | None:
@@ -215,6 +225,7 @@ def _family_of(code: int) -> Family | None:
     return None
 
 
+@functools.cache
 def _family_codes(family: Family) -> frozenset[int]:
     return frozenset(c for c in _CMAPS.of(family.regular)
                      if _in(c, family.ranges) or _in(c, _SHARED_NEUTRALS))
@@ -289,14 +300,14 @@ def is_rtl_text(text: str) -> bool:
 
 def register(pdf: FPDF, plan: FontPlan) -> None:
     """Add the main family and the planned script families to a new document."""
-    main = sorted(_main_codes())
+    main = list(_sorted_codes(MAIN.name))
     for style, file_name in MAIN.files:
         pdf.add_font(MAIN.name, style, FONT_DIR / file_name, unicode_range=main)
     by_name = {f.name: f for f in FAMILIES}
     fallbacks = []
     for name in plan.families:
         family = by_name[name]
-        codes = sorted(_family_codes(family))
+        codes = list(_sorted_codes(family.name))
         for style, file_name in family.files:
             pdf.add_font(family.name, style, FONT_DIR / file_name, unicode_range=codes)
             fallbacks.append(family.name + style)

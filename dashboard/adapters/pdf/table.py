@@ -25,7 +25,7 @@ class Geometry:
 
     def widths(self, count: int) -> tuple[float, ...]:
         """Column widths: the question column first, then `count` equal option columns."""
-        share = {1: 0.30, 2: 0.24, 3: 0.20}.get(count, 0.18)
+        share = {1: 0.28, 2: 0.22, 3: 0.175}.get(count, 0.16)
         label = self.total_width * share
         return (label,) + ((self.total_width - label) / count,) * count
 
