@@ -1,128 +1,68 @@
-"""Benchmark the discussion-sheet renderer against a minimal fpdf2 document.
+"""Benchmark the discussion sheet against the floor: plain fpdf2 with the same fonts and text.
 
-    .venv/bin/python bench/bench_pdf.py [-n 30]
+    .venv/bin/python bench/bench_pdf.py [-n 10]
 
-Prints, in one run:
-  1. the first render (parses the bundled fonts) against later renders (fonts reused);
-  2. the renderer against a minimal fpdf2 document with the same fonts (DejaVu Sans regular and
-     bold, added with add_font() as plain fpdf2 code does) and the same text, drawn with
-     multi_cell: median times and their ratio (the goal is at most 1.5x);
-  3. what text shaping costs: the same Latin sheet with HarfBuzz shaping forced on and off, and a
-     sheet whose Arabic name needs shaping (and the Noto Arabic font).
+Prints, side by side in one run:
+  1. in one process: render() of a real three-option sheet against bench/floor.py's floor_pdf()
+     writing every string of that sheet with the same DejaVu fonts (goal: at most 1.5x);
+  2. as whole processes: `python -m dashboard sheet` against `python bench/floor.py` with the same
+     text (goal: at most 2x);
+  3. what the page count costs before "Prepare" (count_pages) and what text shaping costs (a
+     Punjabi name: shaping on and the Gurmukhi font loaded).
+Figures taken while other work runs on the machine are noisy; the ratios are interleaved runs.
 """
 
+# ruff: noqa: E402 - the repository root goes on sys.path before the dashboard imports
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from fpdf import FPDF  # noqa: E402
+from floor import floor_pdf
 
-from dashboard.adapters.pdf import document as pdf  # noqa: E402
-from dashboard.adapters.pdf import fonts  # noqa: E402
-from dashboard.core.document import (  # noqa: E402
-    Bullets,
-    DiscussionSheet,
-    Glossary,
-    Heading,
-    LabelledValue,
-    OptionTable,
-    Paragraph,
-    TickBoxes,
-    WriteLines,
-)
+from dashboard.adapters.pdf import count_pages, render
+from dashboard.adapters.pdf.document import strings
+from dashboard.core.document import Heading
+from dashboard.core.engine import assess
+from dashboard.core.loader import load_content
+from dashboard.core.sheet import SheetChoices, build_sheet
 
-CREATED = datetime(2025, 11, 3, 9, 30, tzinfo=UTC)
-
-
-def typical_sheet(name: str = "Nguyễn Thị Minh Khai") -> DiscussionSheet:
-    """A three-option sheet of about three pages, like core/sheet.py builds."""
-    options = ("Liver surgery (resection)", "Heat treatment (radiofrequency ablation)",
-               "Treatment through the blood vessels (chemoembolisation, TACE)")
-    rows = (
-        ("What it is", (
-            ("An operation to take out the part of the liver that has the cancer. A rim of healthy "
-            "liver around the tumour comes out too."),
-            ("A thin needle is placed in the tumour. An electric current heats the tip of the "
-            "needle and kills the cancer cells."),
-            ("Cancer drugs are sent into the tumour through a thin tube in an artery. Tiny beads "
-            "then block the blood that feeds the tumour."))),
-        ("How it is done", (
-            ("You are asleep under a general anaesthetic. This is done through one larger cut or "
-            "a few small cuts (keyhole surgery)."),
-            "The doctor guides the needle through the skin using an ultrasound or CT scan.",
-            "A thin tube is passed through a blood vessel in the groin up to the liver.")),
-        ("Time in hospital", (("About 5 to 7 days after open surgery; 2 to 5 days after keyhole "
-                              "surgery."), "Usually home the same day or the day after.",
-                              "Usually 1 or 2 nights.")),
-        ("Recovery", ("It often takes 4 to 8 weeks to feel well again.",
-                      "Many people feel unwell for a few days, then get back to their routine.",
-                      "Tiredness, a fever and belly pain for a few days are common.")),
-        ("What it aims to do", ("To remove all of the cancer, with the aim of a cure.",
-                                "To destroy small tumours, with the aim of a cure.",
-                                ("To control the cancer and slow it down; it does not usually "
-                                "cure it."))),
-    )
-    questions = ("What is the goal of this treatment for me?",
-                 "What are the main risks, and how likely are they?",
-                 "How will we know if the treatment has worked?",
-                 "What happens if it does not work, and what could we try next?",
-                 "How long will I be in hospital, and when can I drive again?")
-    return DiscussionSheet(
-        title="Talking about your treatment options",
-        metadata_title="Discussion sheet",
-        lang="en-CA",
-        footer_lines=(("This sheet helps you talk with your care team. It is not medical advice "
-                      "on its own and does not replace your care team's advice."),
-                      "Content version 1.4 (9f2c1ab) · reviewed 2025-10-01",
-                      "Sheet check code 84B6-93E1"),
-        page_label="Page {page} of {pages}",
-        blocks=(
-            LabelledValue("Name", name, user_field="patient_name"),
-            LabelledValue("Appointment date", "", user_field="appointment_date"),
-            Heading("Why we are meeting"),
-            Paragraph("Your liver cancer has come back after treatment. There is more than one "
-                      "choice for what to do next, and this sheet helps you talk them over."),
-            Heading("The options we will talk about"),
-            Paragraph("This sheet puts the options side by side so you can compare them."),
-            OptionTable("", options, rows),
-            Heading("Questions you may want to ask"),
-            Bullets(questions),
-            Heading("What matters most to you", level=2),
-            TickBoxes(("Living as long as possible", "Keeping my quality of life",
-                       "Spending less time in hospital", "Avoiding a big operation")),
-            Paragraph("Anything else that matters to you:", style="lead"),
-            WriteLines(4),
-            Heading("Words to know"),
-            Glossary((("ablation", "A way to kill a tumour with heat, without taking it out."),
-                      ("anaesthetic", "Medicine that stops you from feeling pain."),
-                      ("Child–Pugh score", "A way of measuring how well the liver works."))),
-        ),
-    )
+CREATED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+SELECTED = ("resection", "rfa", "tace")
+FACTORS = {
+    "recurrence_site": "liver_only", "liver_tumour_count": 1, "largest_tumour_cm": 2.5,
+    "portal_vein_invasion": "none", "child_pugh_score": 5, "ecog": 0, "cirrhosis": False,
+    "portal_hypertension": False, "bilirubin_umol_l": 12, "prior_liver_transplant": False,
+    "fit_for_major_surgery": True, "transplant_candidate": True, "remnant_adequate": "yes",
+    "completely_resectable": "yes", "patient_goal": "wants_active",
+    "months_since_last_curative_treatment": 30,
+}
+PATIENT = {"name": "Ann Example", "appointment_date": "Tuesday 8 December, 10:30",
+           "clinician": "Dr. Tremblay, liver clinic", "team_phone": "613-555-0199"}
 
 
-FONT_DIR = fonts.FONT_DIR
+def sheet_for(content, name: str = PATIENT["name"]):
+    choices = SheetChoices(selected=SELECTED, patient_name=name,
+                           appointment_date=PATIENT["appointment_date"],
+                           clinician=PATIENT["clinician"], team_phone=PATIENT["team_phone"])
+    return build_sheet(assess(FACTORS, content), content, choices, today=CREATED.date())
 
 
-def minimal_fpdf2(sheet: DiscussionSheet) -> bytes:
-    """Plain fpdf2: add the two DejaVu fonts, write every string of the sheet with multi_cell."""
-    doc = FPDF(format="A4")
-    doc.add_font("dejavu", "", FONT_DIR / "DejaVuSans.ttf")
-    doc.add_font("dejavu", "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    doc.set_creation_date(CREATED)
-    doc.add_page()
-    for _field, text in pdf.strings(sheet):
-        bold = text in {b.text for b in sheet.blocks if isinstance(b, Heading)}
-        doc.set_font("dejavu", "B" if bold else "", 17 if bold else 12)
-        doc.multi_cell(0, 6.5, text, new_x="LMARGIN", new_y="NEXT")
-    return bytes(doc.output())
+def floor_strings(sheet) -> list[tuple[str, bool]]:
+    headings = {b.text for b in sheet.blocks if isinstance(b, Heading)}
+    return [(text, text in headings) for _field, text in strings(sheet)]
 
 
 def timed(function, repeat: int) -> list[float]:
@@ -134,51 +74,60 @@ def timed(function, repeat: int) -> list[float]:
     return times
 
 
+def interleaved(first, second, repeat: int) -> tuple[float, float]:
+    a, b = [], []
+    for _ in range(repeat):
+        a += timed(first, 1)
+        b += timed(second, 1)
+    return statistics.median(a), statistics.median(b)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=30, help="renders per measurement (default 30)")
+    parser.add_argument("-n", type=int, default=10, help="runs per measurement (default 10)")
     n = parser.parse_args().n
-    sheet = typical_sheet()
-    arabic = typical_sheet("محمد عبد الله")
+    content = load_content()
+    sheet = sheet_for(content)
+    text = floor_strings(sheet)
+    pages = count_pages(sheet)
+    render(sheet, created=CREATED)  # first use reads the character maps
 
-    start = time.perf_counter()
-    first = pdf.render(sheet, created=CREATED)
-    first_ms = (time.perf_counter() - start) * 1000
-    later = timed(lambda: pdf.render(sheet, created=CREATED), n)
-    print("1. Font parsing (once per process)")
-    print(f"   first render (reads character maps):  {first_ms:7.1f} ms")
-    print(f"   later renders, median of {n}:       {statistics.median(later):7.1f} ms")
-    add_font = timed(lambda: (FPDF().add_font("d", "", FONT_DIR / "DejaVuSans.ttf"),
-                              FPDF().add_font("d", "B", FONT_DIR / "DejaVuSans-Bold.ttf")), 10)
-    print(f"   fpdf2 add_font(), DejaVu regular + bold, per document: "
-          f"{statistics.median(add_font):.1f} ms (both documents pay it)")
+    ours, floor = interleaved(lambda: render(sheet, created=CREATED), lambda: floor_pdf(text), n)
+    words = sum(len(t.split()) for t, _ in text)
+    print(f"1. In one process, median of {n} ({pages}-page sheet, {words} words)")
+    print(f"   sheet renderer:         {ours:7.1f} ms")
+    print(f"   floor (plain fpdf2):    {floor:7.1f} ms")
+    print(f"   ratio: {ours / floor:.2f}x (goal <= 1.5x)")
 
-    # Interleave the two so that machine noise hits both alike.
-    ours, plain = [], []
-    for _ in range(n):
-        ours += timed(lambda: pdf.render(sheet, created=CREATED), 1)
-        plain += timed(lambda: minimal_fpdf2(sheet), 1)
-    pages = len(first.split(b"/Type /Page\n")) - 1
-    ratio = statistics.median(ours) / statistics.median(plain)
-    print(f"\n2. Renderer vs minimal fpdf2 document (same fonts and text), median of {n}")
-    print(f"   renderer ({pages} pages, table, lists, header/footer): "
-          f"{statistics.median(ours):7.1f} ms, {len(first) / 1024:.0f} KiB")
-    print(f"   minimal fpdf2 (add_font + multi_cell):               "
-          f"{statistics.median(plain):7.1f} ms, {len(minimal_fpdf2(sheet)) / 1024:.0f} KiB")
-    plain_no_fonts = statistics.median(plain) - statistics.median(add_font)
-    print(f"   ratio renderer / minimal: {ratio:.2f}x (goal <= 1.5x); "
-          f"against the minimal document without its add_font time: "
-          f"{statistics.median(ours) / plain_no_fonts:.2f}x")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "patient.json").write_text(json.dumps({**FACTORS, "patient": PATIENT}))
+        (folder / "strings.json").write_text(json.dumps(text))
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        ours_cmd = [sys.executable, "-m", "dashboard", "sheet", str(folder / "patient.json"),
+                    "-o", str(folder / "sheet.pdf"), "--select", ",".join(SELECTED)]
+        floor_cmd = [sys.executable, str(ROOT / "bench" / "floor.py"),
+                     str(folder / "strings.json"), str(folder / "floor.pdf")]
 
-    plan = pdf._preflight(sheet)
-    off = timed(lambda: pdf._render(sheet, CREATED, fonts.FontPlan(plan.families, False)), n)
-    on = timed(lambda: pdf._render(sheet, CREATED, fonts.FontPlan(plan.families, True)), n)
-    needed = timed(lambda: pdf.render(arabic, created=CREATED), n)
-    print(f"\n3. Text shaping (HarfBuzz), median of {n}")
-    print(f"   Latin sheet, shaping off (what render() picks): {statistics.median(off):7.1f} ms")
-    print(f"   Latin sheet, shaping forced on:                 {statistics.median(on):7.1f} ms "
-          f"({statistics.median(on) / statistics.median(off):.1f}x)")
-    print(f"   Arabic name, shaping on + Noto Arabic:          {statistics.median(needed):7.1f} ms")
+        def run(cmd: list[str]) -> None:
+            for path in folder.glob("*.pdf"):
+                path.unlink()
+            subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+
+        whole_ours, whole_floor = interleaved(lambda: run(ours_cmd), lambda: run(floor_cmd),
+                                              max(3, n // 2))
+    print(f"\n2. Whole processes, median of {max(3, n // 2)}")
+    print(f"   python -m dashboard sheet: {whole_ours:7.1f} ms")
+    print(f"   python bench/floor.py:     {whole_floor:7.1f} ms")
+    print(f"   ratio: {whole_ours / whole_floor:.2f}x (goal <= 2x)")
+
+    punjabi = sheet_for(content, "ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ")
+    counting = statistics.median(timed(lambda: count_pages(sheet), n))
+    shaped = statistics.median(timed(lambda: render(punjabi, created=CREATED), n))
+    print(f"\n3. Before and beside, median of {n}")
+    print(f"   count_pages (page count shown before Prepare): {counting:7.1f} ms")
+    print(f"   render with a Punjabi name (shaping + Gurmukhi font): {shaped:7.1f} ms "
+          f"({shaped / ours:.1f}x the Latin sheet)")
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ SLOW_MODULES = frozenset({
     "test_bad_inputs",  # renders sheets, runs the command line
     "test_pdf",  # renders PDFs
     "test_pdf_accessibility",  # renders PDFs
+    "test_sheet_pdf",  # renders real sheets
     "test_privacy",  # a sweep over every path, with PDFs
     "test_properties",  # Hypothesis
     "test_patient_texts",  # Hypothesis sweeps over core texts and whole sheets

@@ -26,7 +26,7 @@ def sheet_pdf(content):
 def test_a11y_3_document_language_and_displayed_title(sheet_pdf, content):
     reader = PdfReader(io.BytesIO(sheet_pdf))
     root = reader.trailer["/Root"]
-    assert root["/Lang"] == content.string("sheet.lang_tag")
+    assert root["/Lang"] == content.string("locale.tag")
     assert reader.metadata.title == content.string("sheet.metadata_title")
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"]) is True
 
