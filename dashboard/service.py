@@ -335,7 +335,7 @@ def _start_worker(root: str, version: str) -> None:
     """In a worker process: load the content and the fonts once, and refuse to draw sheets
     if the content on disk is not the content the day was checked against."""
     from dashboard.core.loader import load_content
-    from dashboard.pdf import load_fonts
+    from dashboard.adapters.pdf import load_fonts
 
     content = load_content(root)
     if content.version != version:
