@@ -635,7 +635,7 @@ def test_case_29_content_past_review_prints_a_warning_on_every_page(content):
                             today=today)
         pages = pdf_pages(render(sheet, created=CREATED))
         assert len(pages) >= 2
-        warning = content.string("sheet.review_overdue").split("{")[0].strip()
+        warning = content.string("sheet.status_overdue").split("(")[0].strip()
         assert all((warning in " ".join(p.split())) is overdue for p in pages)
 
 

@@ -55,7 +55,7 @@ class WriteLines:
 @dataclass(frozen=True)
 class TickBoxes:
     items: tuple[str, ...]
-    columns: int = 1  # 2: short items side by side
+    per_line: int = 1  # 2: short items side by side
 
 
 @dataclass(frozen=True)

@@ -202,10 +202,10 @@ def _user_text(choices: SheetChoices) -> dict[str, str]:
 
 def _who_and_when(words: _Words, user: dict[str, str], today: date) -> list[Block]:
     return [
-        LabelledValue(words("label_name"), user["patient_name"], "patient_name", half=True),
-        LabelledValue(words("label_date"), user["appointment_date"], "appointment_date", half=True),
-        LabelledValue(words("label_clinician"), user["clinician"], "clinician", half=True),
-        LabelledValue(words("label_prepared"), words.date(today), half=True),
+        LabelledValue(words("label_name"), user["patient_name"], "patient_name"),
+        LabelledValue(words("label_date"), user["appointment_date"], "appointment_date"),
+        LabelledValue(words("label_prepared"), words.date(today)),
+        LabelledValue(words("label_clinician"), user["clinician"], "clinician"),
     ]
 
 
@@ -323,7 +323,7 @@ def _questions(words: _Words, content: Content, assessment: Assessment,
 
 def _values(words: _Words) -> list[Block]:
     return [Heading(words("values_heading")), Paragraph(words("values_intro")),
-            TickBoxes(tuple(words.items("values_items")), columns=2)]
+            TickBoxes(tuple(words.items("values_items")), per_line=2)]
 
 
 def _next_steps(words: _Words, phone: str) -> list[Block]:
@@ -445,13 +445,15 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 
 def review_status(words: _Words, content: Content, today: date) -> str:
-    """Draft while any option's reviewer is a placeholder; then overdue, or reviewed on a date."""
+    """Draft while any content file has no named reviewer; past its review date when it is
+    (both can be true); otherwise the date it was reviewed."""
     last, following = content.review_dates
+    parts = []
     if content.draft:
-        return words("status_draft")
+        parts.append(words("status_draft"))
     if today > following:
-        return words("status_overdue", date=words.date(following))
-    return words("status_reviewed", date=words.date(last))
+        parts.append(words("status_overdue", date=words.date(following)))
+    return "; ".join(parts) or words("status_reviewed", date=words.date(last))
 
 
 def _page_label(words: _Words, content: Content, assessment: Assessment, today: date) -> str:

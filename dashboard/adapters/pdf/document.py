@@ -411,7 +411,7 @@ class _SheetPDF(FPDF):
         elif isinstance(block, WriteLines):
             self._write_lines(block.count)
         elif isinstance(block, TickBoxes):
-            if block.columns >= 2:
+            if block.per_line >= 2:
                 self._tick_box_pairs(block.items)
             else:
                 self._tick_boxes(block.items)
@@ -478,7 +478,11 @@ class _SheetPDF(FPDF):
         self.set_font(MAIN_FAMILY, "B", s.body)
         label_w = self.get_string_width(label + "  ") if label else 0
         value = block.value
-        long_label = label_w > self.epw * 0.7
+        self.set_font(MAIN_FAMILY, "", s.body)
+        widest = max((self.get_string_width(w) for w in block.value.split()), default=0)
+        # value on its own line when the label is long or a word of the value would not fit
+        long_label = label_w > self.epw * 0.7 or widest > self.epw - label_w - 2
+        self.set_font(MAIN_FAMILY, "B", s.body)
         if not value:
             # Nothing given: the label sits on a line to write on, with room above it.
             self._keep(lh * 1.8)
