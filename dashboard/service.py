@@ -334,8 +334,8 @@ _WORKER: dict[str, Content] = {}
 def _start_worker(root: str, version: str) -> None:
     """In a worker process: load the content and the fonts once, and refuse to draw sheets
     if the content on disk is not the content the day was checked against."""
-    from dashboard.core.loader import load_content
     from dashboard.adapters.pdf import load_fonts
+    from dashboard.core.loader import load_content
 
     content = load_content(root)
     if content.version != version:

@@ -360,8 +360,11 @@ def test_the_footer_is_one_disclaimer_line_then_page_check_code_version_and_stat
 
 @pytest.mark.hazard("H06")
 def test_reviewed_content_prints_its_review_date_and_overdue_content_says_so(content):
-    reviewed = dataclasses.replace(content, options=tuple(
-        dataclasses.replace(o, reviewed_by="Dr. A. Reviewer, hepatology") for o in content.options))
+    named = "Dr. A. Reviewer, hepatology"
+    reviewed = dataclasses.replace(
+        content, options=tuple(dataclasses.replace(o, reviewed_by=named) for o in content.options),
+        reviews=tuple(dataclasses.replace(r, reviewed_by=named) for r in content.reviews))
+    assert not reviewed.draft
     last, following = reviewed.review_dates
 
     label = _sheet(reviewed).page_label
