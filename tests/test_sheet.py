@@ -346,7 +346,7 @@ def test_the_full_sources_print_web_addresses_only_for_pages_written_for_patient
 # --------------------------------------------------------------------------- footer and size
 
 
-@pytest.mark.hazard("H08", "H09", "H22")
+@pytest.mark.hazard("H08", "H09", "H22", "H35")
 def test_the_footer_is_one_disclaimer_line_then_page_check_code_version_and_status(content):
     sheet = _sheet(content)
     label = sheet.page_label.format(page=1, pages=2)
