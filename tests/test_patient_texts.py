@@ -69,9 +69,10 @@ def screen_texts(assessment, content=CONTENT) -> list[tuple[str, str]]:
 
 def sheet_texts(assessment, content=CONTENT) -> list[tuple[str, str]]:
     """Every string of the discussion sheet with every option chosen."""
-    choices = SheetChoices(selected=tuple(o.id for o in content.options))
+    choices = SheetChoices(selected=tuple(o.id for o in content.options),
+                           include_not_fitting=True, more_about_options=True, full_sources=True)
     sheet = build_sheet(assessment, content, choices, today=TODAY)
-    out = [("sheet footer", line) for line in sheet.footer_lines]
+    out = [("sheet footer", line) for line in (*sheet.footer_lines, sheet.page_label)]
     for block in sheet.blocks:
         for text in _block_strings(block):
             out.append((f"sheet {type(block).__name__}", text))
@@ -319,7 +320,7 @@ def test_draft_content_says_so_on_every_page_and_never_that_the_team_checked_it(
     joined = " ".join(t for _, t in texts)
 
     assert CONTENT.draft
-    assert any("Draft content, not yet clinically reviewed" in t
+    assert any("draft, not yet clinically reviewed" in t
                for where, t in texts if where == "sheet footer")  # the footer is on every page
     assert "your care team has checked this information" not in joined.lower()
     assert "last reviewed" not in joined.lower()

@@ -378,8 +378,9 @@ def _source_ids(content: Content, selected: list[OptionResult]) -> list[str]:
 
 def _sources_short(words: _Words, content: Content) -> list[Block]:
     """The patient page the sheet is built on (CCS, recurrent liver cancer); the rest on request."""
-    return [Paragraph(words("sources_short", page=_page_title(content.reference("S1").citation)),
-                      style="small")]
+    text = words("sources_short", page=_page_title(content.reference("S1").citation))
+    checked = "" if content.draft else " " + words("sources_checked")  # never while a draft
+    return [Paragraph(text + checked, style="small")]
 
 
 def _page_title(citation: str) -> str:
@@ -431,7 +432,8 @@ def _not_fitting(words: _Words, content: Content, assessment: Assessment,
 def _sources_full(words: _Words, content: Content, selected: list[OptionResult],
                   today: date) -> list[Block]:
     refs = [content.reference(i) for i in _source_ids(content, selected)]
-    return [Heading(words("sources_heading")), Paragraph(words("sources_intro")),
+    intro = words("sources_intro") + ("" if content.draft else " " + words("sources_checked"))
+    return [Heading(words("sources_heading")), Paragraph(intro),
             Bullets(tuple(f"[{r.id}] {r.citation}" + (f" {r.url}" if r.url and r.kind in
                                                        PATIENT_FRIENDLY else "")
                           for r in sorted(refs, key=lambda r: (len(r.id), r.id))))]
