@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-fast lint bench lock clean
+.PHONY: run test test-fast lint bench lock clean axe
 
 # Laptop mode, through the launcher dashboard/serve.py (an st.App: no framing, same-origin
 # websocket only, no metrics endpoint, short-lived sheet links). The flags repeat the safety settings of .streamlit/config.toml (SEC-1) so that a
@@ -20,7 +20,7 @@ run: $(VENV)/.runtime
 	$(PY) -m streamlit run dashboard/serve.py $(SAFE_FLAGS)
 
 # The suite includes ruff and mypy (tests/test_lint.py), so `make test` and CI fail on a finding.
-test: $(VENV)/.dev
+test: $(VENV)/.dev axe
 	$(PY) -m pytest
 
 # The unit tests only (no PDF rendering, screen, processes or browser): seconds, for while you work.
@@ -54,3 +54,11 @@ lock: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV)
+
+# axe-core for the screen's accessibility checks in the browser tests, from the npm registry at
+# the version package-lock.json pins. Without npm those checks are skipped and say how to get it
+# (in CI, where .ci/run installs npm, a missing axe-core fails them).
+axe:
+	@if [ -f node_modules/axe-core/axe.min.js ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --ignore-scripts --silent; \
+	else echo "npm not found: the axe-core accessibility checks will be skipped (apt-get install npm)"; fi

@@ -176,9 +176,11 @@ def full_page_screenshot(page, path: str | Path, width: int = 1400) -> None:
 
 
 def enter_factors(page, content, data: dict) -> None:
-    """Fill the factor form from an engine input dict (field id -> value), then submit it."""
+    """Fill the factor form from an engine input dict (field id -> value); the options follow
+    as the values are entered (the form is live), so wait for the cards."""
     from dashboard.screen import view
 
+    page.locator(".st-key-f_recurrence_site input").first.wait_for(state="visible", timeout=30_000)
     for factor in content.factors:
         if factor.id not in data or data[factor.id] is None:
             continue
@@ -186,6 +188,7 @@ def enter_factors(page, content, data: dict) -> None:
         key = "f_" + (factor.alias_of or factor.id)
         if factor.alias_of:
             pick_radio(page, "u_" + factor.alias_of, factor.unit)
+            wait_for_app(page)
             type_number(page, key, value)
         elif factor.kind == "yes_no" and factor.core:
             pick_radio(page, key, "Yes" if value else "No")
@@ -195,9 +198,25 @@ def enter_factors(page, content, data: dict) -> None:
         elif factor.kind == "count":
             choose(page, key, "Diffuse / too many to count" if value == "diffuse" else str(value))
         elif factor.kind == "choice" or factor.value_labels:
-            choose(page, key, view.format_value(factor, value))
+            words = view.format_value(factor, value)
+            if page.locator(f".st-key-{key} input[type='radio']").count():
+                pick_radio(page, key, words)
+            else:
+                choose(page, key, words)
         else:
             type_number(page, key, value)
-    page.locator(".st-key-show_options button").click()
+        wait_for_app(page)
     page.locator(".st-key-card_resection").wait_for(state="visible", timeout=30_000)
+    wait_for_app(page)
+
+
+def new_patient(page) -> None:
+    """New patient asks first: open it, then confirm."""
+    page.get_by_role("button", name="New patient").first.click()
+    page.locator(".st-key-new_patient button").click()
+
+
+def tick_suggested(page) -> None:
+    """Tick the suggested options for the sheet (none is ticked until the clinician chooses)."""
+    page.locator(".st-key-tick_suggested button").click()
     wait_for_app(page)

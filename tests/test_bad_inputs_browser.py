@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import tests.ui_safety_support as support
-from tests.browser_support import chromium, wait_for_app
+from tests.browser_support import chromium, new_patient, tick_suggested, wait_for_app
 from tests.conftest import require_browser
 from tests.safety_support import new_marker, pdf_text
 from tests.ui_safety_support import read_output, sandboxed_server, stop_sandboxed_server
@@ -71,13 +71,14 @@ def _type(page, key: str, value: str) -> None:
 
 
 def _show_options(page, size: str = "2.5") -> None:
+    """Type a tumour size: the options appear as soon as a value is entered (live form)."""
     _type(page, "f_largest_tumour_cm", size)
-    page.locator(".st-key-show_options button").click()
     page.locator(".st-key-card_resection").wait_for(state="visible", timeout=30_000)
     wait_for_app(page)
 
 
 def _prepare(page, name: str) -> None:
+    tick_suggested(page)
     _type(page, "s_name", name)
     page.locator(".st-key-s_confirmed label").click()
     wait_for_app(page)
@@ -92,6 +93,17 @@ def _download(page) -> tuple[bytes, str, list[str]]:
         page.locator(".st-key-download button").click()
     download = info.value
     return open(download.path(), "rb").read(), download.suggested_filename, [download.url]
+
+
+def assess_code(values: dict) -> str:
+    """The check code of these values with every other field empty, as the form sends it."""
+    from dashboard.core.engine import assess
+    from dashboard.core.loader import load_content
+
+    content = load_content()
+    empty = {f.id: (None if f.core else False) for f in content.factors
+             if not f.alias_of and (f.core or f.kind == "yes_no")}
+    return assess({**empty, **values}, content).fingerprint
 
 
 def _screen_code(page) -> str:
@@ -150,7 +162,6 @@ def test_case_21_a_decimal_comma_typed_in_the_browser_is_refused_never_read_as_2
         page.keyboard.type("2,5")  # typed key by key, as a clinician does
         field.press("Tab")
         assert field.input_value() == "2,5"
-        page.locator(".st-key-show_options button").click()
         page.locator(".st-key-msg_largest_tumour_cm [data-testid='stAlertContentError']").wait_for(
             timeout=30_000)
         wait_for_app(page)
@@ -175,7 +186,6 @@ def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_
     page.locator(".st-key-f_cirrhosis").get_by_text("Yes", exact=True).click()
     page.locator(".st-key-f_ablation_site_risky label").first.click()
     _type(page, "f_largest_tumour_cm", "2.5")
-    page.locator(".st-key-show_options button").click()
     confirm = page.locator("[class*='st-key-confirm_W6'] label").first  # W6: 40 mg/dL
     confirm.wait_for(state="visible", timeout=30_000)
     confirm.click()
@@ -188,7 +198,7 @@ def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_
     # served before the reset, to this browser only (dashboard/web/guard.py)
     assert page.context.request.get(media[0], fail_on_status_code=False).status == 200
 
-    page.get_by_role("button", name="New patient").first.click()
+    new_patient(page)
     page.locator(".st-key-card_resection").wait_for(state="detached", timeout=30_000)
     wait_for_app(page)
 
@@ -206,19 +216,20 @@ def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_
     assert page.locator(".st-key-u_bilirubin_umol_l input:checked + div, "
                         ".st-key-u_bilirubin_umol_l label:has(input:checked)").first \
         .inner_text().strip() == "µmol/L"
-    # ... so "Show options" right away assesses an empty form, not the previous patient.
-    page.locator(".st-key-show_options button").click()
-    page.locator(".st-key-card_resection").wait_for(state="visible", timeout=30_000)
-    wait_for_app(page)
+    # ... so the next value typed is assessed with an empty form, not the previous patient.
+    assert page.locator(".st-key-card_resection").count() == 0
+    _show_options(page, "2.5")
     empty = {f.id: (None if f.core else False) for f in content.factors
              if not f.alias_of and (f.core or f.kind == "yes_no")}  # as the form sends it
-    assert _screen_code(page) == assess(empty, content).fingerprint
+    assert _screen_code(page) == assess({**empty, "largest_tumour_cm": 2.5},
+                                        content).fingerprint
 
 
 @pytest.mark.hazard("H08")
 @pytest.mark.bad_input_case(34)
 def test_case_34_a_double_click_gives_one_sheet_matching_the_screen(page):
     _show_options(page, "3.5")
+    tick_suggested(page)
     _type(page, "s_name", "Ann Double")
     page.locator(".st-key-s_confirmed label").click()
     wait_for_app(page)
@@ -263,21 +274,17 @@ def test_case_33_after_a_server_restart_no_stale_sheet_is_served_and_nothing_is_
         with pytest.raises(urllib.error.HTTPError) as gone:
             urllib.request.urlopen(media[0], timeout=10)
         assert gone.value.code == 404
-        # The first action after the restart starts a new session: the old results and the
-        # old sheet disappear (a clear "enter and press Show options" state), the typed values
-        # stay in the form, and pressing Show options gives the same results again, with no
-        # sheet until it is prepared again.
+        # The first action after the restart starts a new session: the old sheet disappears,
+        # the typed values stay in the form, and the options are those of the values on
+        # screen (the form is live), with no sheet until it is prepared again.
         assert page.locator(".st-key-f_largest_tumour_cm input").input_value() == "4.5"
-        page.locator(".st-key-show_options button").click()
-        page.wait_for_function("() => !document.querySelector('.st-key-download')"
-                               " && !document.querySelector('.st-key-card_resection')",
+        page.locator(".st-key-f_cirrhosis").get_by_text("No", exact=True).click()
+        page.wait_for_function("() => !document.querySelector('.st-key-download')",
                                timeout=30_000)
-        wait_for_app(page)
-        assert page.get_by_text("press Show options", exact=False).count() >= 1
-        assert page.locator(".st-key-f_largest_tumour_cm input").input_value() == "4.5"
-        page.locator(".st-key-show_options button").click()
         page.locator(".st-key-card_resection").wait_for(state="visible", timeout=30_000)
         wait_for_app(page)
+        assert page.locator(".st-key-f_largest_tumour_cm input").input_value() == "4.5"
+        code = assess_code({"largest_tumour_cm": 4.5, "cirrhosis": False})
         assert _screen_code(page) == code
         assert page.locator(".st-key-download").count() == 0
     finally:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.core.engine import assess
-from tests.browser_support import chromium, enter_factors, running_app, type_text, wait_for_app
+from tests.browser_support import (chromium, enter_factors, running_app, tick_suggested,
+                                   type_text, wait_for_app)
 from tests.conftest import make_factors, require_browser
 
 pytestmark = pytest.mark.browser
@@ -60,6 +61,7 @@ def test_a_clinician_goes_from_an_empty_form_to_a_downloaded_sheet(page, content
         card = page.locator(f".st-key-card_{result.option_id}")
         assert WORDS[result.verdict.value] in card.inner_text(), result.option_id
 
+    tick_suggested(page)
     type_text(page, "s_name", NAME)
     wait_for_app(page)
     page.locator(".st-key-s_confirmed label").click()

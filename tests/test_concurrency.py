@@ -74,8 +74,9 @@ async def _session(context, url: str, patient: dict) -> dict:
     await size.press("Tab")
     await page.locator(".st-key-f_cirrhosis").get_by_text(patient["cirrhosis"],
                                                           exact=True).click()
-    await page.locator(".st-key-show_options button").click()
     await page.locator(".st-key-card_resection").wait_for(state="visible", timeout=90_000)
+    await async_wait_for_app(page)
+    await page.locator(".st-key-tick_suggested button").click()
     await async_wait_for_app(page)
     field = page.locator(".st-key-s_name input")
     await field.fill(patient["name"])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import chromium, wait_for_app
+from tests.browser_support import chromium, new_patient, tick_suggested, wait_for_app
 from tests.conftest import ROOT, require_browser
 from tests.safety_support import hits, new_marker, pdf_metadata_strings, pdf_text
 from tests.ui_safety_support import sandboxed_server, stop_sandboxed_server
@@ -45,7 +45,6 @@ def _session(browser, url: str, marker: str) -> dict:
 
     # 1. a number field holding text: refused beside the field, no results
     _type(page, "f_largest_tumour_cm", f"{marker}x")  # within the field's 20 characters
-    page.locator(".st-key-show_options button").click()
     page.locator(".st-key-msg_largest_tumour_cm [data-testid='stAlertContentError']").wait_for(
         timeout=30_000)
     wait_for_app(page)
@@ -54,13 +53,13 @@ def _session(browser, url: str, marker: str) -> dict:
 
     # 2. corrected: results
     _type(page, "f_largest_tumour_cm", "2.5")
-    page.locator(".st-key-show_options button").click()
     page.locator(".st-key-card_resection").wait_for(state="visible", timeout=30_000)
     wait_for_app(page)
 
     # 3. every free-text field of the sheet, a name the sheet cannot print: refused
     for key in FREE_TEXT:
         _type(page, key, f"{marker}-{key}")
+    tick_suggested(page)
     _type(page, "s_name", f"{marker}-name 😀")
     page.locator(".st-key-s_confirmed label").click()
     wait_for_app(page)
@@ -85,7 +84,7 @@ def _session(browser, url: str, marker: str) -> dict:
                             "Object.entries(sessionStorage), document.cookie])")
 
     # 5. New patient
-    page.get_by_role("button", name="New patient").first.click()
+    new_patient(page)
     page.locator(".st-key-card_resection").wait_for(state="detached", timeout=30_000)
     wait_for_app(page)
     after_reset = page.inner_text("body")

@@ -17,24 +17,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import streamlit as st
 
 from dashboard.core.engine import assess
-from dashboard.screen import form, frame, results, sheet_panel
+from dashboard.screen import form, frame, results, sheet_panel, view
 
 st.set_page_config(page_title=frame.TITLE, page_icon="🩺", layout="wide")
 
 
 def consultation() -> None:
-    """One patient: factor form -> assess -> messages -> options side by side -> sheet."""
+    """One patient: factor form beside the options (live) -> messages -> sheet."""
     content = frame.load()
     frame.header(content, today=date.today())
-    entered = form.factor_form(content)
-    if entered.data is None:
-        form.show_waiting()
-        return
-    assessment = assess(entered.data, content)
-    form.show_issues(content, entered, assessment)
-    if assessment.ok and form.values_confirmed(content, assessment):
-        results.show_results(content, assessment)
-        sheet_panel.sheet_panel(content, assessment)
+    left, right = frame.panes()
+    with left:
+        entered = form.factor_form(content)
+    with right:
+        if entered.data is None:
+            st.header("2. Options side by side", anchor="options")
+            form.show_waiting(content)
+            return
+        assessment = assess(entered.data, content)
+        issues = view.screen_issues(content, entered.data, assessment)
+        form.show_messages(content, entered, issues)
+        if issues.errors:
+            st.header("2. Options side by side", anchor="options")
+            form.error_list(content, entered, issues)
+            return
+        if not form.values_confirmed(content, assessment, entered.data):
+            return
+        results.show_results(content, assessment, entered.data)
+    results.show_comparison(content, assessment)
+    sheet_panel.sheet_panel(content, assessment)
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """The factor form: every patient field, its messages beside it, and the live calculators.
 
-Labels, help, units and allowed values come from content. Patient values live only in
-`st.session_state` (widget keys `f_<field id>`, unit switches `u_<field id>`); nothing per
-patient is cached, logged or put in the URL.
+The form is live: each change reruns the page, so the options beside it always match the values
+on screen (hazard H60). Labels, help, units and allowed values come from content. Patient
+values live only in `st.session_state` (widget keys `f_<field id>`, unit switches
+`u_<field id>`); nothing per patient is cached, logged or put in the URL.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from typing import Any
 import streamlit as st
 
 from dashboard.core import usertext
-from dashboard.core.assessment import Assessment
+from dashboard.core.assessment import Assessment, Derived
 from dashboard.core.content import Content, Factor, text_in
 from dashboard.core.derive import CHILD_PUGH_LABS, albi_grade, child_pugh_class
 from dashboard.screen import view
-from dashboard.screen.view import LANG, esc
+from dashboard.screen.view import LANG, ScreenIssues, esc, label_md
 
 FIELD = "f_"  # widget keys of patient factors: f_<field id>
 UNIT = "u_"  # unit switches: u_<field id>
-SUBMITTED = "factors_submitted"
 YES_NO = ("yes", "no", "unknown")
-FORM_COLUMNS = 4
+CALCULATOR_FIELDS = ("child_pugh_score", "albi_grade", *CHILD_PUGH_LABS)  # drawn together
+PANE_HEIGHT = 600  # px: form and options scroll inside their panes, so both stay in view
+GROUP_MIN_WIDTH = 270  # px: narrower panes show the groups in one column
+RADIO_MAX_CHARS = 24  # choices with longer value labels are listed one per line
 NUMBER_MAX_CHARS = 20  # typed numbers (labs, sizes): longer text is not a number anyway
 
 
@@ -32,31 +35,25 @@ NUMBER_MAX_CHARS = 20  # typed numbers (labs, sizes): longer text is not a numbe
 class FactorForm:
     """What the factor form gave: the engine's input dict, and places to show messages."""
 
-    data: dict[str, Any] | None  # None until the form has been submitted once
+    data: dict[str, Any] | None  # None while nothing has been entered
     slots: dict[str, Any] = field(default_factory=dict)  # field id -> container under the widget
     calculator: Any = None  # container for the Child-Pugh / ALBI panel
-
-
-def _mark_submitted() -> None:
-    st.session_state[SUBMITTED] = True
 
 
 # --------------------------------------------------------------------------- factor form
 
 
 def factor_form(content: Content) -> FactorForm:
-    """The grouped factor form. Values reach Python on "Show options" and are kept on errors."""
-    st.header("1. Patient factors", divider="gray")
+    """The grouped factor form, in a pane that scrolls on its own (values reach Python live)."""
+    st.header("1. Patient factors", anchor="patient-factors")
     form = FactorForm(data=None)
-    with st.form("factors", clear_on_submit=False, enter_to_submit=False, border=True):
-        columns = st.columns(FORM_COLUMNS, gap="medium")
-        for column, groups in zip(columns, _group_columns(content, len(columns))):
-            with column:
+    with st.container(key="factor_form", height=PANE_HEIGHT, border=True):
+        grid = st.grid(2, min_column_width=GROUP_MIN_WIDTH, gap="medium")
+        for groups in _group_columns(content, 2):
+            with grid.cell():
                 for group_id, label in groups:
                     _group(content, group_id, label, form)
-        st.form_submit_button("Show options", type="primary", key="show_options",
-                              on_click=_mark_submitted, icon=":material/play_arrow:")
-    if st.session_state.get(SUBMITTED):
+    if _anything_entered(content):
         form.data = _factor_data(content)
     return form
 
@@ -64,7 +61,7 @@ def factor_form(content: Content) -> FactorForm:
 def _group_columns(content: Content, n: int) -> list[list[tuple[str, str]]]:
     """Groups in content order, cut into `n` columns of roughly equal numbers of fields."""
     groups = [(gid, text_in(label, LANG)) for gid, label in content.groups]
-    sizes = [sum(1 for f in content.factors if f.group == g and not f.alias_of) for g, _ in groups]
+    sizes = [_group_size(content, g) for g, _ in groups]
     target, out, current, filled = sum(sizes) / n, [[] for _ in range(n)], 0, 0
     for group, size in zip(groups, sizes):
         if filled >= target * (current + 1) - size / 2 and current < n - 1 and out[current]:
@@ -74,44 +71,69 @@ def _group_columns(content: Content, n: int) -> list[list[tuple[str, str]]]:
     return out
 
 
+def _group_size(content: Content, group_id: str) -> int:
+    return sum(1 for f in _group_fields(content, group_id)) + (
+        len(CALCULATOR_FIELDS) + 3 if group_id == "liver" else 0)
+
+
+def _group_fields(content: Content, group_id: str) -> list[Factor]:
+    """A group's fields; the Child-Pugh and ALBI inputs are drawn together under liver function."""
+    return [f for f in content.factors if f.group == group_id and not f.alias_of
+            and f.id not in CALCULATOR_FIELDS]
+
+
 def _group(content: Content, group_id: str, label: str, form: FactorForm) -> None:
-    st.markdown(f"##### {esc(label)}")
-    factors = [f for f in content.factors if f.group == group_id and not f.alias_of]
-    if group_id == "details":
-        labs = [f for f in factors if f.id in CHILD_PUGH_LABS or f.id == "albi_grade"]
-        st.markdown("*For the Child-Pugh score and ALBI (bilirubin is under Liver function)*")
-        for factor in labs:
-            _field(content, factor, form)
-        form.calculator = st.container()
-        st.markdown("*Other details*")
-        factors = [f for f in factors if f not in labs]
+    st.subheader(label, anchor=f"group-{group_id}", divider=False)
+    factors = _group_fields(content, group_id)
     for factor in factors:
         _field(content, factor, form)
+    if group_id == "liver":
+        st.markdown("#### Child-Pugh and ALBI")
+        factors = [content.factor(f) for f in CALCULATOR_FIELDS]
+        for factor in factors:
+            _field(content, factor, form)
+            if factor.id == "albi_grade":  # the scores, then what the labs give, then the labs
+                form.calculator = st.container(key="calculator", border=True)
+    _help(factors if group_id != "liver" else _group_fields(content, group_id) + factors)
+
+
+def _help(factors: list[Factor]) -> None:
+    """The fields' help in one expander per group: one Tab stop, not one per field."""
+    lines = [f"- **{esc(text_in(f.label, LANG))}**: {esc(text_in(f.help, LANG))}"
+             for f in factors if text_in(f.help, LANG)]
+    if lines:
+        with st.expander("Help for these fields", icon=":material/help:"):
+            st.markdown("\n".join(lines))
 
 
 def _field(content: Content, factor: Factor, form: FactorForm) -> None:
     aliases = [content.factor(a) for a in content.aliases_of(factor.id)]
     label = text_in(factor.label, LANG)
-    help_text = text_in(factor.help, LANG)
+    key = FIELD + factor.id
     if aliases:
-        _unit_number(factor, aliases, label, help_text)
+        _unit_number(factor, aliases, label)
     elif factor.kind == "yes_no" and factor.core:
-        st.radio(esc(label), YES_NO, index=None, horizontal=True, key=FIELD + factor.id,
-                 format_func=_yes_no_words, help=help_text)
+        st.radio(label_md(label), YES_NO, index=None, horizontal=True, key=key,
+                 format_func=_yes_no_words)
     elif factor.kind == "yes_no":
-        st.checkbox(esc(label), key=FIELD + factor.id, help=help_text, wrap=True)
+        st.checkbox(label_md(label), key=key)
     elif factor.kind == "choice" or (factor.kind == "integer" and factor.value_labels):
         values = factor.values or tuple(int(v) for v in factor.value_labels)
-        st.selectbox(esc(label), values, index=None, key=FIELD + factor.id, help=help_text,
-                     placeholder=_placeholder(factor),
-                     format_func=functools.partial(view.format_value, factor))
+        words = functools.partial(view.format_value, factor)
+        if len(values) <= 5:  # every choice visible, wrapping: nothing is ever cut off
+            longest = max(len(words(v)) for v in values)
+            st.radio(label_md(label), values, index=None, key=key, format_func=words,
+                     horizontal=longest <= RADIO_MAX_CHARS)
+        else:
+            st.selectbox(label_md(label), values, index=None, key=key, format_func=words,
+                         placeholder=_placeholder(factor))
     elif factor.kind == "count":
         counts = (*range(int(factor.minimum or 0), int(factor.maximum or 10) + 1), "diffuse")
-        st.selectbox(esc(label), counts, index=None, key=FIELD + factor.id, help=help_text,
+        st.selectbox(label_md(label), counts, index=None, key=key,
                      placeholder=_placeholder(factor), format_func=_count_words)
     else:
         unit = f" ({factor.unit})" if factor.unit and factor.unit not in label else ""
-        _number(factor, label + unit, help_text)
+        _number(factor, label + unit)
     form.slots[factor.id] = st.container(key=f"msg_{factor.id}")
 
 
@@ -131,7 +153,7 @@ def _placeholder(factor: Factor) -> str:
     return view.NOT_ENTERED
 
 
-def _number(factor: Factor, label: str, help_text: str, key: str | None = None) -> None:
+def _number(factor: Factor, label: str, key: str | None = None) -> None:
     """A number typed as text and read by `usertext.parse_number` (safety case 21).
 
     Not `st.number_input`: its browser widget drops a decimal comma as it is typed, so "2,5" cm
@@ -139,7 +161,7 @@ def _number(factor: Factor, label: str, help_text: str, key: str | None = None) 
     unread unless it is a plain decimal number; the engine then refuses it beside the field
     ("use a decimal point"), and range errors come from the engine too.
     """
-    st.text_input(esc(label), key=key or FIELD + factor.id, help=help_text,
+    st.text_input(label_md(label), key=key or FIELD + factor.id,
                   placeholder=_placeholder(factor), max_chars=NUMBER_MAX_CHARS,
                   autocomplete="off")
 
@@ -149,15 +171,19 @@ def _typed_number(factor: Factor) -> bool:
     return factor.kind == "number" or (factor.kind == "integer" and not factor.value_labels)
 
 
-def _unit_number(factor: Factor, aliases: list[Factor], label: str, help_text: str) -> None:
-    """A lab value with a unit switch beside it (the engine converts; both are shown later)."""
+def _unit_number(factor: Factor, aliases: list[Factor], label: str) -> None:
+    """A lab value with its unit switch on the line below (never squeezed beside it)."""
     units = (factor, *aliases)
-    value_col, unit_col = st.columns([3, 2], vertical_alignment="bottom")
-    with unit_col:
-        st.radio(f"{esc(label)} unit", [u.unit for u in units], key=UNIT + factor.id,
-                 label_visibility="collapsed")
-    with value_col:
-        _number(factor, label, help_text)
+    _number(factor, label)
+    st.radio(f"{label_md(label)} unit", [u.unit for u in units], key=UNIT + factor.id,
+             horizontal=True, label_visibility="collapsed")
+
+
+def _anything_entered(content: Content) -> bool:
+    """Whether any patient field holds a value (the options appear from the first one)."""
+    state = st.session_state
+    return any(state.get(FIELD + f.id) not in (None, "", False)
+               for f in content.factors if not f.alias_of)
 
 
 def _factor_data(content: Content) -> dict[str, Any]:
@@ -203,39 +229,58 @@ def form_defaults(content: Content) -> dict[str, Any]:
 # --------------------------------------------------------------------------- messages
 
 
-def show_issues(content: Content, form: FactorForm, assessment: Assessment) -> None:
-    """Errors beside their fields and listed under the form; derived scores in the form."""
-    if assessment.errors:
-        for issue in assessment.errors:
-            for slot in _issue_slots(content, form, issue):
-                slot.error(esc(issue.message), icon=":material/error:")
-        listed = "\n".join(f"- {esc(_field_label(content, i.field))}{esc(i.message)}"
-                           for i in assessment.errors)
-        st.error("**Options are not shown until these are fixed** (each message is also shown "
-                 "beside its field in the form above):\n\n" + listed, icon=":material/error:")
-    for issue in assessment.warnings:
+def show_messages(content: Content, form: FactorForm, issues: ScreenIssues) -> None:
+    """Every error and warning beside each field it concerns; the live calculators."""
+    values = form.data or {}
+    for issue in issues.errors:
         for slot in _issue_slots(content, form, issue):
-            slot.warning(f"**{esc(issue.code)}** {esc(issue.message)}", icon=":material/warning:")
-    _calculator(content, form, assessment)
+            slot.error(esc(view.issue_words(content, issue, values)), icon=":material/error:")
+    for issue in issues.warnings:
+        for slot in _issue_slots(content, form, issue):
+            slot.warning(esc(view.issue_words(content, issue, values)),
+                         icon=":material/warning:")
+    calculator(content, form, issues.derived)
 
 
-def _issue_slots(content: Content, form: FactorForm, issue: Any) -> list[Any]:
-    """The message slots beside every field an issue names: a validation code's `fields` in
-    content (so "bilirubin cannot be negative" also sits beside bilirubin, not only beside the
-    first field listed), or the single field of a type or range error."""
+def error_list(content: Content, form: FactorForm, issues: ScreenIssues) -> None:
+    """The errors listed together, each linking to the part of the form that holds its field."""
+    values = form.data or {}
+    lines = []
+    for issue in issues.errors:
+        fields = _issue_fields(content, issue)
+        names = ", ".join(_field_name(content, f) for f in fields) or "Patient factors"
+        group = _group_of(content, fields[0]) if fields else ""
+        link = f"[{esc(names)}](#group-{group})" if group else esc(names)
+        lines.append(f"- {link}: {esc(view.issue_words(content, issue, values))}")
+    st.error(f"**{esc(content.string('ui.errors_heading', LANG))}**\n\n" + "\n".join(lines),
+             icon=":material/error:")
+
+
+def _issue_fields(content: Content, issue: Any) -> list[str]:
+    """The form fields an issue names: a validation code's `fields` in content (so "bilirubin
+    cannot be negative" also sits beside bilirubin), or the single field of a type or range
+    error; unit aliases are shown at their base field."""
     try:
         fields = content.rule(issue.code).fields or (issue.field,)
     except KeyError:
         fields = (issue.field,)
-    slots = []
+    out: list[str] = []
     for field_id in fields:
-        slot = form.slots.get(_base_field(content, field_id))
-        if slot is not None and slot not in slots:
-            slots.append(slot)
-    return slots
+        base = _base_field(content, field_id)
+        if base and base not in out and content.has_factor(base):
+            out.append(base)
+    return out
 
 
-def values_confirmed(content: Content, assessment: Assessment) -> bool:
+def _issue_slots(content: Content, form: FactorForm, issue: Any) -> list[Any]:
+    return [form.slots[f] for f in _issue_fields(content, issue) if f in form.slots]
+
+
+def _group_of(content: Content, field_id: str) -> str:
+    return "liver" if field_id in CALCULATOR_FIELDS else content.factor(field_id).group
+
+
+def values_confirmed(content: Content, assessment: Assessment, values: dict[str, Any]) -> bool:
     """Warnings that content marks for confirmation (implausible values) hold back the results
     until the clinician ticks that the value is right; any change of inputs asks again."""
     try:
@@ -245,13 +290,13 @@ def values_confirmed(content: Content, assessment: Assessment) -> bool:
     pending = [w for w in assessment.warnings if w.code in codes]
     confirmed = True
     for warning in pending:
-        st.warning(f"**{esc(warning.code)}** {esc(warning.message)}", icon=":material/warning:")
-        label = f"{_field_label(content, warning.field)}the value and its unit are right"
+        st.warning(esc(view.issue_words(content, warning, values)), icon=":material/warning:")
+        label = f"{_field_name(content, warning.field)}: the value and its unit are right"
         key = f"confirm_{warning.code}_{assessment.fingerprint}"
-        confirmed &= st.checkbox(esc(label[0].upper() + label[1:]), key=key)
+        confirmed &= st.checkbox(label_md(label), key=key)
     if not confirmed:
         st.info("Options are shown once the flagged value is confirmed here or corrected in the "
-                "form (then press **Show options** again).", icon=":material/fact_check:")
+                "form.", icon=":material/fact_check:")
     return confirmed
 
 
@@ -262,66 +307,87 @@ def _base_field(content: Content, field_id: str) -> str:
         return field_id
 
 
-def _field_label(content: Content, field_id: str) -> str:
+def _field_name(content: Content, field_id: str) -> str:
     try:
-        return text_in(content.factor(_base_field(content, field_id)).label, LANG) + ": "
+        return text_in(content.factor(_base_field(content, field_id)).label, LANG)
     except KeyError:
-        return ""
+        return field_id
 
 
-def _calculator(content: Content, form: FactorForm, assessment: Assessment) -> None:
-    """Child-Pugh points per lab item and the score; ALBI score and grade (from the engine)."""
-    derived = assessment.derived
+def calculator(content: Content, form: FactorForm, derived: Derived | None) -> None:
+    """Child-Pugh points per lab item and ALBI, as the labs are typed, beside the Child-Pugh
+    field, with the value typed and the converted value, and the score the rules use."""
     box = form.calculator
-    if box is None or derived is None:
+    if box is None:
         return
-    factors = assessment.factors.values
+    values = form.data or {}
+    with box:
+        if derived is None:
+            st.markdown("**Child-Pugh and ALBI from labs**: fill in bilirubin, albumin, INR, "
+                        "ascites and encephalopathy to compute them here.")
+            return
+        st.markdown("\n".join(_child_pugh_lines(content, derived, values)))
+        st.markdown("\n".join(_albi_lines(derived)))
+
+
+def _child_pugh_lines(content: Content, derived: Derived, values: dict[str, Any]) -> list[str]:
+    entered = values.get("child_pugh_score")
     if derived.child_pugh_points:
         total = sum(derived.child_pugh_points.values())
-        used = ("used" if derived.child_pugh_from_labs else
-                f"the score entered, {derived.child_pugh_score}, is used")
-        lines = [(f"**Child-Pugh from labs: {total} points, class {child_pugh_class(total)}** "
-                 f"({esc(used)})")]
+        lines = [f"**Child-Pugh from labs: {total} points, class {child_pugh_class(total)}**"]
         for item in CHILD_PUGH_LABS:
             factor = content.factor(item)
             points = derived.child_pugh_points[item]
             lines.append(f"- {esc(text_in(factor.label, LANG))}: "
-                         f"{esc(_entered(content, factor, factors))} → "
+                         f"{esc(_entered(content, factor, values))} → "
                          f"{points} {'point' if points == 1 else 'points'}")
-        box.markdown("\n".join(lines))
-        if derived.child_pugh_from_labs and "child_pugh_score" in form.slots:
-            form.slots["child_pugh_score"].markdown(
-                f"Computed from labs: **{total}, class {child_pugh_class(total)}** (details under "
-                "Optional labs)")
     else:
         missing = [text_in(content.factor(f).label, LANG) for f in CHILD_PUGH_LABS
-                   if factors.get(f) is None]
-        box.markdown(esc("Child-Pugh from labs: enter " + ", ".join(missing) + "."))
-    if derived.albi_score is not None:
-        how = ("used" if derived.albi_from_labs else
-               f"the grade entered, {derived.albi_grade}, is used")
-        score = f"{derived.albi_score:.2f}".replace("-", "−")
-        box.markdown(f"**ALBI from labs: {esc(score)}, grade "
-                     f"{albi_grade(derived.albi_score)}** ({esc(how)})")
-        if derived.albi_from_labs and "albi_grade" in form.slots:
-            form.slots["albi_grade"].markdown(
-                f"Computed from labs: **grade {derived.albi_grade}**")
+                   if _typed(content, f, values) is None]
+        lines = [esc("Child-Pugh from labs: " + ", ".join(missing) + " not entered yet.")]
+    used = derived.child_pugh_score
+    if used is None:
+        lines.append("\n**The rules use**: Child-Pugh not yet known.")
     else:
-        box.markdown("ALBI from labs: enter bilirubin and albumin.")
+        source = "from the labs" if derived.child_pugh_from_labs else "as entered"
+        both = (f" (entered {entered}, labs {sum(derived.child_pugh_points.values())}: "
+                "the rules use the score shown)" if entered is not None
+                and derived.child_pugh_points and
+                sum(derived.child_pugh_points.values()) != entered else "")
+        lines.append(f"\n**The rules use**: Child-Pugh {used}, class "
+                     f"{derived.child_pugh_class or child_pugh_class(used)}, {source}{both}.")
+    return lines
+
+
+def _albi_lines(derived: Derived) -> list[str]:
+    if derived.albi_score is not None:
+        score = f"{derived.albi_score:.2f}".replace("-", "−")
+        line = f"**ALBI from labs: {esc(score)}, grade {albi_grade(derived.albi_score)}**"
+    else:
+        line = "ALBI from labs: bilirubin and albumin not entered yet."
+    if derived.albi_grade is not None:
+        source = "from the labs" if derived.albi_from_labs else "as entered"
+        line += f"  \n**The rules use**: ALBI grade {derived.albi_grade}, {source}."
+    return [line]
+
+
+def _typed(content: Content, field_id: str, values: dict[str, Any]) -> Any:
+    """A field's value as typed, in whichever unit it was typed."""
+    for name in (field_id, *content.aliases_of(field_id)):
+        if values.get(name) is not None:
+            return values[name]
+    return None
 
 
 def _entered(content: Content, factor: Factor, values: dict) -> str:
-    """The value used, with the value as entered when it was given in another unit."""
-    used = view.format_value(factor, values.get(factor.id), LANG)
+    """The value used, with the value as typed when it was given in another unit."""
     for alias in (content.factor(a) for a in content.aliases_of(factor.id)):
         if values.get(alias.id) is not None:
-            return f"{view.format_value(alias, values[alias.id], LANG)} = {used}"
-    return used
+            typed = view.format_value(alias, values[alias.id], LANG)
+            converted = view.convert_value(alias, values[alias.id])
+            return f"{typed} = {view.format_value(factor, converted, LANG)}"
+    return view.format_value(factor, values.get(factor.id), LANG)
 
 
-def show_waiting() -> None:
-    st.info("Enter what is known about the patient and press **Show options**. Fields left "
-            "empty count as not yet known, and the options that depend on them are marked "
-            "for caution.", icon=":material/edit_note:")
-
-
+def show_waiting(content: Content) -> None:
+    st.info(esc(content.string("ui.waiting", LANG)), icon=":material/edit_note:")

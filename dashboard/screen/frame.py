@@ -23,6 +23,7 @@ from dashboard.screen.downloads import forget_sheet_links
 from dashboard.screen.view import LANG, esc
 
 TITLE = "Recurrent liver cancer: options to discuss"
+PANE_MIN_WIDTH = 400  # px: two panes from a 1024 px screen up, one below
 RESET_SWEEP = "reset_sweep"  # set by New patient: one more run releases the old sheet
 _LOG = logging.getLogger("dashboard")
 
@@ -114,21 +115,27 @@ def unexpected_error(exc: Exception) -> None:
 
 
 def header(content: Content, today: date) -> None:
-    """Title, New patient, the review banner and the About expander."""
+    """Title, New patient (asks first), the review banner and the About expander."""
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.title(TITLE)
-    right.button("New patient", key="new_patient", on_click=_new_patient, args=(content,),
-                 icon=":material/refresh:",
-                 help="Clear every patient value, the results and any prepared sheet.",
-                 width="stretch")
-    st.markdown("For the care team, before and during the appointment. Enter what is known; "
-                "empty fields count as not yet known. Options are listed side by side, "
-                "never ranked.")
+    with right.popover("New patient", icon=":material/refresh:", width="stretch"):
+        st.markdown("Clear every patient value, the options and any prepared sheet?")
+        st.button("Yes, clear everything", key="new_patient", on_click=_new_patient,
+                  args=(content,), type="primary", icon=":material/delete:")
+    st.caption("For the care team, before and during the appointment. Enter what is known; "
+               "empty fields count as not yet known. The options update as you type; they are "
+               "listed side by side, never ranked.")
     overdue = view.overdue_review(content, today)
     if overdue:
         st.warning(esc(content.string("ui.review_overdue_banner", LANG).format(
             date=overdue.isoformat())), icon=":material/event_busy:")
     _about(content)
+
+
+def panes() -> tuple[Any, Any]:
+    """The form and the options side by side; one column on a narrow screen (a tablet)."""
+    grid = st.grid(2, min_column_width=PANE_MIN_WIDTH, gap="medium")
+    return grid.cell(), grid.cell()
 
 
 def _about(content: Content) -> None:

@@ -1,7 +1,9 @@
 """The options side by side: summary, one card per option with its "Why?" panel, the table.
 
-No clinical rule or wording lives here: verdict words and reasons come from content (through
-core and `view`). Content text shown through Markdown is escaped.
+A card is one glance: the verdict in words with its icon, one short deciding reason, and what is
+not yet known for that option only. "Why?" holds every rule that fired, with its sources and the
+values the engine read. No clinical rule or wording lives here: verdict words and reasons come
+from content (through core and `view`). Content text shown through Markdown is escaped.
 """
 
 from __future__ import annotations
@@ -13,30 +15,36 @@ import streamlit as st
 from dashboard.adapters import frames
 from dashboard.core.assessment import Assessment, OptionResult, Verdict
 from dashboard.core.content import Content, text_in
-from dashboard.core.explain import finding_text, line_text, recurrence_label, verdict_words
-from dashboard.screen import sheet_panel, view
+from dashboard.core.explain import line_text, recurrence_label, verdict_words
+from dashboard.screen import view
 from dashboard.screen.view import LANG, esc
 
-CARDS_PER_ROW = 4
+CARD_MIN_WIDTH = 190  # px: cards reflow to fewer per row on narrower panes
+CARDS_HEIGHT = 480  # px: the cards scroll inside the options pane, beside the form
 
 
-def show_results(content: Content, assessment: Assessment) -> None:
-    """Warnings, summary line, the option cards and the comparison table."""
-    st.header("2. Options side by side", divider="gray")
+def show_results(content: Content, assessment: Assessment, values: dict[str, Any]) -> None:
+    """Warnings, the summary line and the option cards (in the results pane); `values` are
+    the form's values as typed (for the warnings' words)."""
+    st.header("2. Options side by side", anchor="options")
     for warning in assessment.warnings:
-        st.warning(f"**{esc(warning.code)}** {esc(warning.message)}", icon=":material/warning:")
+        st.warning(esc(view.issue_words(content, warning, values)),
+                   icon=":material/warning:")
     _summary(content, assessment)
-    st.info(esc(content.string("ui.mdt_note", LANG)), icon=":material/groups:")
-    cards, table = st.tabs(["Option cards", "Comparison table"])
     results = list(assessment.results)
     facts = view.screen_facts(assessment)  # derived once for every card's "Why?" panel
-    with cards:
-        for start in range(0, len(results), CARDS_PER_ROW):
-            row = st.columns(CARDS_PER_ROW, gap="small")
-            for column, result in zip(row, results[start:start + CARDS_PER_ROW]):
-                with column:
-                    _card(content, assessment, result, facts)
-    with table:
+    with st.container(key="cards", height=CARDS_HEIGHT, border=False):
+        grid = st.grid("auto", min_column_width=CARD_MIN_WIDTH, gap="small")
+        for result in results:
+            with grid.cell():
+                _card(content, assessment, result, facts)
+    st.caption(esc(content.string("ui.mdt_note", LANG)))
+
+
+def show_comparison(content: Content, assessment: Assessment) -> None:
+    """The options side by side on each aspect, full width under the panes."""
+    with st.expander("Compare the options: goal, how it is done, hospital stay, recovery, "
+                     "side effects", icon=":material/table_chart:"):
         _comparison(content, assessment)
 
 
@@ -45,10 +53,7 @@ def _summary(content: Content, assessment: Assessment) -> None:
     parts = [view.badge(content, v, f": {counts[v]}") for v in Verdict]
     st.markdown(f"**{esc(recurrence_label(assessment, content, LANG))}**  \n"
                 + " ".join(parts)
-                + f" Check code **{esc(assessment.fingerprint)}** (printed on the sheet)")
-    unknown = view.unknown_labels(assessment, content, LANG)
-    if unknown:
-        st.markdown(f"**Not yet known ({len(unknown)}):** " + esc(", ".join(unknown)))
+                + f"  \nCheck code **{esc(assessment.fingerprint)}** (printed on the sheet)")
 
 
 def _card(content: Content, assessment: Assessment, result: OptionResult,
@@ -56,45 +61,48 @@ def _card(content: Content, assessment: Assessment, result: OptionResult,
     option = content.option(result.option_id)
     with st.container(border=True, key=f"card_{option.id}"):
         st.markdown(f"**{esc(option.name(LANG))}**  \n{view.badge(content, result.verdict)}")
-        reason = finding_text(result.main_finding, content, LANG)
-        st.markdown(esc(reason))
+        st.markdown(esc(view.card_reason(content, result.main_finding, LANG)))
+        unknown = view.option_unknown(content, result, LANG)
+        if unknown and not result.main_finding.unknown:
+            st.markdown(esc(content.string("ui.unknown_clinician", LANG).format(
+                fields=", ".join(unknown))))
         if result.track_verdicts:
             st.markdown(" · ".join(f"{esc(track.capitalize())} track: "
                                    f"{esc(verdict_words(v, content, LANG))}"
                                    for track, v in result.track_verdicts.items()))
-        if result.line or result.notes:
-            _systemic(content, assessment, result)
+        if result.line and result.verdict is not Verdict.NOT_APPLICABLE:
+            st.markdown(f"**{esc(content.string(f'ui.line_heading_{result.line}', LANG))}** "
+                        "(agents under Why?)")
         with st.expander(f"Why? {len(result.findings)} "
                          f"{'rule' if len(result.findings) == 1 else 'rules'}"):
             _why(content, assessment, result, facts)
 
 
-def _systemic(content: Content, assessment: Assessment, result: OptionResult) -> None:
-    if result.line:  # the line of therapy for this patient (TKIs first after a transplant)
-        heading = content.string(f"ui.line_heading_{result.line}", LANG)
-        text = line_text(content, assessment, result.option_id, LANG)
-        st.markdown(f"**{esc(heading)}**  \n{esc(text)}")
-        st.markdown(esc(content.string("ui.funding_note", LANG)))
-    if result.notes:
-        notes = [f"- **{esc(n)}** {esc(text_in(content.rule(n).clinician, LANG))}"
-                 for n in result.notes]
-        st.markdown(f"**{esc(content.string('ui.notes_heading', LANG))}**\n\n" + "\n".join(notes))
-
-
 def _why(content: Content, assessment: Assessment, result: OptionResult,
          facts: dict[str, Any]) -> None:
     option = content.option(result.option_id)
+    items = view.finding_views(assessment, content, result.option_id, LANG, facts)
+    main = result.findings.index(result.main_finding)
     parts = []
-    for item in view.finding_views(assessment, content, result.option_id, LANG, facts):
+    for i, item in enumerate(items):
+        heading = "**Deciding rule**" if i == main else "**Also noted**"
         track = f" ({esc(item.track)} track)" if item.track != "main" else ""
         sources = "  \n".join(f"{esc(s.id)}: {esc(s.citation)}"
                               + (f" [{esc(_host(s.url))}]({s.url})" if s.url else "")
                               for s in item.sources) or "No source listed"
         values = " · ".join(f"{esc(label)}: **{esc(value)}**" for label, value in item.values)
-        parts.append(f"{view.badge(content, item.verdict)} **{esc(item.rule_id)}**{track} · "
-                     f"*{esc(item.tag)}*  \n{esc(item.text)}  \n"
+        parts.append(f"{heading} {view.badge(content, item.verdict)} "
+                     f"**{esc(item.rule_id)}**{track} · *{esc(item.tag)}*  \n{esc(item.text)}  \n"
                      f"**Sources**  \n{sources}  \n**Values read** "
                      f"{values or 'none: this rule applies whatever the values'}")
+    if result.line and result.verdict is not Verdict.NOT_APPLICABLE:
+        parts.append(f"**{esc(content.string(f'ui.line_heading_{result.line}', LANG))}**  \n"
+                     f"{esc(line_text(content, assessment, result.option_id, LANG))}")
+    if result.notes:
+        notes = [f"- **{esc(n)}** {esc(text_in(content.rule(n).clinician, LANG))}"
+                 for n in result.notes]
+        parts.append(f"**{esc(content.string('ui.notes_heading', LANG))}**\n\n" + "\n".join(notes)
+                     + f"\n\n{esc(content.string('ui.funding_note', LANG))}")
     parts.append(f"*Content {esc(content.version)}, reviewed {option.last_reviewed} by "
                  f"{esc(option.reviewed_by)}; next review {option.next_review}.*")
     st.markdown("\n\n---\n\n".join(parts))
@@ -105,14 +113,13 @@ def _host(url: str) -> str:
 
 
 def _comparison(content: Content, assessment: Assessment) -> None:
-    scope = st.segmented_control("Show in the table", ["Options to discuss", "All options"],
-                                 default="Options to discuss", key="table_scope",
+    scope = st.segmented_control("Show in the table", ["Options that may fit", "All options"],
+                                 default="Options that may fit", key="table_scope",
                                  required=True)
-    chosen = None if scope == "All options" else sheet_panel.selected_options(content, assessment)
+    chosen = None if scope == "All options" else [
+        r.option_id for r in assessment.results if r.verdict is not Verdict.NOT_APPLICABLE]
     frame = frames.comparison_frame(content, assessment, chosen, LANG)
     if frame.empty:
-        st.markdown("No options are ticked for discussion (see the sheet section below).")
+        st.markdown("No option may fit these factors: choose *All options*.")
         return
     st.table(frame.map(esc).rename(index=esc))
-
-

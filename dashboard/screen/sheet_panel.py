@@ -9,43 +9,63 @@ import streamlit as st
 
 from dashboard import service
 from dashboard.core import usertext
-from dashboard.core.assessment import Assessment
+from dashboard.core.assessment import Assessment, Verdict
 from dashboard.core.content import Content
-from dashboard.core.sheet import SheetChoices, default_selection, user_text
+from dashboard.core.sheet import SheetChoices, user_text
 from dashboard.screen import view
 from dashboard.screen.downloads import sheet_download_button
 from dashboard.screen.view import LANG, esc
 
 SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
 PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint"}
-SHEET_FOR = "sheet_selection_for"  # fingerprint the option tick boxes were defaulted for
-CARDS_PER_ROW = 4
+SUGGEST_AT_MOST = 4  # options that fit a two-page sheet
+TICK_MIN_WIDTH = 230  # px
+FIELD_MIN_WIDTH = 220  # px
 
 
-def selected_options(content: Content, assessment: Assessment) -> tuple[str, ...]:
-    """The ticked options; ticks reset to the default (applicable and caution) on new factors."""
+def selected_options(content: Content) -> tuple[str, ...]:
+    """The options ticked for the sheet, in content order (none until the clinician ticks)."""
     state = st.session_state
-    if state.get(SHEET_FOR) != assessment.fingerprint:
-        default = set(default_selection(assessment))
-        for option in content.options:
-            state[f"{SHEET}opt_{option.id}"] = option.id in default
-        state[SHEET_FOR] = assessment.fingerprint
     return tuple(o.id for o in content.options if state.get(f"{SHEET}opt_{o.id}"))
 
 
+def suggested_options(assessment: Assessment) -> tuple[str, ...]:
+    """At most four options for a two-page sheet: those that may be discussed, then those to
+    consider with caution, each in content order (a starting point the clinician changes)."""
+    order = (Verdict.APPLICABLE, Verdict.CAUTION)
+    ranked = [r.option_id for v in order for r in assessment.results if r.verdict is v]
+    return tuple(ranked[:SUGGEST_AT_MOST])
+
+
 def sheet_panel(content: Content, assessment: Assessment) -> None:
-    """Choose what goes on the sheet, prepare it, then offer it for download."""
-    st.header("3. Discussion sheet for the patient", divider="gray")
-    selected = selected_options(content, assessment)
-    st.markdown("**Options to include** (default: the options that may be discussed or need "
-                "caution)")
-    for i, option in enumerate(content.options):
-        if i % CARDS_PER_ROW == 0:
-            columns = st.columns(CARDS_PER_ROW)
+    """Choose what goes on the sheet, prepare it, then offer it for download.
+
+    A fragment: a tick or a typed detail reruns this panel only, not the whole page. Any change
+    of the patient factors reruns the page, which redraws this panel with the new assessment.
+    """
+    st.header("3. Discussion sheet for the patient", anchor="sheet", divider="gray")
+    _panel(content, assessment)
+
+
+@st.fragment
+def _panel(content: Content, assessment: Assessment) -> None:
+    suggested = suggested_options(assessment)
+    st.markdown("**Choose the options to talk about** (up to four fit a two-page sheet)")
+    st.button(f"Tick the {len(suggested)} that may fit best on the sheet"
+              if suggested else "No option may fit: tick what you will discuss",
+              key="tick_suggested", on_click=_tick, args=(content, suggested),
+              disabled=not suggested, icon=":material/checklist:")
+    grid = st.grid("auto", min_column_width=TICK_MIN_WIDTH, gap="small")
+    for option in content.options:
         verdict = assessment.result(option.id).verdict
-        columns[i % CARDS_PER_ROW].checkbox(
-            f"{esc(option.name(LANG))}  \n{view.badge(content, verdict)}",
-            key=f"{SHEET}opt_{option.id}", wrap=True)
+        grid.checkbox(f"{esc(option.name(LANG))}  \n{view.badge(content, verdict)}",
+                      key=f"{SHEET}opt_{option.id}")
+    selected = selected_options(content)
+    if not selected:
+        st.info("Tick at least one option to prepare the sheet.", icon=":material/checklist:")
+    elif len(selected) > SUGGEST_AT_MOST:
+        st.warning(f"{len(selected)} options are ticked: the sheet will be longer than two pages. "
+                   "Four or fewer keep it to two.", icon=":material/description:")
     choices, problems = _sheet_fields(selected)
     confirmed = st.checkbox("I have reviewed these options and the sheet is for a discussion "
                             "with the care team", key=SHEET + "confirmed")
@@ -56,22 +76,44 @@ def sheet_panel(content: Content, assessment: Assessment) -> None:
         prepared = None
         st.info("The inputs changed after the sheet was prepared, so that sheet was withdrawn. "
                 "Prepare it again.", icon=":material/sync_problem:")
-    if st.button("Prepare discussion sheet", key="prepare", type="primary",
-                 disabled=not confirmed or bool(problems), icon=":material/description:"):
-        prepared = _prepare(content, assessment, choices, signature)
+    ready = confirmed and bool(selected) and not problems
+    if st.button("Prepare discussion sheet", key="prepare", type="primary", disabled=not ready,
+                 icon=":material/description:"):
+        with st.spinner("Preparing the sheet…", show_time=True):
+            prepared = _prepare(content, assessment, choices, signature)
     if not confirmed:
         st.markdown("Tick the review box to prepare the sheet.")
     if prepared:
         st.success(f"Sheet ready. It carries check code **{esc(prepared['fingerprint'])}**, the "
-                   "same as the screen above.", icon=":material/check:")
+                   "same as the options above.", icon=":material/check:")
         sheet_download_button("Download discussion sheet (PDF)", prepared["data"],
                               prepared["file_name"], key="download",
                               icon=":material/download:", type="primary")
+    _copy_note(content, assessment, choices, "" if problems else user_text(choices)[0].get(
+        "patient_name", ""))
+
+
+def _tick(content: Content, suggested: tuple[str, ...]) -> None:
+    for option in content.options:
+        st.session_state[f"{SHEET}opt_{option.id}"] = option.id in suggested
+
+
+def _copy_note(content: Content, assessment: Assessment, choices: SheetChoices,
+               printed_name: str) -> None:
+    """A plain-text note for the chart (the code block has a copy button). The name goes in
+    only when the clinician asks for it, as the sheet would print it."""
+    with st.expander("Note for the chart (copy into the record)", icon=":material/content_copy:"):
+        goal = st.checkbox("Include what the patient wants", value=True, key=SHEET + "note_goal")
+        named = st.checkbox("Include the patient's name", key=SHEET + "note_name",
+                            disabled=not printed_name)
+        text = view.chart_note(content, assessment, choices.selected, today=date.today(),
+                               patient_name=printed_name if named else "", with_goal=goal)
+        st.code(text, language=None, wrap_lines=True)
 
 
 def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, str]]:
     """The sheet's header fields and options; problems maps a field to its message."""
-    a, b, c, d = st.columns(4)
+    a = b = c = d = st.grid("auto", min_column_width=FIELD_MIN_WIDTH, gap="small")
     name = a.text_input("Patient name (optional)", key=SHEET + "name",
                         max_chars=usertext.NAME_MAX, autocomplete="off",
                         help="Printed on the sheet only; never used in the file name.")
@@ -82,7 +124,7 @@ def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, st
                          autocomplete="off")
     notes = st.text_area("Notes for the patient (optional)", key=SHEET + "notes",
                          max_chars=usertext.NOTES_MAX, height=100)
-    e, f, g = st.columns(3)
+    e = f = g = st.grid("auto", min_column_width=FIELD_MIN_WIDTH, gap="small")
     not_fitting = e.checkbox("Include the options that do not fit right now",
                              value=True, key=SHEET + "not_fitting")
     large = f.checkbox("Large print", key=SHEET + "large_print")

@@ -14,7 +14,15 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any
 
-from dashboard.core.assessment import Assessment, Finding, Verdict
+from dashboard.core.assessment import (
+    Assessment,
+    Derived,
+    Finding,
+    Issue,
+    OptionResult,
+    PatientFactors,
+    Verdict,
+)
 from dashboard.core.conditions import Unknown
 from dashboard.core.content import (
     AllOf,
@@ -27,19 +35,29 @@ from dashboard.core.content import (
     Option,
     text_in,
 )
-from dashboard.core.derive import DERIVED_FACTS
-from dashboard.core.explain import finding_text, verdict_words
+from dashboard.core.derive import DERIVED_FACTS, convert, facts_and_derived
+from dashboard.core.engine import assess
+from dashboard.core.explain import finding_text, recurrence_label, verdict_words
+from dashboard.core.factors import parse_factors
 
 LANG = "en"  # the screen's language (a French screen is a content change, issue #14)
 NOT_KNOWN = "Not yet known"
 NOT_ENTERED = "Not entered"
 NOT_AVAILABLE = "Not available (labs not entered)"
+_LABEL_SPECIAL = re.compile(r"([\\`*_\[\]$~:|])")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def esc(text: str) -> str:
     """Backslash-escape Markdown so text is shown literally (content text in Markdown only)."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def label_md(text: str) -> str:
+    """A widget label shown literally. Labels render inline Markdown only (no lists, headings
+    or HTML), so only the inline marks are escaped: a screen reader then reads "Child-Pugh
+    score", not "Child\\-Pugh score" (the label is also its accessible name)."""
+    return _LABEL_SPECIAL.sub(r"\\\1", text)
 
 
 # Read-only module constants (per-patient state lives only in st.session_state).
@@ -116,6 +134,28 @@ def format_value(factor: Factor, value: Any, lang: str = "en") -> str:
     if isinstance(value, float):
         value = f"{value:g}"
     return f"{value} {factor.unit}".strip()
+
+
+def card_reason(content: Content, finding: Finding, lang: str = LANG) -> str:
+    """The deciding reason in at most 15 words (content/ui.toml `card_<rule id>`); for a value
+    not yet known, the fields that are missing."""
+    if finding.unknown:
+        return finding_text(finding, content, lang)
+    try:
+        return content.string(f"ui.card_{finding.rule_id}", lang)
+    except KeyError:
+        return finding_text(finding, content, lang)
+
+
+def option_unknown(content: Content, result: OptionResult, lang: str = LANG) -> list[str]:
+    """Labels of the fields not yet known that this option's rules read (only those)."""
+    names = dict.fromkeys(f for finding in result.findings for f in finding.unknown)
+    return [text_in(content.factor(f).label, lang) for f in names]
+
+
+def convert_value(alias: Factor, typed: float) -> float:
+    """A value typed in an alias unit, in the base unit (the engine's one conversion)."""
+    return convert(typed, alias.alias_factor, alias.alias_round)
 
 
 def finding_views(assessment: Assessment, content: Content, option_id: str,
@@ -196,3 +236,144 @@ def _fact_value(fact: str, facts: dict[str, Any], content: Content, lang: str) -
 def _source(content: Content, ref_id: str) -> SourceLine:
     ref = content.reference(ref_id)
     return SourceLine(ref.id, ref.citation, ref.url)
+
+
+# --------------------------------------------------------------------------- messages, all at once
+
+
+@dataclass(frozen=True)
+class ScreenIssues:
+    """Every problem with the values on screen, found in one pass, and the derived scores."""
+
+    errors: tuple[Issue, ...]
+    warnings: tuple[Issue, ...]
+    derived: Derived | None  # Child-Pugh / ALBI from the readable values, even with errors
+
+
+def screen_issues(content: Content, data: dict[str, Any], assessment: Assessment) -> ScreenIssues:
+    """All errors at once: the engine stops at unreadable values (a word in a number field)
+    before it checks contradictions, so the screen assesses again with those fields emptied
+    and adds what that finds for the other fields. Derived scores come from the readable
+    values, so the calculators stay live while an unrelated field is wrong."""
+    errors, warnings = list(assessment.errors), list(assessment.warnings)
+    if assessment.factors is not None and not errors:
+        return ScreenIssues((), tuple(warnings), assessment.derived)
+    if assessment.factors is None:  # stopped at unreadable values: check the others too
+        unreadable = {issue.field for issue in errors}
+        second = assess(_without(content, data, unreadable), content)
+        seen = {(issue.code, issue.field) for issue in errors}
+        errors += [i for i in second.errors
+                   if i.field not in unreadable and (i.code, i.field) not in seen]
+        warnings = list(second.warnings)
+    wrong = {f for issue in errors for f in _issue_fields(content, issue)}
+    factors, _, _ = parse_factors(_without(content, data, wrong), content)
+    derived = _derived(factors, content) if factors is not None else None  # values in range
+    return ScreenIssues(tuple(errors), tuple(warnings), derived)
+
+
+def _issue_fields(content: Content, issue: Issue) -> set[str]:
+    """The fields an issue names: its own, and a validation code's `fields` with their aliases."""
+    try:
+        fields = set(content.rule(issue.code).fields)
+    except KeyError:
+        fields = set()
+    fields.add(issue.field)
+    return fields | {a for f in fields if content.has_factor(f)
+                     for a in content.aliases_of(f)}
+
+
+def _without(content: Content, data: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    """The input with these fields emptied (a core field becomes "not yet known")."""
+    out = dict(data)
+    for field_id in fields:
+        factor = content.factor(field_id) if content.has_factor(field_id) else None
+        if factor is not None and factor.core and not factor.alias_of:
+            out[field_id] = None
+        else:
+            out.pop(field_id, None)
+    return out
+
+
+def _derived(factors: PatientFactors, content: Content) -> Derived:
+    return facts_and_derived(factors.values, factors.unknown, content)[1]
+
+
+def issue_words(content: Content, issue: Issue, values: dict[str, Any],
+                lang: str = LANG) -> str:
+    """An issue in a clinician's words (content/ui.toml), never a code or a developer phrase."""
+    def s(key: str) -> str:
+        return content.string(f"ui.{key}", lang)
+
+    factor = content.factor(issue.field) if content.has_factor(issue.field) else None
+    if issue.code == "TYPE" and factor is not None:
+        if "comma" in issue.message:
+            return s("error_comma")
+        if factor.kind in ("integer", "count"):
+            return s("error_whole")
+        return s("error_number")
+    if issue.code == "RANGE" and factor is not None:
+        return s("error_range").format(low=_num(factor.minimum), high=_num(factor.maximum),
+                                       unit=factor.unit).strip()
+    if issue.code == "W6":
+        return unit_warning(content, values, lang) or text_in(content.rule("W6").clinician, lang)
+    try:
+        return text_in(content.rule(issue.code).clinician, lang)
+    except KeyError:
+        return issue.message
+
+
+def unit_warning(content: Content, values: dict[str, Any], lang: str = LANG) -> str:
+    """What was typed and what it may have meant: "1.2 µmol/L looks like mg/dL: 1.2 mg/dL is
+    21 µmol/L" (the W6 plausibility warning, for a value with a unit switch)."""
+    fields = content.rule("W6").fields
+    for field_id in sorted(fields, key=lambda f: not content.factor(f).alias_of):  # typed first
+        factor = content.factor(field_id) if content.has_factor(field_id) else None
+        typed = values.get(field_id)
+        if factor is None or not isinstance(typed, (int, float)) or isinstance(typed, bool):
+            continue
+        if factor.alias_of:  # typed in the other unit: it may be the base unit's number
+            base = content.factor(factor.alias_of)
+            other, converted = base.unit, f"{typed / factor.alias_factor:.1f} {factor.unit}"
+        else:
+            alias = next((content.factor(a) for a in content.aliases_of(factor.id)), None)
+            if alias is None:
+                continue
+            other = alias.unit
+            converted = f"{convert(typed, alias.alias_factor, alias.alias_round):g} {factor.unit}"
+        return content.string("ui.unit_warning", lang).format(
+            typed=f"{typed:g} {factor.unit}", other=other, meant=f"{typed:g} {other}",
+            converted=converted)
+    return ""
+
+
+def _num(value: float | None) -> str:
+    return "any" if value is None else f"{value:g}"
+
+
+# --------------------------------------------------------------------------- the chart note
+
+
+def chart_note(content: Content, assessment: Assessment, selected: tuple[str, ...], *,
+               today: date, patient_name: str = "", with_goal: bool = True,
+               lang: str = LANG) -> str:
+    """A plain-text consultation note for the record: date, the options discussed with their
+    verdict and deciding reason, what the patient wants (if asked for), content version and
+    check code. The patient's name appears only when the clinician entered one."""
+    lines = [f"Liver cancer options discussed, {today.isoformat()}"]
+    if patient_name.strip():
+        lines.append(f"Patient: {' '.join(patient_name.split())}")
+    lines.append(recurrence_label(assessment, content, lang))
+    chosen = selected or tuple(r.option_id for r in assessment.results)
+    lines.append("Options discussed:" if selected else "Options shown (none ticked for discussion yet):")
+    for option_id in chosen:
+        result = assessment.result(option_id)
+        words = verdict_words(result.verdict, content, lang)
+        reason = card_reason(content, result.main_finding, lang)
+        lines.append(f"- {content.option(option_id).name(lang)}: {words}. {reason}")
+    goal = content.factor("patient_goal")
+    if with_goal and assessment.factors is not None:
+        lines.append(f"What the patient wants: "
+                     f"{format_value(goal, assessment.factors.values.get(goal.id), lang)}")
+    lines.append(f"Content version {content.version}; check code {assessment.fingerprint}. "
+                 "Decision support for the care team; the tumour board decides.")
+    return "\n".join(lines)

@@ -1,0 +1,247 @@
+"""The consultation screen in Chromium as a clinician meets it: never stale, results in view at
+1440, 1024 and 820 px, nothing cut off, keyboard-only entry, and axe-core accessibility."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from dashboard.core.engine import assess
+from tests.browser_support import (ROOT, chromium, enter_factors, pick_radio, running_app,
+                                   tick_suggested, type_text, wait_for_app)
+from tests.conftest import BASELINE, make_factors, require_browser
+from tests.safety_support import pdf_text
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WORDS = {"applicable": "May be discussed", "caution": "Consider with caution",
+         "not_applicable": "Not applicable now"}
+CHECK_CODE = re.compile(r"\b[0-9A-F]{4}-[0-9A-F]{4}\b")
+# Four patients a liver clinic meets (one per width run, and the last for axe).
+PATIENTS = {
+    "two small liver tumours, labs in US units": make_factors(
+        liver_tumour_count=2, largest_tumour_cm=2.8, ecog=1, cirrhosis=True,
+        child_pugh_score=None, bilirubin_umol_l=None, bilirubin_mg_dl=1.2, albumin_g_dl=3.4,
+        inr=1.2, ascites="none", encephalopathy="none", remnant_adequate="unknown",
+        months_since_last_curative_treatment=14),
+    "segmental portal-vein invasion": make_factors(
+        portal_vein_invasion="segmental", largest_tumour_cm=4.2, ecog=1),
+    "lung and bone only, painful bone metastases": make_factors(
+        recurrence_site="extrahepatic_only", liver_tumour_count=0, largest_tumour_cm=0,
+        painful_bone_metastases=True, ecog=2),
+    "after a liver transplant, declines treatment": make_factors(
+        prior_liver_transplant=True, transplant_candidate=False, patient_goal="declines_active",
+        child_pugh_score=7, cirrhosis=True),
+}
+WIDTHS = {1440: 900, 1024: 768, 820: 1180}
+
+
+@pytest.fixture(scope="module")
+def executable() -> str:
+    return require_browser()
+
+
+@pytest.fixture(scope="module")
+def server(executable):
+    with running_app() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser(executable):
+    with chromium(executable) as browser:
+        yield browser
+
+
+def _page(browser, server, width: int = 1440):
+    context = browser.new_context(accept_downloads=True,
+                                  viewport={"width": width, "height": WIDTHS.get(width, 900)})
+    page = context.new_page()
+    page.goto(server.url)
+    wait_for_app(page)
+    page.locator(".st-key-f_recurrence_site input").first.wait_for(state="visible")
+    return context, page
+
+
+def _screen_code(page) -> str:
+    return CHECK_CODE.search(page.get_by_text("Check code").first.inner_text()).group(0)
+
+
+def _cards(page, content) -> dict[str, str]:
+    out = {}
+    for option in content.options:
+        text = page.locator(f".st-key-card_{option.id}").inner_text()
+        out[option.id] = next(w for w in WORDS.values() if w in text)
+    return out
+
+
+def _prepare(page) -> None:
+    tick_suggested(page)
+    page.locator(".st-key-s_confirmed label").click()
+    wait_for_app(page)
+    page.locator(".st-key-prepare button").click()
+    page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
+    wait_for_app(page)
+
+
+# --------------------------------------------------------------------------- never stale (H60)
+
+
+def test_changing_values_after_a_sheet_leaves_no_old_verdict_and_no_old_sheet(browser, server,
+                                                                              content):
+    """Issue #11: ECOG 0 -> 3 and 'wants treatment' -> 'declines' after the options and a
+    prepared sheet, without pressing anything else."""
+    context, page = _page(browser, server)
+    try:
+        enter_factors(page, content, BASELINE)
+        _prepare(page)
+        old = assess(BASELINE, content)
+        assert _screen_code(page) == old.fingerprint
+
+        pick_radio(page, "f_ecog", "3 – limited self-care, in bed or chair more than half the day")
+        wait_for_app(page)
+        pick_radio(page, "f_patient_goal", "Does not want active treatment now")
+        wait_for_app(page)
+
+        new = assess(make_factors(ecog=3, patient_goal="declines_active"), content)
+        assert page.locator(".st-key-download").count() == 0
+        assert _screen_code(page) == new.fingerprint != old.fingerprint
+        assert _cards(page, content) == {r.option_id: WORDS[r.verdict.value]
+                                         for r in new.results}
+        assert old.fingerprint not in page.inner_text("body")
+        _prepare(page)
+        with page.expect_download() as info:
+            page.locator(".st-key-download button").click()
+        text = pdf_text(open(info.value.path(), "rb").read())
+        assert new.fingerprint in text and old.fingerprint not in text
+    finally:
+        context.close()
+
+
+def test_a_typed_number_updates_the_options_when_the_field_is_left(browser, server, content):
+    context, page = _page(browser, server)
+    try:
+        enter_factors(page, content, BASELINE)
+        before = _cards(page, content)
+
+        type_text(page, "f_largest_tumour_cm", "7")
+        wait_for_app(page)
+
+        expected = assess(make_factors(largest_tumour_cm=7), content)
+        assert _cards(page, content) == {r.option_id: WORDS[r.verdict.value]
+                                         for r in expected.results} != before
+        assert _screen_code(page) == expected.fingerprint
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- layout
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_form_and_options_are_usable_together_and_nothing_is_cut_off(browser, server, content,
+                                                                     width, tmp_path):
+    name = list(PATIENTS)[list(WIDTHS).index(width)]
+    context, page = _page(browser, server, width)
+    try:
+        enter_factors(page, content, PATIENTS[name])
+        page.mouse.move(0, 0)
+        page.locator(".st-key-factor_form").scroll_into_view_if_needed()
+        form = page.locator(".st-key-factor_form").bounding_box()
+        cards = page.locator(".st-key-card_resection").bounding_box()
+        if width >= 1024:  # side by side: both start within the first screenful
+            assert cards["x"] > form["x"] + form["width"] - 1
+            assert abs(cards["y"] - form["y"]) < WIDTHS[width]
+        else:  # one column: the options follow the form
+            assert cards["y"] > form["y"] + form["height"] - 1
+        clipped = page.evaluate(CLIPPED_JS)
+        assert clipped == [], clipped
+        page.screenshot(path=str(tmp_path / f"screen-{width}.png"))
+    finally:
+        context.close()
+
+
+# Text that does not fit its box: a selectbox value cut with an ellipsis, a label or a radio
+# option wider than its container, a table wider than its pane without a scroll bar.
+CLIPPED_JS = """() => {
+  const out = [];
+  const seen = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  for (const el of document.querySelectorAll(
+      '[data-baseweb="select"] [value], [data-testid="stWidgetLabel"] p, '
+      + '[data-testid="stRadio"] label p, [data-testid="stCheckbox"] label p')) {
+    if (seen(el) && el.scrollWidth > el.clientWidth + 1) out.push(el.innerText.slice(0, 40));
+  }
+  for (const el of document.querySelectorAll('[data-testid="stTable"]')) {
+    const box = el.parentElement;
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    if (seen(el) && el.scrollWidth > box.clientWidth + 1 && !scrolls) out.push('table');
+  }
+  return out;
+}"""
+
+
+# --------------------------------------------------------------------------- keyboard, a11y
+
+
+def test_a_value_can_be_entered_by_keyboard_with_one_tab_stop_per_field(browser, server):
+    context, page = _page(browser, server)
+    try:
+        page.locator(".st-key-f_recurrence_site input").first.focus()
+        page.keyboard.press("Space")  # the first choice: liver only
+        wait_for_app(page)
+        stops = 0
+        while not page.evaluate("() => document.activeElement.closest('.st-key-f_largest_tumour_cm')"
+                                " !== null") and stops < 40:
+            page.keyboard.press("Tab")
+            stops += 1
+        page.keyboard.type("2.5")
+        page.keyboard.press("Tab")
+        wait_for_app(page)
+
+        assert stops <= 6  # site, its tick boxes, tumour count: no help icon in between
+        page.locator(".st-key-card_resection").wait_for(state="visible", timeout=30_000)
+        assert page.locator(".st-key-f_largest_tumour_cm input").input_value() == "2.5"
+    finally:
+        context.close()
+
+
+def test_labels_read_cleanly_and_headings_keep_their_order(browser, server, content):
+    context, page = _page(browser, server)
+    try:
+        enter_factors(page, content, PATIENTS["segmental portal-vein invasion"])
+        names = page.evaluate("""() => [...document.querySelectorAll('input, [role=radiogroup],
+            [aria-label]')].map(e => e.getAttribute('aria-label') || (e.labels && e.labels[0]
+            ? e.labels[0].innerText : '')).filter(Boolean)""")
+        labels = page.locator('[data-testid="stWidgetLabel"]').all_inner_texts()
+        levels = page.evaluate("() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')]"
+                               ".filter(h => h.innerText.trim()).map(h => +h.tagName[1])")
+
+        assert not [n for n in names + labels if "\\" in n]
+        assert "Child-Pugh score" in labels
+        assert levels[0] == 1
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+    finally:
+        context.close()
+
+
+def test_axe_core_finds_no_serious_or_critical_violation(browser, server, content):
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is missing: `make test` installs it with npm (.ci/run installs npm)")
+        pytest.skip("axe-core accessibility check skipped: npm is not installed (apt-get install "
+                    "npm, then make test)")
+    context, page = _page(browser, server)
+    try:
+        enter_factors(page, content, PATIENTS["after a liver transplant, declines treatment"])
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => (await axe.run(document, {resultTypes: "
+                               "['violations']})).violations.map(v => ({id: v.id, impact: "
+                               "v.impact, nodes: v.nodes.length, help: v.help}))")
+        bad = [v for v in result if v["impact"] in ("serious", "critical")]
+        assert bad == [], bad
+    finally:
+        context.close()
+
