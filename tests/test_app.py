@@ -449,6 +449,9 @@ def test_changing_values_after_results_updates_every_card_and_withdraws_the_shee
     shown = " ".join(texts(app)).replace("\\", "")
     assert new.fingerprint in shown and old.fingerprint not in shown
     assert not app.get("download_button") and "sheet_prepared" not in app.session_state
+    assert app.checkbox(key="s_confirmed").value is False  # the review is asked again
+    assert app.button(key="prepare").disabled
+    app.checkbox(key="s_confirmed").check().run()
     app.button(key="prepare").click().run()
     from pypdf import PdfReader
     data = app.session_state["sheet_prepared"]["data"]

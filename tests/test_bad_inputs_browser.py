@@ -183,10 +183,15 @@ def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_
     marker = new_marker()
     _type(page, "f_bilirubin_umol_l", "40")
     page.locator(".st-key-u_bilirubin_umol_l").get_by_text("mg/dL", exact=True).click()
+    wait_for_app(page)
     page.locator(".st-key-f_cirrhosis").get_by_text("Yes", exact=True).click()
+    wait_for_app(page)
     page.locator(".st-key-f_ablation_site_risky label").first.click()
+    wait_for_app(page)
     _type(page, "f_largest_tumour_cm", "2.5")
-    confirm = page.locator("[class*='st-key-confirm_W6'] label").first  # W6: 40 mg/dL
+    code = assess_code({"bilirubin_mg_dl": 40, "cirrhosis": True, "ablation_site_risky": True,
+                        "largest_tumour_cm": 2.5})
+    confirm = page.locator(f".st-key-confirm_W6_{code} label")  # W6: 40 mg/dL, these values
     confirm.wait_for(state="visible", timeout=30_000)
     confirm.click()
     page.locator(".st-key-card_resection").wait_for(state="visible", timeout=30_000)

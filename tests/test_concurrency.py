@@ -74,11 +74,14 @@ async def _session(context, url: str, patient: dict) -> dict:
     await size.press("Tab")
     await page.locator(".st-key-f_cirrhosis").get_by_text(patient["cirrhosis"],
                                                           exact=True).click()
+    await page.wait_for_timeout(500)  # the live form reruns on the click: let it start
+    await async_wait_for_app(page)
     await page.locator(".st-key-card_resection").wait_for(state="visible", timeout=90_000)
     await async_wait_for_app(page)
-    await page.locator(".st-key-tick_suggested button").click()
+    await page.locator(".st-key-tick_suggested button").click(timeout=120_000)
     await async_wait_for_app(page)
     field = page.locator(".st-key-s_name input")
+    await field.wait_for(timeout=120_000)  # twelve sessions share two cores
     await field.fill(patient["name"])
     await field.press("Tab")
     await async_wait_for_app(page)

@@ -212,9 +212,9 @@ def test_labels_read_cleanly_and_headings_keep_their_order(browser, server, cont
     context, page = _page(browser, server)
     try:
         enter_factors(page, content, PATIENTS["segmental portal-vein invasion"])
-        names = page.evaluate("""() => [...document.querySelectorAll('input, [role=radiogroup],
-            [aria-label]')].map(e => e.getAttribute('aria-label') || (e.labels && e.labels[0]
-            ? e.labels[0].innerText : '')).filter(Boolean)""")
+        names = page.evaluate("() => [...document.querySelectorAll('input, [aria-label]')]"
+                              ".map(e => e.getAttribute('aria-label') || (e.labels && e.labels[0]"
+                              " ? e.labels[0].innerText : '')).filter(Boolean)")
         labels = page.locator('[data-testid="stWidgetLabel"]').all_inner_texts()
         levels = page.evaluate("() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')]"
                                ".filter(h => h.innerText.trim()).map(h => +h.tagName[1])")

@@ -122,9 +122,9 @@ def header(content: Content, today: date) -> None:
         st.markdown("Clear every patient value, the options and any prepared sheet?")
         st.button("Yes, clear everything", key="new_patient", on_click=_new_patient,
                   args=(content,), type="primary", icon=":material/delete:")
-    st.caption("For the care team, before and during the appointment. Enter what is known; "
-               "empty fields count as not yet known. The options update as you type; they are "
-               "listed side by side, never ranked.")
+    st.markdown("For the care team, before and during the appointment. Enter what is known; "
+                "empty fields count as not yet known. The options update as you type; they are "
+                "listed side by side, never ranked.")
     overdue = view.overdue_review(content, today)
     if overdue:
         st.warning(esc(content.string("ui.review_overdue_banner", LANG).format(

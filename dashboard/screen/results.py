@@ -38,7 +38,7 @@ def show_results(content: Content, assessment: Assessment, values: dict[str, Any
         for result in results:
             with grid.cell():
                 _card(content, assessment, result, facts)
-    st.caption(esc(content.string("ui.mdt_note", LANG)))
+    st.markdown(esc(content.string("ui.mdt_note", LANG)))
 
 
 def show_comparison(content: Content, assessment: Assessment) -> None:

@@ -11,13 +11,15 @@ from dashboard import service
 from dashboard.core import usertext
 from dashboard.core.assessment import Assessment, Verdict
 from dashboard.core.content import Content
+from dashboard.core.explain import verdict_words
 from dashboard.core.sheet import SheetChoices, user_text
 from dashboard.screen import view
 from dashboard.screen.downloads import sheet_download_button
-from dashboard.screen.view import LANG, esc
+from dashboard.screen.view import LANG, esc, label_md
 
 SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
 PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint"}
+CONFIRMED_FOR = "sheet_confirmed_for"  # check code the review tick was given for
 SUGGEST_AT_MOST = 4  # options that fit a two-page sheet
 TICK_MIN_WIDTH = 230  # px
 FIELD_MIN_WIDTH = 220  # px
@@ -58,8 +60,8 @@ def _panel(content: Content, assessment: Assessment) -> None:
     grid = st.grid("auto", min_column_width=TICK_MIN_WIDTH, gap="small")
     for option in content.options:
         verdict = assessment.result(option.id).verdict
-        grid.checkbox(f"{esc(option.name(LANG))}  \n{view.badge(content, verdict)}",
-                      key=f"{SHEET}opt_{option.id}")
+        grid.checkbox(label_md(f"{option.name(LANG)} — {verdict_words(verdict, content, LANG)}"),
+                      key=f"{SHEET}opt_{option.id}")  # plain words: the label is read aloud
     selected = selected_options(content)
     if not selected:
         st.info("Tick at least one option to prepare the sheet.", icon=":material/checklist:")
@@ -67,6 +69,9 @@ def _panel(content: Content, assessment: Assessment) -> None:
         st.warning(f"{len(selected)} options are ticked: the sheet will be longer than two pages. "
                    "Four or fewer keep it to two.", icon=":material/description:")
     choices, problems = _sheet_fields(selected)
+    if st.session_state.get(CONFIRMED_FOR) != assessment.fingerprint:  # new options: ask again
+        st.session_state[SHEET + "confirmed"] = False
+        st.session_state[CONFIRMED_FOR] = assessment.fingerprint
     confirmed = st.checkbox("I have reviewed these options and the sheet is for a discussion "
                             "with the care team", key=SHEET + "confirmed")
     signature = _signature(assessment, choices, confirmed)
