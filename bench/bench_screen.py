@@ -26,8 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import (APP, chromium, running_app, tick_suggested,  # noqa: E402
-                                   wait_for_app)
+from tests.browser_support import APP, chromium, running_app, tick_suggested, wait_for_app  # noqa: E402
 
 ROUNDS = 5
 HELLO = textwrap.dedent("""

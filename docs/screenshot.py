@@ -20,6 +20,7 @@ from tests.browser_support import (  # noqa: E402
     enter_factors,
     full_page_screenshot,
     running_app,
+    tick_suggested,
     type_text,
     wait_for_app,
 )
@@ -45,6 +46,7 @@ def main() -> None:
         wait_for_app(page)
         enter_factors(page, load_content(), SCENARIO)
         page.locator(".st-key-card_resection").get_by_text("Why?").click()
+        tick_suggested(page)
         type_text(page, "s_name", "Alex Example")
         wait_for_app(page)
         page.locator(".st-key-s_confirmed label").click()

@@ -170,7 +170,7 @@ def test_cards_keep_the_content_order_and_each_has_a_why_panel(app, content):
     assert positions == sorted(positions)
 
 
-@pytest.mark.hazard("H13")
+@pytest.mark.hazard("H13", "H61")
 def test_why_lists_every_rule_with_its_source_and_evidence_tag(app, content):
     factors = make_factors(liver_tumour_count=2, largest_tumour_cm=2.5, remnant_adequate="unknown")
     result = assess(factors, content).result("resection")
@@ -202,6 +202,7 @@ def test_the_systemic_card_shows_its_line_of_therapy_and_agent_notes(app, conten
     assert "SYS-N1" in card and content.string("ui.notes_heading") in card
 
 
+@pytest.mark.hazard("H65")
 def test_child_pugh_is_computed_from_labs_in_either_unit(app, content):
     factors = make_factors(child_pugh_score=None, bilirubin_umol_l=None, bilirubin_mg_dl=1.2,
                            albumin_g_dl=3.4, inr=1.2, ascites="none", encephalopathy="none")
@@ -430,6 +431,7 @@ def test_a_confirmation_is_asked_again_when_the_inputs_change(app, content):
 # --------------------------------------------------------------------------- never stale (H60)
 
 
+@pytest.mark.hazard("H60")
 def test_changing_values_after_results_updates_every_card_and_withdraws_the_sheet(app, content):
     """Issue #11: ECOG 0 -> 3 and 'wants treatment' -> 'declines' after the options and a
     prepared sheet. No old verdict stays on screen and no sheet for the old values is offered."""
@@ -459,6 +461,7 @@ def test_changing_values_after_results_updates_every_card_and_withdraws_the_shee
     assert new.fingerprint in text and old.fingerprint not in text
 
 
+@pytest.mark.hazard("H60")
 def test_an_error_after_results_removes_every_card_and_the_sheet(app, content):
     submit(fill(app, content, BASELINE))
     prepare(app)

@@ -215,7 +215,7 @@ def test_case_21_a_decimal_comma_is_refused_and_never_read_as_a_bigger_number(ap
     assert app.text_input(key=f"f_{field}").value == typed
 
 
-@pytest.mark.hazard("H04")
+@pytest.mark.hazard("H04", "H62")
 @pytest.mark.bad_input_case(22)
 def test_case_22_bilirubin_in_the_wrong_unit_holds_back_results_until_confirmed(app, content):
     factors = make_factors(bilirubin_umol_l=None, bilirubin_mg_dl=40)

@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 
 from dashboard.core.engine import assess
-from tests.browser_support import (chromium, enter_factors, running_app, tick_suggested,
-                                   type_text, wait_for_app)
+from tests.browser_support import (
+    chromium,
+    enter_factors,
+    running_app,
+    tick_suggested,
+    type_text,
+    wait_for_app,
+)
 from tests.conftest import make_factors, require_browser
 
 pytestmark = pytest.mark.browser

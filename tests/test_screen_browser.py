@@ -3,14 +3,24 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+from pathlib import Path
 
 import pytest
 
 from dashboard.core.engine import assess
-from tests.browser_support import (ROOT, chromium, enter_factors, pick_radio, running_app,
-                                   tick_suggested, type_text, wait_for_app)
+from tests.browser_support import (
+    ROOT,
+    chromium,
+    enter_factors,
+    pick_radio,
+    running_app,
+    tick_suggested,
+    type_text,
+    wait_for_app,
+)
 from tests.conftest import BASELINE, make_factors, require_browser
 from tests.safety_support import pdf_text
 
@@ -90,6 +100,7 @@ def _prepare(page) -> None:
 # --------------------------------------------------------------------------- never stale (H60)
 
 
+@pytest.mark.hazard("H60")
 def test_changing_values_after_a_sheet_leaves_no_old_verdict_and_no_old_sheet(browser, server,
                                                                               content):
     """Issue #11: ECOG 0 -> 3 and 'wants treatment' -> 'declines' after the options and a
@@ -115,12 +126,13 @@ def test_changing_values_after_a_sheet_leaves_no_old_verdict_and_no_old_sheet(br
         _prepare(page)
         with page.expect_download() as info:
             page.locator(".st-key-download button").click()
-        text = pdf_text(open(info.value.path(), "rb").read())
+        text = pdf_text(Path(info.value.path()).read_bytes())
         assert new.fingerprint in text and old.fingerprint not in text
     finally:
         context.close()
 
 
+@pytest.mark.hazard("H60")
 def test_a_typed_number_updates_the_options_when_the_field_is_left(browser, server, content):
     context, page = _page(browser, server)
     try:
@@ -142,6 +154,7 @@ def test_a_typed_number_updates_the_options_when_the_field_is_left(browser, serv
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.hazard("H63")
 def test_form_and_options_are_usable_together_and_nothing_is_cut_off(browser, server, content,
                                                                      width, tmp_path):
     name = list(PATIENTS)[list(WIDTHS).index(width)]
@@ -169,10 +182,11 @@ def test_form_and_options_are_usable_together_and_nothing_is_cut_off(browser, se
 CLIPPED_JS = """() => {
   const out = [];
   const seen = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
-  for (const el of document.querySelectorAll(
-      '[data-baseweb="select"] [value], [data-testid="stWidgetLabel"] p, '
-      + '[data-testid="stRadio"] label p, [data-testid="stCheckbox"] label p')) {
-    if (seen(el) && el.scrollWidth > el.clientWidth + 1) out.push(el.innerText.slice(0, 40));
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    if (!seen(el) || !el.innerText || el.children.length > 3) continue;
+    const style = getComputedStyle(el);
+    const cut = style.textOverflow === 'ellipsis' || style.overflow === 'hidden';
+    if (cut && el.scrollWidth > el.clientWidth + 1) out.push(el.innerText.slice(0, 40));
   }
   for (const el of document.querySelectorAll('[data-testid="stTable"]')) {
     const box = el.parentElement;
@@ -186,6 +200,7 @@ CLIPPED_JS = """() => {
 # --------------------------------------------------------------------------- keyboard, a11y
 
 
+@pytest.mark.hazard("H64")
 def test_a_value_can_be_entered_by_keyboard_with_one_tab_stop_per_field(browser, server):
     context, page = _page(browser, server)
     try:
@@ -193,8 +208,9 @@ def test_a_value_can_be_entered_by_keyboard_with_one_tab_stop_per_field(browser,
         page.keyboard.press("Space")  # the first choice: liver only
         wait_for_app(page)
         stops = 0
-        while not page.evaluate("() => document.activeElement.closest('.st-key-f_largest_tumour_cm')"
-                                " !== null") and stops < 40:
+        in_size = ("() => document.activeElement.closest('.st-key-f_largest_tumour_cm')"
+                   " !== null")
+        while not page.evaluate(in_size) and stops < 40:
             page.keyboard.press("Tab")
             stops += 1
         page.keyboard.type("2.5")
@@ -208,6 +224,7 @@ def test_a_value_can_be_entered_by_keyboard_with_one_tab_stop_per_field(browser,
         context.close()
 
 
+@pytest.mark.hazard("H64")
 def test_labels_read_cleanly_and_headings_keep_their_order(browser, server, content):
     context, page = _page(browser, server)
     try:
@@ -222,15 +239,17 @@ def test_labels_read_cleanly_and_headings_keep_their_order(browser, server, cont
         assert not [n for n in names + labels if "\\" in n]
         assert "Child-Pugh score" in labels
         assert levels[0] == 1
-        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+        assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
     finally:
         context.close()
 
 
+@pytest.mark.hazard("H64")
 def test_axe_core_finds_no_serious_or_critical_violation(browser, server, content):
     if not AXE.exists():
         if os.environ.get("CI"):
-            pytest.fail("axe-core is missing: `make test` installs it with npm (.ci/run installs npm)")
+            pytest.fail("axe-core is missing: `make test` installs it with npm "
+                        "(.ci/run installs npm)")
         pytest.skip("axe-core accessibility check skipped: npm is not installed (apt-get install "
                     "npm, then make test)")
     context, page = _page(browser, server)

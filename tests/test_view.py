@@ -70,6 +70,7 @@ def _option_rules(content):
     return sorted(rules)
 
 
+@pytest.mark.hazard("H61")
 def test_every_option_rule_has_a_card_reason_of_at_most_fifteen_words(content):
     missing = [r for r in _option_rules(content) if f"ui.card_{r}" not in content.strings["en"]]
     assert not missing, f"add card_<rule id> lines to content/ui.toml for: {missing}"
@@ -78,6 +79,7 @@ def test_every_option_rule_has_a_card_reason_of_at_most_fifteen_words(content):
     assert not long, long
 
 
+@pytest.mark.hazard("H61")
 def test_the_card_reason_is_the_short_text_and_unknown_values_name_their_fields(content):
     result = assess(make_factors(ecog=None), content).result("resection")
     unknown = next(f for f in result.findings if f.unknown)
@@ -88,6 +90,7 @@ def test_the_card_reason_is_the_short_text_and_unknown_values_name_their_fields(
     assert view.option_unknown(content, result) == ["ECOG performance status"]
 
 
+@pytest.mark.hazard("H61")
 def test_a_card_lists_only_the_unknown_fields_its_own_rules_read(content):
     factors = make_factors(recurrence_site="extrahepatic_only", liver_tumour_count=0,
                            largest_tumour_cm=0, remnant_adequate=None)
@@ -98,6 +101,7 @@ def test_a_card_lists_only_the_unknown_fields_its_own_rules_read(content):
                for r in assessment.results)  # not asked for a lung-only recurrence
 
 
+@pytest.mark.hazard("H62")
 def test_every_error_is_found_at_once_not_in_rounds(content):
     """A word in a number field and a contradiction elsewhere: both reported together."""
     data = make_factors(largest_tumour_cm="big", liver_tumour_count=0)  # E3: liver only, 0
@@ -111,6 +115,7 @@ def test_every_error_is_found_at_once_not_in_rounds(content):
     assert {i.field for i in first.errors} == {"largest_tumour_cm"}  # the engine alone: a round
 
 
+@pytest.mark.hazard("H62")
 def test_messages_are_in_clinician_words_never_codes(content):
     data = make_factors(largest_tumour_cm="big", ecog=2.5, inr="1,5", child_pugh_score=17)
     issues = view.screen_issues(content, data, assess(data, content))
@@ -126,6 +131,7 @@ def test_messages_are_in_clinician_words_never_codes(content):
     ({"bilirubin_umol_l": None, "bilirubin_mg_dl": 40}, "mg/dL",
      "40 mg/dL looks like µmol/L: 40 µmol/L is 2.3 mg/dL"),
 ])
+@pytest.mark.hazard("H62")
 def test_the_unit_warning_says_what_was_typed_and_what_it_may_mean(content, typed, unit, said):
     data = make_factors(**typed)
     assessment = assess(data, content)
@@ -135,6 +141,7 @@ def test_the_unit_warning_says_what_was_typed_and_what_it_may_mean(content, type
     assert view.issue_words(content, warning, data).startswith(said)
 
 
+@pytest.mark.hazard("H65")
 def test_the_calculators_stay_live_while_another_field_is_wrong(content):
     data = make_factors(largest_tumour_cm="big", child_pugh_score=None, bilirubin_umol_l=21,
                         albumin_g_l=34, inr=1.2, ascites="none", encephalopathy="none")

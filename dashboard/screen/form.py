@@ -116,7 +116,7 @@ def _field(content: Content, factor: Factor, form: FactorForm) -> None:
         st.radio(label_md(label), YES_NO, index=None, horizontal=True, key=key,
                  format_func=_yes_no_words)
     elif factor.kind == "yes_no":
-        st.checkbox(label_md(label), key=key)
+        st.checkbox(label_md(label), key=key, wrap=True)
     elif factor.kind == "choice" or (factor.kind == "integer" and factor.value_labels):
         values = factor.values or tuple(int(v) for v in factor.value_labels)
         words = functools.partial(view.format_value, factor)
@@ -293,7 +293,7 @@ def values_confirmed(content: Content, assessment: Assessment, values: dict[str,
         st.warning(esc(view.issue_words(content, warning, values)), icon=":material/warning:")
         label = f"{_field_name(content, warning.field)}: the value and its unit are right"
         key = f"confirm_{warning.code}_{assessment.fingerprint}"
-        confirmed &= st.checkbox(label_md(label), key=key)
+        confirmed &= st.checkbox(label_md(label), key=key, wrap=True)
     if not confirmed:
         st.info("Options are shown once the flagged value is confirmed here or corrected in the "
                 "form.", icon=":material/fact_check:")

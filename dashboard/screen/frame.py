@@ -116,7 +116,7 @@ def unexpected_error(exc: Exception) -> None:
 
 def header(content: Content, today: date) -> None:
     """Title, New patient (asks first), the review banner and the About expander."""
-    left, right = st.columns([5, 1], vertical_alignment="center")
+    left, right = st.columns([3, 1], vertical_alignment="center")
     left.title(TITLE)
     with right.popover("New patient", icon=":material/refresh:", width="stretch"):
         st.markdown("Clear every patient value, the options and any prepared sheet?")

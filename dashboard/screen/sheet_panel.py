@@ -61,7 +61,7 @@ def _panel(content: Content, assessment: Assessment) -> None:
     for option in content.options:
         verdict = assessment.result(option.id).verdict
         grid.checkbox(label_md(f"{option.name(LANG)} — {verdict_words(verdict, content, LANG)}"),
-                      key=f"{SHEET}opt_{option.id}")  # plain words: the label is read aloud
+                      key=f"{SHEET}opt_{option.id}", wrap=True)  # plain words: read aloud
     selected = selected_options(content)
     if not selected:
         st.info("Tick at least one option to prepare the sheet.", icon=":material/checklist:")
@@ -73,7 +73,7 @@ def _panel(content: Content, assessment: Assessment) -> None:
         st.session_state[SHEET + "confirmed"] = False
         st.session_state[CONFIRMED_FOR] = assessment.fingerprint
     confirmed = st.checkbox("I have reviewed these options and the sheet is for a discussion "
-                            "with the care team", key=SHEET + "confirmed")
+                            "with the care team", key=SHEET + "confirmed", wrap=True)
     signature = _signature(assessment, choices, confirmed)
     prepared = st.session_state.get(PREPARED)
     if prepared and prepared["signature"] != signature:
@@ -131,7 +131,7 @@ def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, st
                          max_chars=usertext.NOTES_MAX, height=100)
     e = f = g = st.grid("auto", min_column_width=FIELD_MIN_WIDTH, gap="small")
     not_fitting = e.checkbox("Include the options that do not fit right now",
-                             value=True, key=SHEET + "not_fitting")
+                             value=True, key=SHEET + "not_fitting", wrap=True)
     large = f.checkbox("Large print", key=SHEET + "large_print")
     paper = g.radio("Paper size", ["a4", "letter"], horizontal=True, key=SHEET + "paper",
                     format_func={"a4": "A4", "letter": "US Letter"}.get)

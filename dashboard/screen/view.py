@@ -364,7 +364,8 @@ def chart_note(content: Content, assessment: Assessment, selected: tuple[str, ..
         lines.append(f"Patient: {' '.join(patient_name.split())}")
     lines.append(recurrence_label(assessment, content, lang))
     chosen = selected or tuple(r.option_id for r in assessment.results)
-    lines.append("Options discussed:" if selected else "Options shown (none ticked for discussion yet):")
+    lines.append("Options discussed:" if selected
+                 else "Options shown (none ticked for discussion yet):")
     for option_id in chosen:
         result = assessment.result(option_id)
         words = verdict_words(result.verdict, content, lang)
