@@ -161,6 +161,7 @@ def test_form_and_options_are_usable_together_and_nothing_is_cut_off(browser, se
     context, page = _page(browser, server, width)
     try:
         enter_factors(page, content, PATIENTS[name])
+        page.locator(".st-key-card_resection").get_by_text("Why?").click()  # narrowest text
         page.mouse.move(0, 0)
         page.locator(".st-key-factor_form").scroll_into_view_if_needed()
         form = page.locator(".st-key-factor_form").bounding_box()

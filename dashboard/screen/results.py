@@ -91,7 +91,7 @@ def _why(content: Content, assessment: Assessment, result: OptionResult,
                               + (f" [{esc(_host(s.url))}]({s.url})" if s.url else "")
                               for s in item.sources) or "No source listed"
         values = " · ".join(f"{esc(label)}: **{esc(value)}**" for label, value in item.values)
-        parts.append(f"{heading} {view.badge(content, item.verdict)} "
+        parts.append(f"{heading} {view.verdict_text(content, item.verdict)} "
                      f"**{esc(item.rule_id)}**{track} · *{esc(item.tag)}*  \n{esc(item.text)}  \n"
                      f"**Sources**  \n{sources}  \n**Values read** "
                      f"{values or 'none: this rule applies whatever the values'}")

@@ -68,6 +68,13 @@ VERDICT_STYLE = MappingProxyType({  # colour, icon: always shown with the words,
 })
 
 
+def verdict_text(content: Content, verdict: Verdict) -> str:
+    """The verdict as coloured words with its icon, wrapping in a narrow column (a badge does
+    not wrap and would be cut off)."""
+    colour, icon = VERDICT_STYLE[verdict]
+    return f":{colour}[{icon} {esc(verdict_words(verdict, content, LANG))}]"
+
+
 def badge(content: Content, verdict: Verdict, suffix: str = "") -> str:
     """The verdict as a coloured badge with its icon and words (never colour alone)."""
     colour, icon = VERDICT_STYLE[verdict]
