@@ -183,6 +183,9 @@ def test_a_sheet_link_answers_only_its_own_browser_and_dies_soon_after_the_downl
         assert _get(url, Cookie=f"{cookie['name']}=forged")[0] == 404
         assert _get(url, Cookie=f"{cookie['name']}={cookie['value']}",
                     Range="bytes=0-99")[0] == 404  # no partial reads of a sheet
+        bare_id = url.removesuffix(".pdf")  # Streamlit finds a file by the id before the dot
+        for other in (bare_id, bare_id + ".bin", bare_id + ".PDF"):
+            assert _get(other)[0] == 404 and _status_in(stranger, other) == 404, other
         _until_gone(lambda: _status_in(context, url))
         assert page.locator(".st-key-download button").count() == 1  # the sheet is still
         again, url2 = _download(page)  # offered on screen and a new click works again
@@ -340,16 +343,20 @@ def test_the_guard_serves_a_sheet_only_to_its_owner_with_one_plain_get():
     links = SheetLinks(lifetime=30, clock=_Clock())
     links.issue(b"%PDF x", "mine")
     calls: list = []
-    guard = EdgeGuard(_inner_app(calls), links=links, read_media=lambda name: b"%PDF x")
+    guard = EdgeGuard(_inner_app(calls), links=links,
+                      read_media=lambda name: (b"%PDF x", True))
     path = "/media/abc123.pdf"
     assert _asgi(guard, _scope(path, (b"cookie", b"prep_owner=mine")))[0]["status"] == 200
     for scope in (_scope(path), _scope(path, (b"cookie", b"prep_owner=yours")),
                   _scope(path, (b"cookie", b"prep_owner=mine"), method="HEAD"),
-                  _scope(path, (b"cookie", b"prep_owner=mine"), (b"range", b"bytes=0-9"))):
+                  _scope(path, (b"cookie", b"prep_owner=mine"), (b"range", b"bytes=0-9")),
+                  _scope("/media/abc123"), _scope("/media/abc123.bin")):  # id without .pdf
         assert _asgi(guard, scope)[0]["status"] == 404
     assert calls == [path]  # refused requests never reach Streamlit
     missing = EdgeGuard(_inner_app([]), links=links, read_media=lambda name: None)
     assert _asgi(missing, _scope(path, (b"cookie", b"prep_owner=mine")))[0]["status"] == 404
+    image = EdgeGuard(_inner_app([]), links=links, read_media=lambda name: (b"PNG", False))
+    assert _asgi(image, _scope("/media/ab.png"))[0]["status"] == 200  # not a download
 
 
 @pytest.mark.parametrize("origin,host,allowed", [

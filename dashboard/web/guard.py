@@ -58,7 +58,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"no-referrer"),
 )
 CLOSED_PATHS = re.compile(r"(^|/)_stcore/metrics/?$")
-SHEET_PATH = re.compile(r"(^|/)media/([0-9A-Za-z]+\.pdf)$")
+MEDIA_PATH = re.compile(r"(^|/)media/([^/]+)$")
 
 Scope = dict[str, Any]
 ASGIApp = Callable[..., Any]
@@ -160,8 +160,9 @@ def same_origin(scope: Scope) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
 
 
-def _default_media_reader(name: str) -> bytes | None:
-    """The bytes Streamlit would serve for /media/<name>, through its public read_file."""
+def _default_media_reader(name: str) -> tuple[bytes, bool] | None:
+    """What Streamlit would serve for /media/<name> (any extension, or none: Streamlit looks
+    files up by the id before the dot), through its public read_file: (bytes, is a download)."""
     from streamlit import runtime
 
     if not runtime.exists():
@@ -169,15 +170,21 @@ def _default_media_reader(name: str) -> bytes | None:
     manager = runtime.get_instance().media_file_mgr
     if not manager.can_read_files:
         return None
+    from streamlit.runtime.media_file_storage import MediaFileKind
+
     found = manager.read_file(name)
-    return found.content if found is not None else None
+    if found is None:
+        return None
+    download = found.kind == MediaFileKind.DOWNLOADABLE or found.mimetype == "application/pdf"
+    return found.content, download
 
 
 class EdgeGuard:
     """ASGI middleware for `st.App(middleware=[Middleware(EdgeGuard)])`."""
 
     def __init__(self, app: ASGIApp, links: SheetLinks = LINKS,
-                 read_media: Callable[[str], bytes | None] = _default_media_reader) -> None:
+                 read_media: Callable[[str], tuple[bytes, bool] | None] = _default_media_reader,
+                 ) -> None:
         self.app = app
         self.links = links
         self.read_media = read_media
@@ -197,18 +204,21 @@ class EdgeGuard:
         if CLOSED_PATHS.search(path):
             await self._not_found(send)
             return
-        sheet = SHEET_PATH.search(path)
-        if sheet and not self._sheet_allowed(scope, sheet.group(2)):
-            await self._not_found(send)
-            return
-        await self.app(scope, receive, self._wrap_send(scope, send, no_store=bool(sheet)))
+        download = False
+        media = MEDIA_PATH.search(path)
+        if media:
+            found = self.read_media(media.group(2))
+            download = found is not None and found[1]
+            if found is None or (download and not self._sheet_allowed(scope, found[0])):
+                await self._not_found(send)
+                return
+        await self.app(scope, receive, self._wrap_send(scope, send, no_store=download))
 
-    def _sheet_allowed(self, scope: Scope, name: str) -> bool:
+    def _sheet_allowed(self, scope: Scope, content: bytes) -> bool:
+        """A download (every download here is a sheet) answers its owner's plain GET only."""
         if scope.get("method") not in ("GET",) or _header(scope, b"range"):
             return False  # the download is one plain GET; nothing else reads a sheet
-        content = self.read_media(name)
-        return content is not None and self.links.allows(content, request_cookie(scope,
-                                                                                   OWNER_COOKIE))
+        return self.links.allows(content, request_cookie(scope, OWNER_COOKIE))
 
     def _wrap_send(self, scope: Scope, send: Any, *, no_store: bool) -> Any:
         give_cookie = request_cookie(scope, OWNER_COOKIE) is None
