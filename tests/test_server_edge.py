@@ -114,6 +114,25 @@ def browser():
 
 @pytest.mark.hazard("H81")
 @pytest.mark.browser
+def test_the_guarded_page_loads_all_its_own_fonts_and_assets(browser, server):
+    """The guard must not refuse the page's own files (it once took /static/media/ fonts for
+    the media route, and the icons came out as words)."""
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    try:
+        page.goto(server.url)
+        wait_for_app(page)
+        page.evaluate("document.fonts.ready")
+        states = page.evaluate("Array.from(document.fonts).filter(f => /Material/.test(f.family))"
+                               ".map(f => f.status)")
+        assert failed == [] and "error" not in states
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
 def test_another_site_cannot_frame_the_dashboard(browser, server):
     page = browser.new_page()
     try:
@@ -292,6 +311,7 @@ def test_the_registry_keeps_no_sheet_bytes_and_no_cookie():
 
 def _asgi(guard, scope: dict) -> list[dict]:
     import asyncio
+    import concurrent.futures
 
     sent: list[dict] = []
 
@@ -301,7 +321,9 @@ def _asgi(guard, scope: dict) -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(guard(scope, receive, send))
+    # In a thread of its own: a module's sync Playwright may hold this thread's event loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, guard(scope, receive, send)).result()
     return sent
 
 
@@ -357,6 +379,9 @@ def test_the_guard_serves_a_sheet_only_to_its_owner_with_one_plain_get():
     assert _asgi(missing, _scope(path, (b"cookie", b"prep_owner=mine")))[0]["status"] == 404
     image = EdgeGuard(_inner_app([]), links=links, read_media=lambda name: (b"PNG", False))
     assert _asgi(image, _scope("/media/ab.png"))[0]["status"] == 200  # not a download
+    fonts = EdgeGuard(_inner_app([]), links=links, read_media=lambda name: None)
+    for path in ("/static/media/MaterialSymbols-Rounded.woff2", "/static/media/a.pdf"):
+        assert _asgi(fonts, _scope(path))[0]["status"] == 200, path  # not the media route
 
 
 @pytest.mark.parametrize("origin,host,allowed", [

@@ -58,7 +58,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"no-referrer"),
 )
 CLOSED_PATHS = re.compile(r"(^|/)_stcore/metrics/?$")
-MEDIA_PATH = re.compile(r"(^|/)media/([^/]+)$")
+MEDIA_PATH = re.compile(r"^/media/([^/]+)$")  # Streamlit's media route (not /static/media/)
 
 Scope = dict[str, Any]
 ASGIApp = Callable[..., Any]
@@ -179,6 +179,14 @@ def _default_media_reader(name: str) -> tuple[bytes, bool] | None:
     return found.content, download
 
 
+def _base_url_path() -> str:
+    """`server.baseUrlPath` as a path prefix ("" or "/prefix")."""
+    from streamlit import config
+
+    base = str(config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
 class EdgeGuard:
     """ASGI middleware for `st.App(middleware=[Middleware(EdgeGuard)])`."""
 
@@ -188,6 +196,7 @@ class EdgeGuard:
         self.app = app
         self.links = links
         self.read_media = read_media
+        self.base = _base_url_path()
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         kind = scope.get("type")
@@ -205,9 +214,9 @@ class EdgeGuard:
             await self._not_found(send)
             return
         download = False
-        media = MEDIA_PATH.search(path)
+        media = MEDIA_PATH.match(path.removeprefix(self.base))
         if media:
-            found = self.read_media(media.group(2))
+            found = self.read_media(media.group(1))
             download = found is not None and found[1]
             if found is None or (download and not self._sheet_allowed(scope, found[0])):
                 await self._not_found(send)
