@@ -16,7 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st
 from starlette.middleware import Middleware
+from streamlit import config
 
 from dashboard.web.guard import EdgeGuard, sweep_media
 
-app = st.App("screen/app.py", middleware=[Middleware(EdgeGuard)], lifespan=sweep_media)
+app = st.App("screen/app.py", lifespan=sweep_media, middleware=[
+    Middleware(EdgeGuard, base_url_path=str(config.get_option("server.baseUrlPath") or ""))])

@@ -154,7 +154,7 @@ def test_make_run_starts_the_guarded_launcher_not_the_bare_script():
     found = discover_asgi_app(ROOT / "dashboard" / "serve.py")
     assert found.is_asgi_app and found.app_name == "app"
     source = (ROOT / "dashboard" / "serve.py").read_text()
-    assert "Middleware(EdgeGuard)" in source and "sweep_media" in source
+    assert "Middleware(EdgeGuard" in source and "sweep_media" in source
 
 
 def test_secrets_are_ignored_by_git_and_none_is_committed():

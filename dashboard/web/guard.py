@@ -179,24 +179,17 @@ def _default_media_reader(name: str) -> tuple[bytes, bool] | None:
     return found.content, download
 
 
-def _base_url_path() -> str:
-    """`server.baseUrlPath` as a path prefix ("" or "/prefix")."""
-    from streamlit import config
-
-    base = str(config.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base}" if base else ""
-
-
 class EdgeGuard:
     """ASGI middleware for `st.App(middleware=[Middleware(EdgeGuard)])`."""
 
     def __init__(self, app: ASGIApp, links: SheetLinks = LINKS,
                  read_media: Callable[[str], tuple[bytes, bool] | None] = _default_media_reader,
-                 ) -> None:
+                 base_url_path: str = "") -> None:
         self.app = app
         self.links = links
         self.read_media = read_media
-        self.base = _base_url_path()
+        base = base_url_path.strip("/")  # Streamlit's server.baseUrlPath, from the launcher
+        self.base = f"/{base}" if base else ""
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         kind = scope.get("type")
