@@ -244,3 +244,16 @@ def test_a_patient_that_is_not_an_object_is_refused_never_read_as_no_patient(tmp
     done = _cli(tmp_path, "sheet", "-", "-o", "s.pdf", stdin=payload.encode())
     _refused_in_one_line(done, '"patient" must be an object')
     assert not (tmp_path / "s.pdf").exists()
+
+
+@pytest.mark.hazard("H78")
+def test_a_clinic_day_list_goes_through_the_same_strict_reader(content):
+    """`batch` and the clinic-day page read JSON with core/intake.py, which uses parse_json."""
+    from dashboard.core import intake
+
+    for text, words in [(b'[{"ecog": 0, "ecog": 3}]', "'ecog' is given twice"),
+                        (b"[" + b"9" * 310 + b"]", "more than 24 characters"),
+                        (b"[" * 5000 + b"]" * 5000, "nested more than 3")]:
+        problems = intake.read_json(text, content).problems
+        assert len(problems) == 1 and words in problems[0]
+    assert intake.MAX_BYTES == limits.CLINIC_DAY_BYTES_MAX

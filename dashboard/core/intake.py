@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import usertext
+from . import limits, usertext
 from .assessment import Issue
 from .content import Content, Factor
 from .factors import InputRefused, parse_json
@@ -33,11 +33,12 @@ ROW_FIELDS = ("id", "language")
 TEXT_COLUMNS = (*PATIENT_FIELDS, *ROW_FIELDS)
 TRUE_WORDS, FALSE_WORDS = ("true", "yes"), ("false", "no")
 
-# Limits of a patient list (stated on screen and in the README; hazard H90).
-MAX_BYTES = 1_000_000  # a day of 500 patients with long notes is well under this
-MAX_ROWS = 500
+# Limits of a patient list (stated on screen and in the README; hazard H90); the values live with
+# every other input limit in core/limits.py.
+MAX_BYTES = limits.CLINIC_DAY_BYTES_MAX
+MAX_ROWS = limits.CLINIC_DAY_ROWS_MAX
 MAX_CELL = usertext.NOTES_MAX  # the longest field of a sheet
-ID_MAX = 40
+ID_MAX = limits.RECORD_ID_MAX
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ NUMBER_CHARS_MAX = 24  # characters of one number as written (a 310-digit intege
 NUMBER_MAGNITUDE_MAX = 1e15  # any factor value beyond this is refused as not a real value
 TEXT_CHARS_MAX = 100  # a text value among the clinical factors (choices are short words)
 
+# --- a clinic day's patient list (`batch`, the clinic-day page; core/intake.py)
+CLINIC_DAY_BYTES_MAX = 1_000_000  # a day of 500 patients with long notes is well under this
+CLINIC_DAY_ROWS_MAX = 500
+RECORD_ID_MAX = 40  # a row's own id column
+
 # --- what a user types for the sheet (screen and command line alike), after normalisation
 NAME_MAX = 100
 FIELD_MAX = 120  # appointment date, clinician, team phone
