@@ -36,7 +36,7 @@ def translation_problems(docs: dict[str, dict[str, Any]], languages: tuple[str, 
     for name, doc in sorted(docs.items()):
         if name in SCREEN_FILES:
             continue
-        for where, text in _patient_texts(doc, [name]):
+        for where, text in patient_texts(doc, [name]):
             for lang in others:
                 problems += _check(where, text, lang, allowed)
     return problems
@@ -55,11 +55,11 @@ def _normal(text: str) -> str:
     return " ".join(_MARKERS.sub(" ", text).split()).casefold()
 
 
-def _patient_texts(node: Any, path: list[str]) -> Iterator[tuple[list[str], dict[str, Any]]]:
+def patient_texts(node: Any, path: list[str]) -> Iterator[tuple[list[str], dict[str, Any]]]:
     """(path, {lang: value}) for each localised patient-facing text under `node`."""
     if isinstance(node, list):
         for i, item in enumerate(node):
-            yield from _patient_texts(item, [*path, str(i)])
+            yield from patient_texts(item, [*path, str(i)])
         return
     if not isinstance(node, dict):
         return
@@ -75,7 +75,7 @@ def _patient_texts(node: Any, path: list[str]) -> Iterator[tuple[list[str], dict
         if isinstance(value, dict) and isinstance(value.get(DEFAULT_LANG), (str, list)):
             yield [*path, f"{key}.{{lang}}"], value
         else:
-            yield from _patient_texts(value, [*path, key])
+            yield from patient_texts(value, [*path, key])
 
 
 def _check(where: list[str], text: dict[str, Any], lang: str,
