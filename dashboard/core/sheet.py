@@ -203,10 +203,20 @@ def _user_text(choices: SheetChoices) -> dict[str, str]:
 def _who_and_when(words: _Words, user: dict[str, str], today: date) -> list[Block]:
     return [
         LabelledValue(words("label_name"), user["patient_name"], "patient_name"),
-        LabelledValue(words("label_date"), user["appointment_date"], "appointment_date"),
+        LabelledValue(words("label_date"), _date_typed(words, user["appointment_date"]),
+                      "appointment_date"),
         LabelledValue(words("label_prepared"), words.date(today)),
         LabelledValue(words("label_clinician"), user["clinician"], "clinician"),
     ]
+
+
+def _date_typed(words: _Words, typed: str) -> str:
+    """An appointment date given as an ISO date (2026-12-03) prints in words in the sheet's
+    language; anything else ("Tuesday 8 December, 10:30") prints as typed."""
+    try:
+        return words.date(date.fromisoformat(typed)) if len(typed) == 10 else typed
+    except ValueError:
+        return typed
 
 
 def situation_sentences(words: _Words, assessment: Assessment) -> list[str]:

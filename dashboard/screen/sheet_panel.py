@@ -150,7 +150,8 @@ def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, st
 
 
 def _date_words(when: date | None) -> str:
-    return f"{when.day} {when:%B} {when.year}" if when else ""
+    """ISO on the way in: the sheet prints it in words in its own language (core.sheet)."""
+    return when.isoformat() if when else ""
 
 
 def _signature(assessment: Assessment, choices: SheetChoices, confirmed: bool) -> str:
