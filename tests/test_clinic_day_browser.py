@@ -56,6 +56,7 @@ def test_a_nurse_uploads_a_list_and_downloads_every_sheet(content, tmp_path):
                                       viewport={"width": 1440, "height": 900})
         page = context.new_page()
         data = prepare_day(page, server.url, day_list(content, marker), tmp_path)
+        page.get_by_text("largest_tumour_cm").first.wait_for(timeout=60_000)
         text = page.locator('[data-testid="stMain"]').inner_text()
         full_page_screenshot(page, tmp_path / "clinic-day.png", width=1440)
         context.close()

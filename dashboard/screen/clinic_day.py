@@ -20,6 +20,7 @@ from dashboard.core import intake
 from dashboard.core.content import Content
 from dashboard.core.localise import locale_for
 from dashboard.screen import frame
+from dashboard.screen.downloads import sheet_download_button
 from dashboard.screen.view import LANG, esc
 
 KEY = "day_"  # widget keys of this page
@@ -31,10 +32,10 @@ def page() -> None:
     content = frame.load()
     st.title(_w(content, "page_title"))
     st.markdown(esc(_w(content, "page_intro")))
-    st.download_button(_w(content, "template_button"), data=clinic_csv.template_csv(content),
-                       file_name="clinic-day-template.csv", mime="text/csv",
-                       on_click="ignore", key=KEY + "template", icon=":material/table_view:",
-                       help=_w(content, "template_help"))
+    sheet_download_button(_w(content, "template_button"), data=clinic_csv.template_csv(content),
+                          file_name="clinic-day-template.csv", mime="text/csv",
+                          key=KEY + "template", icon=":material/table_view:",
+                          help=_w(content, "template_help"))
     upload = st.file_uploader(
         _w(content, "upload_label"), type=["csv"], key=KEY + "upload",
         max_upload_size=UPLOAD_MB,
@@ -123,10 +124,10 @@ def _show(content: Content, prepared: dict) -> None:
     if day.made:
         st.dataframe(clinic_table.summary_frame(day, content), hide_index=True,
                      key=KEY + "summary")
-    st.download_button(_w(content, "zip_button"), data=prepared["zip"],
-                       file_name=prepared["file_name"], mime="application/zip",
-                       on_click="ignore", key=KEY + "zip", icon=":material/download:",
-                       type="primary", disabled=not day.made)
+    sheet_download_button(_w(content, "zip_button"), data=prepared["zip"],
+                          file_name=prepared["file_name"], mime="application/zip",
+                          key=KEY + "zip", icon=":material/download:",
+                          type="primary", disabled=not day.made)
     st.subheader(_w(content, "problems_heading"))
     if day.failed:
         st.table(clinic_table.problems_frame(day, content).map(esc), hide_index=True)

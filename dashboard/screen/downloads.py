@@ -21,8 +21,11 @@ class SheetWithdrawn(RuntimeError):
     """The tab that prepared the sheet is gone; the sheet is no longer handed out."""
 
 
-def sheet_download_button(label: str, data: bytes, file_name: str, **kwargs: Any) -> None:
-    """`st.download_button` for a prepared sheet (same arguments, `mime` is PDF)."""
+def sheet_download_button(label: str, data: bytes, file_name: str,
+                          mime: str = "application/pdf", **kwargs: Any) -> None:
+    """`st.download_button` for a prepared sheet, or any other file this app hands out (the
+    clinic-day ZIP, the list template): the guard serves a download only through a link
+    registered here, so every download button of the app goes through this function."""
     owner = _owner()
     session_id = _session_id()
 
@@ -32,7 +35,7 @@ def sheet_download_button(label: str, data: bytes, file_name: str, **kwargs: Any
         LINKS.issue(data, owner)
         return data
 
-    st.download_button(label, data=deliver, file_name=file_name, mime="application/pdf",
+    st.download_button(label, data=deliver, file_name=file_name, mime=mime,
                        on_click="ignore", **kwargs)
 
 
