@@ -92,6 +92,9 @@ def _prepare(page) -> None:
     tick_suggested(page)
     page.locator(".st-key-s_confirmed label").click()
     wait_for_app(page)
+    # the tick reaches the server in its own round trip: wait until the button it enables is
+    # enabled (a bounded wait for a state, not a timing assertion)
+    page.locator(".st-key-prepare button:not([disabled])").wait_for(timeout=30_000)
     page.locator(".st-key-prepare button").click()
     page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
     wait_for_app(page)
@@ -118,6 +121,9 @@ def test_changing_values_after_a_sheet_leaves_no_old_verdict_and_no_old_sheet(br
         wait_for_app(page)
 
         new = assess(make_factors(ecog=3, patient_goal="declines_active"), content)
+        page.wait_for_function("code => document.body.innerText.includes(code)",
+                               arg=new.fingerprint, timeout=30_000)  # both clicks have reached
+        wait_for_app(page)                                           # the server (bounded)
         assert page.locator(".st-key-download").count() == 0
         assert _screen_code(page) == new.fingerprint != old.fingerprint
         assert _cards(page, content) == {r.option_id: WORDS[r.verdict.value]
@@ -140,9 +146,12 @@ def test_a_typed_number_updates_the_options_when_the_field_is_left(browser, serv
         before = _cards(page, content)
 
         type_text(page, "f_largest_tumour_cm", "7")
-        wait_for_app(page)
-
         expected = assess(make_factors(largest_tumour_cm=7), content)
+        # the rerun starts only when the blur reaches the server: wait for the new check code
+        # (bounded), then compare every card
+        page.wait_for_function("code => document.body.innerText.includes(code)",
+                               arg=expected.fingerprint, timeout=30_000)
+        wait_for_app(page)
         assert _cards(page, content) == {r.option_id: WORDS[r.verdict.value]
                                          for r in expected.results} != before
         assert _screen_code(page) == expected.fingerprint
