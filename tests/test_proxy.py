@@ -29,6 +29,7 @@ from tests.browser_support import (
     start_server,
     stop_server,
     terminate,
+    tick_suggested,
     type_text,
     wait_for_app,
 )
@@ -194,6 +195,7 @@ def test_a_clinician_downloads_a_sheet_through_the_proxy(proxy, content):
         enter_factors(page, content, make_factors())
         type_text(page, "s_name", "Ann Proxy")
         wait_for_app(page)
+        tick_suggested(page)  # no option is ticked until the clinician chooses
         page.locator(".st-key-s_confirmed label").click()
         wait_for_app(page)
         page.locator(".st-key-prepare button").click()

@@ -18,7 +18,9 @@ from tests.browser_support import (
     SERVED,
     chromium,
     enter_factors,
+    new_patient,
     running_app,
+    tick_suggested,
     type_text,
     wait_for_app,
 )
@@ -153,6 +155,7 @@ def _prepared_page(browser, server, content):
     enter_factors(page, content, make_factors())
     type_text(page, "s_name", PATIENT)
     wait_for_app(page)
+    tick_suggested(page)  # no option is ticked until the clinician chooses
     page.locator(".st-key-s_confirmed label").click()
     wait_for_app(page)
     page.locator(".st-key-prepare button").click()
@@ -221,7 +224,7 @@ def test_new_patient_kills_the_sheet_link_at_once(browser, server, content):
     try:
         _, url = _download(page)
         assert _status_in(context, url) == 200
-        page.get_by_role("button", name="New patient").first.click()
+        new_patient(page)  # New patient asks first, then clears
         page.locator(".st-key-download").wait_for(state="detached", timeout=30_000)
         wait_for_app(page)
         assert _status_in(context, url) == 404
