@@ -219,8 +219,4 @@ def new_patient(page) -> None:
 def tick_suggested(page) -> None:
     """Tick the suggested options for the sheet (none is ticked until the clinician chooses)."""
     page.locator(".st-key-tick_suggested button").click()
-    # the ticks come back in their own rerun, which also asks the review again: wait (bounded)
-    # until they are on the page, so a review tick given next is not reset by that rerun
-    page.locator('[class*="st-key-s_opt_"] input:checked').first.wait_for(
-        state="attached", timeout=30_000)
     wait_for_app(page)
