@@ -24,8 +24,8 @@ SHADE = {Verdict.APPLICABLE: (226, 240, 226), Verdict.CAUTION: (253, 236, 200),
          Verdict.NOT_APPLICABLE: (238, 238, 238)}
 
 
-def board_pdf(day: ClinicDayOutcome, content: Content) -> bytes:
-    lang = CARE_TEAM_LANG  # a list for the care team; each sheet has its own language
+def board_pdf(day: ClinicDayOutcome, content: Content, lang: str = CARE_TEAM_LANG) -> bytes:
+    """The list in `lang` (the care team's language by default; each sheet has its own)."""
     pdf = FPDF(orientation="landscape", format=day.choices.paper, unit="mm")
     pdf.resource_access_policy = ResourceAccessPolicy.NONE
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
@@ -50,20 +50,30 @@ def board_pdf(day: ClinicDayOutcome, content: Content) -> bytes:
     return bytes(pdf.output())
 
 
+PAD = 0.8  # mm of padding inside every cell
+BODY_PT = 8
+HEAD_PT = 7.0  # the column headings' size, made smaller (down to MIN_HEAD_PT) only if needed
+MIN_HEAD_PT = 5.0
+SPARE = 0.6  # mm more than a word needs, so rounding never pushes its last letter over
+MAX_LABEL = 30.0  # mm: a longer id or label wraps in its cell rather than squeeze the verdicts
+MIN_LABEL = 20.0  # mm for the patient and the warnings columns, before the rest is shared
+
+
 def _table(pdf: FPDF, day: ClinicDayOutcome, content: Content, lang: str) -> None:
-    options = content.options
-    width = pdf.epw
-    fixed = (9, 28, 20, 26)  # row, patient, check code, warnings
-    option_width = (width - sum(fixed)) / len(options)
-    widths = (fixed[0], fixed[1], fixed[2], *(option_width,) * len(options), fixed[3])
-    pdf.set_font("DejaVu", "", 8)
-    heading = FontFace(emphasis="BOLD", size_pt=7, fill_color=(230, 230, 230))
-    with pdf.table(col_widths=widths, width=width, text_align="LEFT", line_height=4.2,
-                   headings_style=heading, repeat_headings=1, padding=0.8) as table:
+    words = [content.string(f"clinic_day.board_{key}", lang)
+             for key in ("row", "patient", "check_code", "warnings")]
+    headings = [*words[:3], *(option_heading(content, o.id, lang) for o in content.options),
+                words[3]]
+    body = [[str(p.row), p.label, p.summary.check_code if p.summary else "",
+             *(MARKS[v] for _, v in (p.summary.verdicts if p.summary else ())),
+             ", ".join(p.summary.warning_codes if p.summary else ())] for p in day.made]
+    widths, size = column_widths(pdf, headings, body)
+    pdf.set_font("DejaVu", "", BODY_PT)
+    heading = FontFace(emphasis="BOLD", size_pt=size, fill_color=(230, 230, 230))
+    with pdf.table(col_widths=widths, width=pdf.epw, text_align="LEFT", line_height=4.2,
+                   headings_style=heading, repeat_headings=1, padding=PAD) as table:
         head = table.row()
-        words = [content.string(f"clinic_day.board_{key}", lang)
-                 for key in ("row", "patient", "check_code", "warnings")]
-        for text in (*words[:3], *(option_heading(content, o.id, lang) for o in options), words[3]):
+        for text in headings:
             head.cell(text)
         for patient in day.made:
             summary = patient.summary
@@ -76,6 +86,47 @@ def _table(pdf: FPDF, day: ClinicDayOutcome, content: Content, lang: str) -> Non
                 line.cell(MARKS[verdict], align="C",
                           style=FontFace(emphasis="BOLD", fill_color=SHADE[verdict]))
             line.cell(", ".join(summary.warning_codes))
+
+
+def column_widths(pdf: FPDF, headings: list[str],
+                  body: list[list[str]]) -> tuple[tuple[float, ...], float]:
+    """Column widths (mm, filling the page width) and the headings' font size such that no word
+    of a heading, and no word of a cell (but an over-long id or label), is broken across lines:
+    every column is at least as wide as its longest word. Headings shrink, half a point at a
+    time, only when the words of all headings at HEAD_PT do not fit side by side; the verdict
+    columns share one width where they can (else each has its own), and what is left is shared
+    by the verdict, patient and warnings columns. Should the words not fit even at MIN_HEAD_PT,
+    the columns are narrowed to the page (then a word may break: content keeps its headings
+    short, content/clinic_day.toml)."""
+    options = range(3, len(headings) - 1)
+    pdf.set_font("DejaVu", "", BODY_PT)
+    cells = [max((_longest(pdf, row[c]) for row in body), default=0.0)
+             for c in range(len(headings))]
+    pdf.set_font("DejaVu", "B", BODY_PT)
+    marks = max(pdf.get_string_width(m) for m in MARKS.values())
+    cells = [marks if c in options
+             else min(max(w, MIN_LABEL - 2 * PAD - SPARE), MAX_LABEL) if c in (1, len(headings) - 1)
+             else w for c, w in enumerate(cells)]
+    size = HEAD_PT
+    while True:
+        pdf.set_font("DejaVu", "B", size)
+        need = [max(_longest(pdf, h), cells[c]) + 2 * PAD + SPARE
+                for c, h in enumerate(headings)]
+        same = max(need[c] for c in options)
+        for uniform in (True, False):  # one width for every verdict column, else each its own
+            fitted = [same if uniform and c in options else w for c, w in enumerate(need)]
+            if sum(fitted) <= pdf.epw:
+                growing = [*options, 1, len(headings) - 1]
+                extra = (pdf.epw - sum(fitted)) / len(growing)
+                return tuple(w + extra if c in growing else w
+                             for c, w in enumerate(fitted)), size
+        if size <= MIN_HEAD_PT:  # words this long cannot all fit: the page width still holds
+            return tuple(w * pdf.epw / sum(fitted) for w in fitted), size
+        size -= 0.5
+
+
+def _longest(pdf: FPDF, text: str) -> float:
+    return max((pdf.get_string_width(word) for word in text.split()), default=0.0)
 
 
 def _legend(pdf: FPDF, day: ClinicDayOutcome, content: Content, lang: str) -> None:

@@ -1,0 +1,88 @@
+"""The tumour-board list's column headings (#13): no word of a heading is broken across lines,
+in English and in French, on letter and A4 paper, for a short day and a long one.
+
+The check reads the words back out of the PDF (pypdf): a heading drawn as "Transplan" / "t" on
+two lines has no word "Transplant" in the extracted text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from dashboard.adapters import tumour_board
+from dashboard.adapters.tumour_board import board_pdf, column_widths
+from dashboard.core.clinic_day import option_heading
+from dashboard.core.intake import PatientRow
+from dashboard.service import Choices, PatientDetails, prepare_clinic_day
+from tests.conftest import make_factors
+from tests.safety_support import CREATED, pdf_text
+
+QUICK = Choices(selected=("resection",), leave_out_not_fitting=True)  # small sheets, quick test
+
+
+@pytest.fixture(scope="module")
+def day(content):
+    rows = [PatientRow(row=i + 2, record_id=f"T{i:03d}", details=PatientDetails(name="Ann Lee"),
+                       factors=make_factors(**variant), issues=(), language="")
+            for i, variant in enumerate(({}, {"ecog": 2}, {"child_pugh_score": 8}))]
+    return prepare_clinic_day(rows, QUICK, content, created=CREATED)
+
+
+def _headings(content, lang: str) -> list[str]:
+    words = [content.string(f"clinic_day.board_{key}", lang)
+             for key in ("row", "patient", "check_code", "warnings")]
+    return [*words[:3], *(option_heading(content, o.id, lang) for o in content.options),
+            words[3]]
+
+
+def _words_read_back(data: bytes) -> set[str]:
+    return set(pdf_text(data).split())
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_no_heading_word_is_broken_across_lines(day, content, lang, paper):
+    long_day = dataclasses.replace(day, choices=dataclasses.replace(day.choices, paper=paper),
+                                   patients=day.patients * 20)  # 60 lines: a second page
+    data = board_pdf(long_day, content, lang)
+    words = _words_read_back(data)
+    headings = _headings(content, lang)
+    assert len(set(headings)) == len(headings) == len(content.options) + 4
+    missing = [w for h in headings for w in h.split() if w not in words]
+    assert not missing, f"heading words broken or lost ({lang}, {paper}): {missing}"
+
+
+def test_french_headings_are_french(content):
+    assert option_heading(content, "supportive_care", "fr") == "Soins de soutien"
+    assert option_heading(content, "supportive_care", "en") == "Supportive care"
+
+
+def test_longer_headings_get_a_smaller_font_not_broken_words(day, content, monkeypatch):
+    """Without short headings in content the options' own names are the headings; the font
+    shrinks until their words fit (the French names have the longest words)."""
+    monkeypatch.setattr(tumour_board, "option_heading",
+                        lambda c, option_id, lang: c.option(option_id).name(lang).split(" (")[0])
+    for lang in ("en", "fr"):
+        data = board_pdf(day, content, lang)
+        words = _words_read_back(data)
+        names = [o.name(lang).split(" (")[0] for o in content.options]
+        missing = [w for n in names for w in n.split() if w not in words]
+        assert not missing, f"{lang}: {missing}"
+
+
+def test_every_column_is_as_wide_as_its_longest_word_and_the_table_fills_the_page(content):
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="landscape", format="letter", unit="mm")
+    pdf.add_font("DejaVu", "", str(tumour_board.FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(tumour_board.FONTS / "DejaVuSans-Bold.ttf"))
+    headings = _headings(content, "fr")
+    body = [["12", "MRN-0001234", "7080-4A14", *("✓" * len(content.options)), "W1, W3"]]
+    widths, size = column_widths(pdf, headings, body)
+    assert sum(widths) == pytest.approx(pdf.epw)
+    pdf.set_font("DejaVu", "B", size)
+    for width, heading in zip(widths, headings):
+        inner = width - 2 * tumour_board.PAD
+        assert all(pdf.get_string_width(w) < inner for w in heading.split()), heading
