@@ -82,7 +82,7 @@ def test_case_01_empty_name_prints_a_blank_name_line_and_results_are_unchanged(c
     named = sheet_for(content, patient_name="Ann Lee")
 
     header = next(b for b in blank.blocks if isinstance(b, LabelledValue))
-    assert (header.label, header.value) == (NAME, "")
+    assert (header.label, header.value) == (f"{NAME}:", "")  # label + separator
     # everything but the name line is identical: the name never changes a result
     assert [b for b in blank.blocks if not isinstance(b, LabelledValue)] == \
         [b for b in named.blocks if not isinstance(b, LabelledValue)]

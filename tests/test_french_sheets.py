@@ -64,6 +64,7 @@ def _without_citations(text: str, content) -> str:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.hazard("H104")
 def test_every_page_carries_the_french_footer_and_page_n_de_m(content, name):
     pages = _pdf(name, "fr")
     words = lambda key: content.string(f"sheet.{key}", "fr")  # noqa: E731
@@ -77,6 +78,7 @@ def test_every_page_carries_the_french_footer_and_page_n_de_m(content, name):
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.hazard("H104")
 def test_option_names_and_personal_reasons_are_printed_in_french(content, name):
     factors, selected = SCENARIOS[name]
     text = _without_citations(_flat(" ".join(_pdf(name, "fr"))), content)
@@ -120,6 +122,7 @@ def _english_sentences() -> set[str]:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.hazard("H104")
 def test_no_english_patient_sentence_remains_on_a_french_sheet(name):
     text = _flat(" ".join(_pdf(name, "fr")))
     sentences = _english_sentences()
@@ -171,6 +174,7 @@ def test_dates_follow_the_sheet_language(content):
     assert date_in_words(CREATED.date(), en) != date_in_words(CREATED.date(), fr)
 
 
+@pytest.mark.hazard("H104")
 def test_a_clinic_day_list_with_mixed_languages_gives_each_patient_their_own(content):
     from dashboard.adapters import clinic_csv
     from dashboard.core import intake

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.core.localise import Locale, date_in_words, locale_for, number
+from dashboard.core.localise import (
+    Locale,
+    Typography,
+    date_in_words,
+    label,
+    locale_for,
+    number,
+    typeset,
+)
 
 FRENCH = Locale.from_mapping("fr", {
     "name": "French (français)", "tag": "fr-CA",
@@ -70,3 +79,102 @@ def test_a_french_number_reads_back_as_the_same_value(value):
 
     assert "." not in text
     assert float(text.replace("\u00a0", "").replace(",", ".")) == pytest.approx(value, abs=1e-6)
+
+
+# --------------------------------------------------------------------------- typography (H105)
+
+NNBSP, NBSP = "\u202f", "\u00a0"
+FRENCH_TYPE = Typography(space_before=":;?!", punctuation_space=NNBSP, quote_space=NBSP,
+                         unit_space=NBSP, units=("cm", "%", "mois"))
+
+
+@pytest.mark.parametrize("written, printed", [
+    ("Nom :", f"Nom{NNBSP}:"),  # an ordinary space before the colon
+    ("Nom:", f"Nom{NNBSP}:"),  # no space at all
+    (f"Nom{NBSP}: Jeanne", f"Nom{NNBSP}: Jeanne"),  # a full no-break space
+    ("Est-ce fait? Oui; parfois!", f"Est-ce fait{NNBSP}? Oui{NNBSP}; parfois{NNBSP}!"),
+    ("« scan »", f"«{NBSP}scan{NBSP}»"),
+    ("«scan»", f"«{NBSP}scan{NBSP}»"),
+    ("une tumeur de 2,5 cm", f"une tumeur de 2,5{NBSP}cm"),
+    ("{size} cm et 50 %", f"{{size}}{NBSP}cm et 50{NBSP}%"),
+    ("dans 14 mois.", f"dans 14{NBSP}mois."),
+])
+@pytest.mark.hazard("H105")
+def test_french_typography_spaces_punctuation_quotes_and_units(written, printed):
+    assert typeset(written, FRENCH_TYPE) == printed
+
+
+@pytest.mark.parametrize("text", [
+    "https://cancer.ca/fr/cancer-information?region=qc",  # a web address keeps its : and ?
+    "Rendez-vous à 10:30",  # a time
+    "2 centimes",  # "cm" only as a whole word
+])
+def test_typography_leaves_addresses_times_and_words_alone(text):
+    assert typeset(text, FRENCH_TYPE) == text
+
+
+def test_english_has_no_typography_rules(english):
+    assert english.typography == Typography()
+    assert typeset("Name: is it done? « x »", english.typography) == "Name: is it done? « x »"
+
+
+@given(st.text(alphabet="ab :;?!«» 12cm%", max_size=40))
+def test_typesetting_twice_changes_nothing(text):
+    once = typeset(text, FRENCH_TYPE)
+
+    assert typeset(once, FRENCH_TYPE) == once
+
+
+@pytest.mark.hazard("H105")
+def test_labels_take_the_separator_of_their_language_from_content(content, english):
+    french = locale_for(content, "fr")
+
+    assert label("Name", english) == "Name:"
+    assert label("Nom", french) == f"Nom{NNBSP}:"
+    assert french.label_pattern == content.string("locale.label_pattern", "fr")
+
+
+@pytest.mark.hazard("H105")
+def test_every_french_text_of_the_loaded_content_is_typeset(content):
+    """The loader applies the rules to every French text once: none is left with an ordinary
+    space (or none) before : ; ? ! at the end of a word, or outside the rules inside « »."""
+    rules = locale_for(content, "fr").typography
+    texts = [t for key, value in content.strings["fr"].items() for t in _strings(value)
+             if not key.startswith("locale.")]  # the rules themselves; label() typesets those
+    texts += [t for option in content.options for text in option.text.values()
+              for t in _strings(text.get("fr"))]
+    assert len(texts) > 300
+    assert [t for t in texts if typeset(t, rules) != t] == []
+    assert any(f"{NNBSP}?" in t for t in texts) and any(f"«{NBSP}" in t for t in texts)
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+@pytest.mark.hazard("H105")
+def test_the_french_sheet_prints_narrow_no_break_spaces_with_a_font_that_has_them(content):
+    """The PDF text keeps U+202F / U+00A0 (pypdf reads them back) and the sheet's fonts have a
+    glyph for each, so they print as thin spaces, never as empty boxes."""
+    from fontTools.ttLib import TTFont
+
+    from dashboard.adapters.pdf import fonts
+    from dashboard.service import Choices, PatientDetails, prepare_sheet
+    from tests.conftest import make_factors
+    from tests.safety_support import pdf_text
+
+    outcome = prepare_sheet(make_factors(), Choices(selected=("resection", "rfa"), language="fr"),
+                            content, patient=PatientDetails(name="Jeanne Tremblay"))
+    text = pdf_text(outcome.pdf)
+
+    assert f"Nom{NNBSP}: Jeanne Tremblay" in text
+    assert f"{NNBSP}?" in text and not re.search(r"\w[ ]?\?", text)
+    for path in fonts.FONT_DIR.glob("DejaVuSans*.ttf"):
+        cmap = TTFont(path).getBestCmap()
+        assert {0x202F, 0x00A0, 0x00AB, 0x00BB} <= set(cmap), path.name

@@ -219,7 +219,7 @@ def test_your_situation_says_only_what_is_true_for_this_patient(content, overrid
 def test_dates_are_in_words_from_content(content):
     sheet = _sheet(content, today=date(2026, 12, 1))
     prepared = next(b for b in sheet.blocks if isinstance(b, LabelledValue)
-                    and b.label == content.string("sheet.label_prepared"))
+                    and b.label == content.string("sheet.label_prepared") + ":")
 
     assert prepared.value == "December 1, 2026"
     assert not re.search(r"\d{4}-\d{2}-\d{2}", " ".join(_strings(sheet)))

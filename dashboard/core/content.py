@@ -225,12 +225,37 @@ class FileReview:
 
 
 @dataclass(frozen=True)
+class SourceText:
+    """A source's own page in another language (the Société canadienne du cancer's French pages):
+    its title as that page gives it, its address, and what a reviewer still has to check."""
+
+    lang: str
+    citation: str
+    url: str  # "" when the page in that language is not known: the English address is kept
+    review: str = ""  # e.g. "address seen in a stored copy; check it opens" ("" = checked)
+
+
+@dataclass(frozen=True)
 class Reference:
     id: str
     citation: str
     url: str
     year: str
     kind: ReferenceKind
+    localised: tuple[SourceText, ...] = ()  # the source's own pages in other languages
+
+    def _in(self, lang: str) -> SourceText | None:
+        return next((t for t in self.localised if t.lang == lang), None)
+
+    def citation_in(self, lang: str) -> str:
+        """The citation a sheet in `lang` prints: the source's own title in that language where
+        it has one, the English one otherwise (never a translation of our own)."""
+        own = self._in(lang)
+        return own.citation if own else self.citation
+
+    def url_in(self, lang: str) -> str:
+        own = self._in(lang)
+        return own.url if own and own.url else self.url
 
 
 @dataclass(frozen=True)

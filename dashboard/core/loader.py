@@ -25,9 +25,11 @@ from .content import (
     Option,
     Reference,
     Rule,
+    SourceText,
     Variant,
 )
 from .derive import COMPUTED_FACTS, CONTENT_FACTS
+from .localise import Typography, typeset_tree
 from .translations import DEFAULT_LANG, translation_problems
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
@@ -159,6 +161,7 @@ def _build(docs: dict[str, dict[str, Any]], problems: list[str], digest: str) ->
     languages = tuple(manifest.get("languages", list) or ["en"])
     if "en" not in languages:
         manifest.fail("languages", "must include 'en' (the default language)")
+    docs = _typeset(docs, languages)
     references = _references(docs["references.toml"], problems, languages)
     ref_ids = {r.id for r in references}
     factors = _factors(docs["factors.toml"], problems, languages)
@@ -208,6 +211,39 @@ def _build(docs: dict[str, dict[str, Any]], problems: list[str], digest: str) ->
         child_pugh_floor=floor,
         reviews=_reviews(docs, problems),
     )
+
+
+def _typeset(docs: dict[str, dict[str, Any]],
+             languages: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Every text of a language with typography rules (locale.toml), typeset once, here: the one
+    place French punctuation spacing is applied (localise.typeset). locale.toml itself holds the
+    rules and is left as written."""
+    locale_doc = docs.get("locale.toml", {})
+    rules = {lang: Typography.from_mapping(table) for lang in languages
+             if isinstance(table := locale_doc.get(lang), dict)}
+    rules = {lang: r for lang, r in rules.items() if r != Typography()}
+    if not rules:
+        return docs
+    return {name: doc if name == "locale.toml" else typeset_tree(doc, rules)
+            for name, doc in docs.items()}
+
+
+def _source_texts(c: _Checker, languages: tuple[str, ...]) -> tuple[SourceText, ...]:
+    """`fr = { citation = "...", url = "...", review = "..." }` of a reference: the source's own
+    page in that language. `url` may be left out (the English address is then printed); `review`
+    says what a reviewer still has to check."""
+    out = []
+    for lang in languages:
+        if lang == "en" or lang not in c.table:
+            continue
+        own = _Checker(c.table[lang], f"{c.where} -> {lang}", c.problems, languages)
+        own.unknown_keys({"citation", "url", "review"})
+        url = own.get("url", str, "") or ""
+        if url and not url.startswith(("https://", "http://")):
+            own.fail("url", "expected a web address starting with https://")
+        out.append(SourceText(lang, own.get("citation", str) or "", url,
+                              own.get("review", str, "") or ""))
+    return tuple(out)
 
 
 def _reviews(docs: dict[str, dict[str, Any]], problems: list[str]) -> tuple[FileReview, ...]:
@@ -366,10 +402,11 @@ def _references(doc: dict[str, Any], problems: list[str],
     out, seen = [], set()
     for i, raw in enumerate(doc.get("references", [])):
         c = _Checker(raw, f"references.toml -> references -> {i}", problems, languages)
-        c.unknown_keys({"id", "citation", "url", "year", "kind"})
+        c.unknown_keys({"id", "citation", "url", "year", "kind", *languages} - {"en"})
         ref = Reference(c.get("id", str), c.get("citation", str), c.get("url", str, ""),
                         str(c.get("year", (str, int), "")), c.get("kind", str, "other",
-                                                                   REFERENCE_KINDS))
+                                                                   REFERENCE_KINDS),
+                        _source_texts(c, languages))
         if ref.id in seen:
             c.fail("id", f"duplicate reference id {ref.id!r}")
         seen.add(ref.id)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import usertext
+from . import localise, usertext
 from .assessment import Assessment, OptionResult, Verdict
-from .content import Content, Option, text_in
+from .content import Content, Option, Reference, text_in
 from .document import (
     Block,
     Bullets,
@@ -147,6 +147,10 @@ class _Words:
     def items(self, key: str) -> list[Any]:
         return list(self.content.string(f"sheet.{key}", self.lang))
 
+    def label(self, key: str) -> str:
+        """A label with the language's separator: "Name:", « Nom : » (content/locale.toml)."""
+        return localise.label(self(key), self.locale)
+
     def option(self, option: Option, key: str) -> str:
         return _plain(text_in(option.text[key], self.lang))
 
@@ -202,11 +206,11 @@ def _user_text(choices: SheetChoices) -> dict[str, str]:
 
 def _who_and_when(words: _Words, user: dict[str, str], today: date) -> list[Block]:
     return [
-        LabelledValue(words("label_name"), user["patient_name"], "patient_name"),
-        LabelledValue(words("label_date"), _date_typed(words, user["appointment_date"]),
+        LabelledValue(words.label("label_name"), user["patient_name"], "patient_name"),
+        LabelledValue(words.label("label_date"), _date_typed(words, user["appointment_date"]),
                       "appointment_date"),
-        LabelledValue(words("label_prepared"), words.date(today)),
-        LabelledValue(words("label_clinician"), user["clinician"], "clinician"),
+        LabelledValue(words.label("label_prepared"), words.date(today)),
+        LabelledValue(words.label("label_clinician"), user["clinician"], "clinician"),
     ]
 
 
@@ -337,7 +341,8 @@ def _values(words: _Words) -> list[Block]:
 
 
 def _next_steps(words: _Words, phone: str) -> list[Block]:
-    return [Heading(words("next_heading")), LabelledValue(words("call_label"), phone, "team_phone"),
+    return [Heading(words("next_heading")),
+            LabelledValue(words.label("call_label"), phone, "team_phone"),
             Bullets(tuple(words.items("next_steps")))]
 
 
@@ -388,7 +393,8 @@ def _source_ids(content: Content, selected: list[OptionResult]) -> list[str]:
 
 def _sources_short(words: _Words, content: Content) -> list[Block]:
     """The patient page the sheet is built on (CCS, recurrent liver cancer); the rest on request."""
-    text = words("sources_short", page=_page_title(content.reference("S1").citation))
+    text = words("sources_short",
+                 page=_page_title(content.reference("S1").citation_in(words.lang)))
     checked = "" if content.draft else " " + words("sources_checked")  # never while a draft
     return [Paragraph(text + checked, style="small")]
 
@@ -444,9 +450,16 @@ def _sources_full(words: _Words, content: Content, selected: list[OptionResult],
     refs = [content.reference(i) for i in _source_ids(content, selected)]
     intro = words("sources_intro") + ("" if content.draft else " " + words("sources_checked"))
     return [Heading(words("sources_heading")), Paragraph(intro),
-            Bullets(tuple(f"[{r.id}] {r.citation}" + (f" {r.url}" if r.url and r.kind in
-                                                       PATIENT_FRIENDLY else "")
+            Bullets(tuple(_source_line(r, words.lang)
                           for r in sorted(refs, key=lambda r: (len(r.id), r.id))))]
+
+
+def _source_line(ref: Reference, lang: str) -> str:
+    """[S2] and the source's title (its own French title on a French sheet, where it has one),
+    with the address of pages written for patients."""
+    url = ref.url_in(lang)
+    return f"[{ref.id}] {ref.citation_in(lang)}" + (
+        f" {url}" if url and ref.kind in PATIENT_FRIENDLY else "")
 
 
 def _unique(items: Iterable[str]) -> list[str]:
