@@ -1,11 +1,12 @@
 """Every sentence is true for its patient (criteria.md 8.3 T2, T6, T7, T8), over generated patients.
 
 content/claims.toml lists what a sentence can assert about the patient ("while you wait for a
-transplant", "no cancer outside the liver", trial survival figures, ...) and when that is true.
-These tests collect every text the dashboard would show a patient — the core's patient texts,
-the reasons on screen, and the whole discussion sheet with every option chosen — and fail when
-a text asserts a claim that is false (or not yet known) for that patient. A new sentence in
-content that says one of these things to the wrong patient therefore fails here.
+transplant", "no cancer outside the liver", trial survival figures, ...) and when that is true,
+with the phrases that make each claim in every sheet language. These tests collect every text the
+dashboard would show a patient — the core's patient texts, the reasons on screen, and the whole
+discussion sheet with every option chosen, in English and in French — and fail when a text
+asserts a claim that is false (or not yet known) for that patient. A new sentence in content
+that says one of these things to the wrong patient, in either language, therefore fails here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from dashboard.core.assessment import Verdict
+from dashboard.core.content import claim_form
 from dashboard.core.engine import assess
 from dashboard.core.explain import (
     agent_notes,
@@ -39,20 +41,22 @@ SETTINGS = settings(max_examples=250, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
-def patient_texts(assessment, content=CONTENT) -> list[tuple[str, str]]:
+def patient_texts(assessment, content=CONTENT, lang="en") -> list[tuple[str, str]]:
     """(where, text) for every patient-facing text of every option, for this patient."""
     out = []
     for option in content.options:
         oid = option.id
         for key in OPTION_TEXTS:
-            out.append((f"{oid}.{key}", option_text(content, assessment, oid, key)))
+            out.append((f"{oid}.{key}", option_text(content, assessment, oid, key, lang)))
         for key in OPTION_LISTS:
-            out += [(f"{oid}.{key}", item) for item in option_items(content, assessment, oid, key)]
-        out += [(f"{oid} reason", text) for text in patient_reasons(content, assessment, oid)]
-        out += [(f"{oid} note", text) for text in agent_notes(content, assessment, oid,
+            out += [(f"{oid}.{key}", item)
+                    for item in option_items(content, assessment, oid, key, lang)]
+        out += [(f"{oid} reason", text) for text in patient_reasons(content, assessment, oid,
+                                                                   lang)]
+        out += [(f"{oid} note", text) for text in agent_notes(content, assessment, oid, lang,
                                                              audience="patient")]
         if assessment.result(oid).line:
-            out.append((f"{oid} line", line_text(content, assessment, oid)))
+            out.append((f"{oid} line", line_text(content, assessment, oid, lang)))
     return out
 
 
@@ -67,11 +71,11 @@ def screen_texts(assessment, content=CONTENT) -> list[tuple[str, str]]:
     return out
 
 
-def sheet_texts(assessment, content=CONTENT) -> list[tuple[str, str]]:
+def sheet_texts(assessment, content=CONTENT, lang="en") -> list[tuple[str, str]]:
     """Every string of the discussion sheet with every option chosen."""
     choices = SheetChoices(selected=tuple(o.id for o in content.options),
                            include_not_fitting=True, more_about_options=True, full_sources=True)
-    sheet = build_sheet(assessment, content, choices, today=TODAY)
+    sheet = build_sheet(assessment, content, choices, today=TODAY, lang=lang)
     out = [("sheet footer", line) for line in (*sheet.footer_lines, sheet.page_label)]
     for block in sheet.blocks:
         for text in _block_strings(block):
@@ -97,15 +101,15 @@ def _strings_in(value) -> list[str]:
     return []
 
 
-def contradictions(assessment, texts, content=CONTENT) -> list[str]:
-    """Each text that asserts a claim that is not true for this patient."""
+def contradictions(assessment, texts, content=CONTENT, lang="en") -> list[str]:
+    """Each text that asserts a claim that is not true for this patient (phrases of `lang`)."""
     found = []
     for claim in content.claims:
         if claim.test(assessment.facts) is True:
             continue
         for where, text in texts:
-            lowered = text.lower()
-            for phrase in claim.phrases:
+            lowered = claim_form(text)
+            for phrase in claim.phrases_in(lang):
                 if phrase in lowered:
                     found.append(f"{claim.id}: {where}: {text!r}")
     return found
@@ -137,6 +141,116 @@ def test_no_sentence_of_the_discussion_sheet_contradicts_the_patient(data):
     assessment = assess(data, CONTENT)
 
     assert contradictions(assessment, sheet_texts(assessment)) == []
+
+
+# The same proofs in French (issue #8 T7 for the French sheet): the phrases of claims.toml's
+# `phrases.fr` are checked against the French texts of the core and the whole French sheet.
+@pytest.mark.hazard("H106")
+@SETTINGS
+@given(patients())
+def test_no_french_patient_text_of_the_core_contradicts_the_patient(data):
+    assessment = assess(data, CONTENT)
+
+    assert contradictions(assessment, patient_texts(assessment, lang="fr"), lang="fr") == []
+
+
+@pytest.mark.hazard("H106")
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patients())
+def test_no_sentence_of_the_french_discussion_sheet_contradicts_the_patient(data):
+    assessment = assess(data, CONTENT)
+
+    assert contradictions(assessment, sheet_texts(assessment, lang="fr"), lang="fr") == []
+
+
+@pytest.mark.hazard("H106")
+def test_every_claim_has_french_phrases_and_each_is_found_in_the_french_content():
+    """A French phrase that no French text uses would check nothing: each phrase list holds at
+    least one phrase that a French text of content really says, where its English one does."""
+    every_french = " ".join(claim_form(t) for t in _every_text("fr"))
+    every_english = " ".join(claim_form(t) for t in _every_text("en"))
+    for claim in CONTENT.claims:
+        assert claim.phrases_in("fr"), claim.id
+        used_en = any(p in every_english for p in claim.phrases_in("en"))
+        used_fr = any(p in every_french for p in claim.phrases_in("fr"))
+        assert used_fr == used_en, claim.id
+
+
+def _every_text(lang: str) -> list[str]:
+    """Every patient text of content in `lang`: option texts, lists, lines, rules, notes,
+    variants, sheet strings (not the clinician's words: those are in English only)."""
+    def of(text) -> list[str]:
+        value = text.get(lang) if hasattr(text, "get") else None
+        return _strings_in(list(value) if isinstance(value, tuple) else value)
+
+    out = [t for v in CONTENT.strings[lang].values() for t in _strings_in(v)]
+    for option in CONTENT.options:
+        for text in (*option.text.values(), *option.lists.values(), *option.lines.values(),
+                     *(v.text for v in option.variants)):
+            out += of(text)
+        for rule in (option.default, *option.rules, *option.notes):
+            for text in (rule.patient, *(v.text for v in rule.variants)):
+                out += of(text)
+    return out
+
+
+@pytest.mark.hazard("H106")
+@pytest.mark.parametrize("claim_id,overrides", [
+    ("transplant_ahead", dict(prior_liver_transplant=True, transplant_candidate=False)),
+    ("no_cancer_outside_liver", dict(recurrence_site="liver_and_extrahepatic",
+                                     limited_extrahepatic_metastases=False)),
+    ("not_a_candidate_for_other_reasons", dict(prior_liver_transplant=True,
+                                               transplant_candidate=False)),
+    ("first_line_trial_figures", dict(prior_liver_transplant=True, transplant_candidate=False,
+                                      recurrence_site="liver_and_extrahepatic")),
+    ("afp_known", dict(remnant_adequate="no")),
+])
+def test_each_named_contradiction_is_checked_and_absent_in_french(claim_id, overrides):
+    assessment = assess(make_factors(**overrides), CONTENT)
+    claim = next(c for c in CONTENT.claims if c.id == claim_id)
+    texts = patient_texts(assessment, lang="fr") + sheet_texts(assessment, lang="fr")
+
+    assert claim.test(assessment.facts) is not True
+    assert [t for t in contradictions(assessment, texts, lang="fr")
+            if t.startswith(claim_id)] == []
+
+
+@pytest.mark.hazard("H106")
+def test_a_new_contradicting_french_sentence_in_content_fails_the_check(tmp_path):
+    """The French check is not a list of today's sentences: a French sentence added later that
+    promises a transplant to a transplant recipient is caught, though its English is fine."""
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content", root)
+    path = root / "options" / "tare.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('goal_text.fr = "')
+    text = text[:start] + text[start:].replace(
+        'goal_text.fr = "', 'goal_text.fr = "En attendant une greffe, ', 1)
+    path.write_text(text, encoding="utf-8")
+    changed = load_content(root)
+    assessment = assess(make_factors(prior_liver_transplant=True, transplant_candidate=False),
+                        changed)
+
+    english = contradictions(assessment, patient_texts(assessment, changed), changed)
+    found = contradictions(assessment, patient_texts(assessment, changed, "fr"), changed, "fr")
+
+    assert not any(f.startswith("transplant_ahead: tare.goal_text") for f in english)
+    assert any(f.startswith("transplant_ahead: tare.goal_text") for f in found)
+
+
+def test_the_loader_refuses_a_claim_without_french_phrases(tmp_path):
+    from dashboard.core.loader import ContentError
+
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content", root)
+    path = root / "claims.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("phrases.fr = [")
+    path.write_text(text[:start] + text[text.index("\n", start) + 1:], encoding="utf-8")
+
+    with pytest.raises(ContentError) as error:
+        load_content(root)
+    assert any("claims -> 0 -> phrases.fr" in p for p in error.value.problems)
 
 
 # The five checks the issue names, each a claim of content/claims.toml tried on a patient for

@@ -117,17 +117,30 @@ class DerivedFact:
 class Claim:
     """Something a sentence can assert about the patient, and when that is true (8.3 T7).
 
-    `phrases` are lower-case fragments of text that assert the claim; a sentence containing one
-    may be shown only to a patient for whom `when` is True. Tests scan every text the pipeline
-    would show against every claim, so a new contradicting sentence fails a test.
+    `phrases` are, per language, lower-case fragments of text that assert the claim (spaces of
+    any kind written as one ordinary space); a sentence containing one may be shown only to a
+    patient for whom `when` is True. Tests scan every text the pipeline would show, in every
+    sheet language, against every claim, so a new contradicting sentence fails a test.
     """
 
     id: str
-    phrases: tuple[str, ...]
+    phrases: tuple[str, ...]  # English
     when: Condition
     meaning: Text
     test: Callable[[Mapping[str, Any]], Any] = field(default=_not_compiled, compare=False,
                                                       repr=False)
+    localised: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (lang, phrases), every language
+
+    def phrases_in(self, lang: str) -> tuple[str, ...]:
+        """The phrases that make this claim in `lang` (English for "en")."""
+        return next((p for code, p in self.localised if code == lang),
+                    self.phrases if lang == "en" else ())
+
+
+def claim_form(text: str) -> str:
+    """A text as claim phrases are matched: case folded, every kind of space (no-break, narrow
+    no-break) one ordinary space, typographic apostrophes straight."""
+    return " ".join(text.replace("\u2019", "'").split()).casefold()
 
 
 def is_placeholder_reviewer(name: str) -> bool:

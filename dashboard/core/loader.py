@@ -27,6 +27,7 @@ from .content import (
     Rule,
     SourceText,
     Variant,
+    claim_form,
 )
 from .derive import COMPUTED_FACTS, CONTENT_FACTS
 from .localise import Typography, typeset_tree
@@ -335,13 +336,21 @@ def _claims(doc: dict[str, Any], facts: dict[str, FactSpec], problems: list[str]
         where = f"claims.toml -> claims -> {i}"
         c = _Checker(raw, where, problems, languages)
         c.unknown_keys({"id", "phrases", "when", "meaning"})
-        phrases = c.get("phrases", list, []) or []
-        if not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
-            c.fail("phrases", "a claim needs a non-empty list of phrases")
+        table = c.get("phrases", dict, {}) or {}
+        localised = []
+        for lang in languages:  # every sheet language says the claim its own way
+            phrases = table.get(lang)
+            if not isinstance(phrases, list) or not phrases or not all(
+                    isinstance(p, str) and p.strip() for p in phrases):
+                c.fail(f"phrases.{lang}", "a claim needs a non-empty list of phrases in every "
+                                          "sheet language (write it as phrases.fr = [\"...\"])")
+                phrases = []
+            localised.append((lang, tuple(claim_form(p) for p in phrases)))
         when = parse_condition(c.get("when", (str, list, dict)) or [], facts, f"{where} -> when",
                                problems)
-        out.append(Claim(c.get("id", str) or "?", tuple(p.lower() for p in phrases), when,
-                         c.text("meaning"), test=compile_condition(when)))
+        out.append(Claim(c.get("id", str) or "?", dict(localised).get("en", ()), when,
+                         c.text("meaning"), test=compile_condition(when),
+                         localised=tuple(localised)))
     return tuple(out)
 
 

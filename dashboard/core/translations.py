@@ -20,6 +20,9 @@ DEFAULT_LANG = "en"
 SCREEN_ONLY = frozenset({"clinician", "help", "label", "clinical_name", "value_labels",
                          "abbreviation", "meaning"})
 SCREEN_FILES = frozenset({"ui.toml", "clinic_day.toml"})  # clinic_day: care-team pages
+# Keys that are per-language but not translations of each other: a claim's phrases (claims.toml)
+# are what each language's sentences say, as many as that language needs (checked by the loader).
+NOT_TRANSLATIONS = frozenset({"phrases"})
 SAME_MESSAGE = ("same as the English text (translate it; a name that is the same in every language "
                 "goes in locale.toml -> same_in_every_language)")
 _MARKERS = re.compile(r"\[S\d+\]")
@@ -70,7 +73,7 @@ def patient_texts(node: Any, path: list[str]) -> Iterator[tuple[list[str], dict[
             yield [*path, f"{{lang}}.{key}"], {lang: t.get(key) for lang, t in tables.items()}
         return
     for key, value in node.items():
-        if key in SCREEN_ONLY:
+        if key in SCREEN_ONLY or key in NOT_TRANSLATIONS:
             continue
         if isinstance(value, dict) and isinstance(value.get(DEFAULT_LANG), (str, list)):
             yield [*path, f"{key}.{{lang}}"], value
