@@ -201,3 +201,35 @@ def test_a_clinic_day_list_with_mixed_languages_gives_each_patient_their_own(con
         assert (french, english) == (patient.language == "fr", patient.language == "en")
     summary = clinic_csv.summary_csv(day, content).decode("utf-8-sig").splitlines()
     assert [line.split(",")[5] for line in summary] == ["language", "fr", "en", "fr"]
+
+
+# English words that a French sentence never needs: one of them on a French sheet is English
+# text that fell back or was glued in by code (" and " joining option names once did).
+ENGLISH_WORDS = ("and", "the", "of", "with", "or", "you", "your", "is", "are", "not", "for",
+                 "may", "be")
+
+
+@pytest.mark.hazard("H104")
+@pytest.mark.parametrize("overrides", [
+    {}, dict(liver_tumour_count=2, cirrhosis=True, child_pugh_score=6),
+    dict(recurrence_site="liver_and_extrahepatic", ecog=1),
+    dict(prior_liver_transplant=True, transplant_candidate=False, liver_tumour_count=3),
+    dict(child_pugh_score=11, cirrhosis=True, ecog=3), dict(ecog=None, afp_ng_ml=None),
+])
+def test_no_english_word_is_glued_into_a_french_sheet(content, overrides):
+    """Every string of the French sheet with every option and section, less the sources' own
+    titles (English documents keep them) and web addresses, has no English function word."""
+    from dashboard.core.sheet import SheetChoices, build_sheet
+    from tests.test_patient_texts import _block_strings
+
+    choices = SheetChoices(selected=tuple(o.id for o in content.options),
+                           include_not_fitting=True, more_about_options=True, full_sources=True)
+    sheet = build_sheet(assess(make_factors(**overrides), content), content, choices,
+                        today=CREATED.date(), lang="fr")
+    strings = [t for block in sheet.blocks for t in _block_strings(block)]
+    strings += [*sheet.footer_lines, sheet.page_label]
+    prose = [re.sub(r"https?://\S+", " ", t) for t in strings if not t.startswith("[S")]
+    words = {w for t in prose for w in re.findall(r"[a-z]+", t.casefold())}
+
+    assert len(prose) > 50
+    assert sorted(words & set(ENGLISH_WORDS)) == []

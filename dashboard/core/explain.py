@@ -64,7 +64,7 @@ def _and_list(items: list[str], content: Content, lang: str) -> str:
     """"A", "A and B", "A, B and C" in the content language."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + _words(content, "ui.list_and", lang) + items[-1]
+    return ", ".join(items[:-1]) + _words(content, "locale.list_and", lang) + items[-1]
 
 
 def option_text(content: Content, assessment: Assessment, option_id: str, key: str,
