@@ -409,8 +409,8 @@ def test_print_sizes(large, minimum):
     below the compact sizes); the title and headings are clearly larger."""
     data = render(make_sheet(*typical_blocks(), large_print=large), created=CREATED)
     sizes = font_sizes(data)
-    footers = {pdf_module._LARGE.footer, pdf_module._LARGE_COMPACT.footer} if large else {
-        pdf_module._STANDARD.footer, pdf_module._STANDARD_COMPACT.footer}
+    steps = pdf_module._LARGE_STEPS if large else pdf_module._STANDARD_STEPS
+    footers = {step.footer for step in steps}
     assert min(sizes - footers) >= minimum
     assert min(sizes & footers) >= 8.5
     assert max(sizes) >= minimum + 5

@@ -10,6 +10,7 @@ import pytest
 from dashboard.adapters.pdf.table import (
     Geometry,
     RowTooTall,
+    balanced_widths,
     columns_per_table,
     paginate,
     row_height,
@@ -90,3 +91,30 @@ def test_every_row_is_placed_once_in_order_and_no_page_overflows(heights):
     assert 9 + sum(heights[i] for i in pages[0]) <= 50 or not pages[0]
     for rows in pages[1:]:
         assert rows and 9 + sum(heights[i] for i in rows) <= 100
+
+
+def _table_height(header, rows, widths) -> float:
+    return sum(row_height(r, widths, GEOMETRY, measure, heading=i == 0)
+               for i, r in enumerate([header, *rows]))
+
+
+def test_a_wordier_option_column_gets_more_width_and_the_table_gets_lower():
+    header = ("", "Short", "Long", "Short")
+    long = "many words of personal reasons " * 8
+    rows = [("What", "a few words", long, "a few words"), ("How", "one", long, "two")]
+    equal, balanced = GEOMETRY.widths(3), balanced_widths(header, rows, GEOMETRY, word_width)
+
+    assert balanced[0] == equal[0] and sum(balanced) == pytest.approx(GEOMETRY.total_width)
+    assert balanced[2] > equal[2] > balanced[1]
+    assert _table_height(header, rows, balanced) < _table_height(header, rows, equal)
+    assert min(balanced[1:]) >= equal[1] * 2 / 3 - 1e-9
+
+
+def test_balanced_widths_stay_equal_for_like_texts_and_keep_every_word_whole():
+    header = ("", "A", "B")
+    rows = [("What", "same text here", "same text here")]
+    assert balanced_widths(header, rows, GEOMETRY, word_width) == GEOMETRY.widths(2)
+    word = "x" * 30  # 60 mm: its column may not get narrower than the word
+    rows = [("What", word, "long text " * 40)]
+    widths = balanced_widths(header, rows, GEOMETRY, word_width)
+    assert GEOMETRY.inner(widths[1]) >= word_width(word, False)

@@ -85,6 +85,29 @@ def test_three_options_make_two_a4_pages(content, name):
     assert len(_pages(data)) == 2
 
 
+def _sheet_in(content, name: str, lang: str, **choices):
+    factors, selected = SCENARIOS[name]
+    return build_sheet(assess(make_factors(**factors), content),
+                       content, SheetChoices(selected=selected, **{**PATIENT, **choices}),
+                       today=TODAY, lang=lang)
+
+
+@pytest.mark.hazard("H50")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_three_options_make_two_pages_in_either_language(content, name, lang):
+    """French runs about a fifth longer than English: still two pages (Letter, the shorter)."""
+    assert count_pages(_sheet_in(content, name, lang)) == 2
+
+
+@pytest.mark.hazard("H50")
+@pytest.mark.parametrize("lang", ["en"])
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_large_print_is_at_most_double_four_pages(content, name, lang):
+    """Issue #10: large print (16 pt body) at most double the two pages: four."""
+    assert count_pages(_sheet_in(content, name, lang, large_print=True)) <= 4
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS)[:2])
 def test_the_page_count_is_known_before_the_pdf_is_written(content, standard, name):
     sheet = _sheet(content, name)

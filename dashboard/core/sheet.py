@@ -205,12 +205,15 @@ def _user_text(choices: SheetChoices) -> dict[str, str]:
 
 
 def _who_and_when(words: _Words, user: dict[str, str], today: date) -> list[Block]:
+    """Two pairs side by side in standard print (one a line in large print): name and
+    appointment, then the care team and the day the sheet was prepared."""
     return [
-        LabelledValue(words.label("label_name"), user["patient_name"], "patient_name"),
+        LabelledValue(words.label("label_name"), user["patient_name"], "patient_name",
+                      half=True),
         LabelledValue(words.label("label_date"), _date_typed(words, user["appointment_date"]),
-                      "appointment_date"),
-        LabelledValue(words.label("label_prepared"), words.date(today)),
-        LabelledValue(words.label("label_clinician"), user["clinician"], "clinician"),
+                      "appointment_date", half=True),
+        LabelledValue(words.label("label_clinician"), user["clinician"], "clinician", half=True),
+        LabelledValue(words.label("label_prepared"), words.date(today), half=True),
     ]
 
 

@@ -46,7 +46,14 @@ from .fonts import (
     plan_fonts,
     register,
 )
-from .table import Geometry, RowTooTall, columns_per_table, paginate, row_height
+from .table import (
+    Geometry,
+    RowTooTall,
+    balanced_widths,
+    columns_per_table,
+    paginate,
+    row_height,
+)
 
 __all__ = ["count_pages", "render"]
 
@@ -111,17 +118,28 @@ class _Sizes:
     line: float = 1.4
     footer_line: float = 1.3
     heading_line: float = 1.25
+    gap: float = 1.0  # factor on the space between blocks
 
 
 _STANDARD = _Sizes(body=11, small=10, lead=11.5, h2=12.5, h1=14, title=17, footer=8.5,
                    box=4.0, write_gap=9, table=10, line=1.35)
 _LARGE = _Sizes(body=16, small=16, lead=16.5, h2=18, h1=20, title=24, footer=13,
                 box=5.8, write_gap=12, table=16)
-# Tighter sizes, used only when the sheet would otherwise exceed its page target (fit_pages).
+# Tighter sizes, used in turn only while the sheet would otherwise exceed its page target
+# (fit_pages). Never below 9.5 pt in standard print (10 pt body), never below 16 pt in large
+# print (the footer line excepted): what gets tighter is mostly the space between lines.
 _STANDARD_COMPACT = _Sizes(body=10.5, small=9.5, lead=11, h2=12, h1=13, title=16, footer=8.5,
                            box=3.8, write_gap=8.5, table=9.5, line=1.3)
+_STANDARD_TIGHT = _Sizes(body=10, small=9.5, lead=10.5, h2=11.5, h1=12.5, title=15, footer=8.5,
+                         box=3.6, write_gap=8, table=9.5, table_line=1.17, line=1.25,
+                         heading_line=1.2, gap=0.7)
 _LARGE_COMPACT = _Sizes(body=16, small=16, lead=16, h2=17, h1=18, title=21, footer=11,
                         box=5.4, write_gap=11, table=16, line=1.28)
+_LARGE_TIGHT = _Sizes(body=16, small=16, lead=16, h2=16.5, h1=17, title=19, footer=10,
+                      box=5.2, write_gap=10, table=16, table_line=1.15, line=1.2,
+                      heading_line=1.15, gap=0.6)
+_STANDARD_STEPS = (_STANDARD, _STANDARD_COMPACT, _STANDARD_TIGHT)
+_LARGE_STEPS = (_LARGE, _LARGE_COMPACT, _LARGE_TIGHT)
 MAX_COLUMNS = 4  # options side by side in one grid
 _LARGE_COLUMNS = 1  # in large print: one option per table, full width (fewer, longer lines)
 _FIT_SLACK = 0.5  # mm kept free when deciding that a table row fits (rounding in fpdf2)
@@ -317,7 +335,7 @@ class _SheetPDF(FPDF):
             self.set_text_color(*_HEADING)
             self._text(self.sheet.title, s.title, "B", factor=s.heading_line)
             self.set_text_color(*_TEXT)
-            self._space(self._lh(s.body) * 0.6)
+            self._space(self._lh(s.body) * 0.6 * self.sizes.gap)
         blocks = self.sheet.blocks
         index = 0
         while index < len(blocks):
@@ -341,7 +359,7 @@ class _SheetPDF(FPDF):
         body_lh = self._lh(s.body)
         if isinstance(block, Paragraph) and isinstance(after, Bullets | TickBoxes | WriteLines):
             size = {"small": s.small, "lead": s.lead}.get(block.style, s.body)
-            own = self._text_height(block.text, size) + self._lh(size) * 0.45
+            own = self._text_height(block.text, size) + self._lh(size) * 0.45 * self.sizes.gap
             if own <= 4 * self._lh(size):
                 return own + self._lead_height(after)
         if isinstance(block, OptionTable):
@@ -352,6 +370,8 @@ class _SheetPDF(FPDF):
             return 2 * s.write_gap
         if isinstance(block, LabelledValue):
             return 1.7 * body_lh
+        if isinstance(block, TickBoxes) and block.per_line >= 2:
+            return self._pairs_lead(self._pair_heights(block.items))
         if isinstance(block, Bullets | TickBoxes):
             heights = (self._bullet_heights(block.items) if isinstance(block, Bullets)
                        else self._tick_heights(block.items))
@@ -368,10 +388,10 @@ class _SheetPDF(FPDF):
             level = 1 if block.level <= 1 else 2
             size = s.h1 if level == 1 else s.h2
             lh = self._lh(size, s.heading_line)
-            self._space(body_lh * (0.55 if level == 1 else 0.4))
+            self._space(body_lh * (0.55 if level == 1 else 0.4) * self.sizes.gap)
             self.set_font(MAIN_FAMILY, "B", size)
             rule = 1.8 if level == 1 else 0.0
-            own = len(self._lines(block.text, self.epw)) * lh + body_lh * 0.25 + rule
+            own = len(self._lines(block.text, self.epw)) * lh + body_lh * 0.25 * s.gap + rule
             # never a heading alone at the bottom of a page
             self._keep(own + self._lead_height(following, after))
             outline_level = min(level - 1, self._outline_level + 1)
@@ -386,7 +406,7 @@ class _SheetPDF(FPDF):
                 self.set_line_width(0.5)
                 self.line(self.l_margin, self.y + 0.8, self.w - self.r_margin, self.y + 0.8)
                 self.y += rule
-            self.y += body_lh * 0.25
+            self.y += body_lh * 0.25 * self.sizes.gap
         elif isinstance(block, Paragraph):
             size = {"small": s.small, "lead": s.lead}.get(block.style, s.body)
             keep = 2 * self._lh(size)
@@ -395,12 +415,12 @@ class _SheetPDF(FPDF):
                 keep = own
             if isinstance(following, Bullets | TickBoxes | WriteLines):
                 # A short lead-in stays with the start of the list or lines it introduces.
-                own = self._text_height(block.text, size) + self._lh(size) * 0.45
+                own = self._text_height(block.text, size) + self._lh(size) * 0.45 * self.sizes.gap
                 if own <= 4 * self._lh(size):
                     keep = own + self._lead_height(following)
             self._keep(keep)
             self._text(block.text, size)
-            self.y += self._lh(size) * 0.35
+            self.y += self._lh(size) * 0.35 * self.sizes.gap
         elif isinstance(block, Bullets):
             self._bullets(block.items)
         elif isinstance(block, LabelledValue):
@@ -441,14 +461,14 @@ class _SheetPDF(FPDF):
     def _bullet_heights(self, items: tuple[str, ...]) -> list[float]:
         s = self.sizes
         lh = self._lh(s.body)
-        return [self._text_height(item, s.body, indent=self._bullet_indent()) + lh * 0.2
+        return [self._text_height(item, s.body, indent=self._bullet_indent()) + lh * 0.2 * s.gap
                 for item in items]
 
     def _tick_heights(self, items: tuple[str, ...]) -> list[float]:
         s = self.sizes
         lh = self._lh(s.body)
-        return [max(self._text_height(item, s.body, indent=s.box + 3.5), s.box + 1) + lh * 0.2
-                for item in items]
+        return [max(self._text_height(item, s.body, indent=s.box + 3.5), s.box + 1)
+                + lh * 0.2 * s.gap for item in items]
 
     def _bullets(self, items: tuple[str, ...]) -> None:
         s = self.sizes
@@ -466,8 +486,8 @@ class _SheetPDF(FPDF):
             self.set_text_color(*_TEXT)
             self.set_y(y)
             self._text(item, s.body, indent=indent, align=Align.L)  # the bullet is on the left
-            self.y += lh * 0.15
-        self.y += lh * 0.3
+            self.y += lh * 0.15 * self.sizes.gap
+        self.y += lh * 0.3 * self.sizes.gap
 
     def _labelled_value(self, block: LabelledValue) -> None:
         s = self.sizes
@@ -480,8 +500,10 @@ class _SheetPDF(FPDF):
         value = block.value
         self.set_font(MAIN_FAMILY, "", s.body)
         widest = max((self.get_string_width(w) for w in block.value.split()), default=0)
+        one_line = label_w + self.get_string_width(value) <= self.epw - 2
         # value on its own line when the label is long or a word of the value would not fit
-        long_label = label_w > self.epw * 0.7 or widest > self.epw - label_w - 2
+        long_label = not one_line and (label_w > self.epw * 0.7
+                                       or widest > self.epw - label_w - 2)
         self.set_font(MAIN_FAMILY, "B", s.body)
         if not value:
             # Nothing given: the label sits on a line to write on, with room above it.
@@ -510,7 +532,7 @@ class _SheetPDF(FPDF):
             self.set_y(y)
         # Left aligned even when right-to-left (a name after its label); bidi keeps letter order.
         self._text(value, s.body, indent=label_w, align=Align.L)
-        self.y += lh * 0.3
+        self.y += lh * 0.3 * self.sizes.gap
 
     def _labelled_pair(self, left: LabelledValue, right: LabelledValue) -> None:
         """Two short labelled values side by side, each in half the width."""
@@ -540,7 +562,7 @@ class _SheetPDF(FPDF):
                 self.line(x + label_w, top + lh * 0.85, x + half, top + lh * 0.85)
                 self.y = top + lh
             bottom = max(bottom, self.y)
-        self.set_xy(self.l_margin, bottom + lh * 0.3)
+        self.set_xy(self.l_margin, bottom + lh * 0.3 * self.sizes.gap)
 
     def _write_lines(self, count: int) -> None:
         gap = self.sizes.write_gap
@@ -567,7 +589,7 @@ class _SheetPDF(FPDF):
             self.set_line_width(0.35)
             self.rect(self.l_margin + 0.3, y + (lh - box) / 2, box, box)
             self._text(item, s.body, indent=indent, align=Align.L)  # the box is on the left
-            self.y = max(self.y, y + box + 1) + lh * 0.2
+            self.y = max(self.y, y + box + 1) + lh * 0.2 * self.sizes.gap
 
     def _tick_box_pairs(self, items: tuple[str, ...]) -> None:
         """Short tick-box items two to a line; each line of two kept whole."""
@@ -576,12 +598,11 @@ class _SheetPDF(FPDF):
         box, gap = s.box, 4.0
         half = (self.epw - gap) / 2
         text_w = half - (box + 3.5)
-        self.set_font(MAIN_FAMILY, "", s.body)
         pairs = [items[i:i + 2] for i in range(0, len(items), 2)]
-        heights = [max(len(self._lines(t, text_w)) for t in pair) * lh for pair in pairs]
-        self._keep(sum(heights[:2]) + lh)
+        heights = self._pair_heights(items)
+        self._keep(self._pairs_lead(heights))
         for pair, height in zip(pairs, heights):
-            self._keep(height + lh * 0.2)
+            self._keep(height + lh * 0.2 * self.sizes.gap)
             y = self.y
             for column, item in enumerate(pair):
                 x = self.l_margin + column * (half + gap)
@@ -592,7 +613,22 @@ class _SheetPDF(FPDF):
                 self.set_font(MAIN_FAMILY, "", s.body)
                 self.multi_cell(text_w, lh, item, align=Align.L, markdown=False,
                                 new_x=XPos.LEFT, new_y=YPos.NEXT)
-            self.set_xy(self.l_margin, y + max(height, box + 1) + lh * 0.2)
+            self.set_xy(self.l_margin, y + max(height, box + 1) + lh * 0.2 * self.sizes.gap)
+
+    def _pair_text_width(self) -> float:
+        return (self.epw - 4.0) / 2 - (self.sizes.box + 3.5)
+
+    def _pair_heights(self, items: tuple[str, ...]) -> list[float]:
+        """Text height of each line of two tick boxes (the taller item of the two)."""
+        s = self.sizes
+        self.set_font(MAIN_FAMILY, "", s.body)
+        width = self._pair_text_width()
+        return [max(len(self._lines(t, width)) for t in items[i:i + 2]) * self._lh(s.body)
+                for i in range(0, len(items), 2)]
+
+    def _pairs_lead(self, heights: list[float]) -> float:
+        """The first two lines of two tick boxes stay together (and with a heading before)."""
+        return sum(heights[:2]) + self._lh(self.sizes.body)
 
     def _glossary(self, entries: tuple[tuple[str, str], ...]) -> None:
         """One paragraph per word: the word in bold, then its meaning on the same line."""
@@ -601,14 +637,14 @@ class _SheetPDF(FPDF):
         for term, definition in entries:
             self.set_font(MAIN_FAMILY, "B", s.body)  # bold measures wider: never too short
             height = len(self._lines(f"{term}: {definition}", self.epw)) * lh
-            self._keep(min(height, 3 * lh) + lh * 0.3)
+            self._keep(min(height, 3 * lh) + lh * 0.3 * self.sizes.gap)
             self.set_x(self.l_margin)
             self.set_font(MAIN_FAMILY, "B", s.body)
             self.write(lh, f"{term}: ")
             self.set_font(MAIN_FAMILY, "", s.body)
             self.write(lh, definition)
             self.ln(lh)
-            self.y += lh * 0.25
+            self.y += lh * 0.25 * self.sizes.gap
 
     # ----------------------------------------------------------- option grid
 
@@ -645,7 +681,7 @@ class _SheetPDF(FPDF):
             columns = range(first, min(first + per, n))
             part_header = (block.row_header, *(block.columns[i] for i in columns))
             part_rows = tuple((label, *(cells[i] for i in columns)) for label, cells in block.rows)
-            widths = geometry.widths(len(columns))
+            widths = balanced_widths(part_header, part_rows, geometry, self._word_width)
             parts.append(_GridPart(
                 part_header, part_rows, widths,
                 row_height(part_header, widths, geometry, self._measure, heading=True),
@@ -668,7 +704,7 @@ class _SheetPDF(FPDF):
                 self.add_page()
             if page_rows:
                 self._fpdf_table(part, page_rows)
-        self.y += self._lh(self.sizes.body) * 0.6
+        self.y += self._lh(self.sizes.body) * 0.6 * self.sizes.gap
 
     def _fpdf_table(self, part: _GridPart, rows: list[int]) -> None:
         """The heading row and `rows` (which paginate() found to fit on this page), drawn from
@@ -752,22 +788,24 @@ def count_pages(sheet: DiscussionSheet) -> int:
 
 
 def _size_steps(sheet: DiscussionSheet) -> tuple[_Sizes, ...]:
-    return (_LARGE, _LARGE_COMPACT) if sheet.large_print else (_STANDARD, _STANDARD_COMPACT)
+    return _LARGE_STEPS if sheet.large_print else _STANDARD_STEPS
 
 
 def _laid_out(sheet: DiscussionSheet, plan: FontPlan) -> _SheetPDF:
-    """The drawn document: at the usual sizes, or at the compact ones when only they keep the
-    sheet within `sheet.fit_pages` (never smaller than the compact sizes)."""
+    """The drawn document: at the usual sizes, or at the first tighter step (compact, then
+    tight) that keeps the sheet within `sheet.fit_pages`; never tighter than the last step."""
     try:
         sheet.page_label.format(page=1, pages=1)
     except (KeyError, IndexError, ValueError) as exc:
         raise ValueError("page_label may only use the {page} and {pages} fields") from exc
     steps = _size_steps(sheet)
     pdf = _draw(sheet, plan, steps[0])
-    if sheet.fit_pages and pdf.page_no() > sheet.fit_pages:
-        compact = _draw(sheet, plan, steps[1])
-        if compact.page_no() < pdf.page_no():
-            pdf = compact
+    for sizes in steps[1:]:
+        if not sheet.fit_pages or pdf.page_no() <= sheet.fit_pages:
+            break
+        tighter = _draw(sheet, plan, sizes)
+        if tighter.page_no() < pdf.page_no():
+            pdf = tighter
     return pdf
 
 

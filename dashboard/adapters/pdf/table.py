@@ -93,3 +93,72 @@ def paginate(heights: Sequence[float], heading: float, first_room: float,
         pages[-1].append(index)
         room -= height
     return pages
+
+
+def balanced_widths(header: Sequence[str], rows: Sequence[Sequence[str]], geometry: Geometry,
+                    word_width: WordWidth, step: float = 2.0) -> tuple[float, ...]:
+    """Column widths with the option columns sized to their text.
+
+    Starts from equal option columns (`geometry.widths`) and moves `step` mm at a time from one
+    option column to another while that makes the table lower (the sum of its rows' tallest
+    cells, lines estimated by greedy wrapping of word widths; when that is equal, fewer lines
+    in all), never narrower than its widest word nor than two thirds of the equal width. With
+    one option, or when nothing is lower, the widths are the equal ones.
+    """
+    count = len(header) - 1
+    widths = list(geometry.widths(count))
+    if count < 2:
+        return tuple(widths)
+    table = [header, *rows]
+    cells = [[_word_widths(text, word_width, bold=r == 0) for text in row[1:]]
+             for r, row in enumerate(table)]
+    space = word_width(" ", False)
+    floor = [max(widths[1] * 2 / 3,
+                 max((w for row in cells for w in row[c][0]), default=0.0) + 2 * geometry.pad_x
+                 + 0.5) for c in range(count)]
+    lines = [[_greedy_lines(row[c], space, geometry.inner(widths[c + 1])) for c in range(count)]
+             for row in cells]
+
+    labels = [_greedy_lines(_word_widths(row[0], word_width, bold=True), space,
+                            geometry.inner(widths[0])) for row in table]
+
+    def height(table_lines: list[list[int]]) -> tuple[int, int]:
+        """The table's height in lines, then (to leave a plateau) all lines of all cells."""
+        return (sum(max(label, *row) for label, row in zip(labels, table_lines)),
+                sum(map(sum, table_lines)))
+
+    best = height(lines)
+    improved = True
+    while improved:
+        improved = False
+        for wider in range(count):
+            for narrower in range(count):
+                if wider == narrower or widths[narrower + 1] - step < floor[narrower]:
+                    continue
+                trial = [list(row) for row in lines]
+                for r, row in enumerate(cells):
+                    trial[r][wider] = _greedy_lines(row[wider], space,
+                                                    geometry.inner(widths[wider + 1] + step))
+                    trial[r][narrower] = _greedy_lines(row[narrower], space,
+                                                       geometry.inner(widths[narrower + 1] - step))
+                if height(trial) < best:
+                    best, lines, improved = height(trial), trial, True
+                    widths[wider + 1] += step
+                    widths[narrower + 1] -= step
+    return tuple(widths)
+
+
+def _word_widths(text: str, word_width: WordWidth, bold: bool) -> tuple[list[float], bool]:
+    return [word_width(word, bold) for word in text.split()], bold
+
+
+def _greedy_lines(cell: tuple[list[float], bool], space: float, room: float) -> int:
+    """Lines of words wrapped greedily into `room` mm (an estimate of fpdf2's wrapping)."""
+    words, _bold = cell
+    lines, used = 1, -space
+    for width in words:
+        if used + space + width > room and used > 0:
+            lines, used = lines + 1, width
+        else:
+            used += space + width
+    return lines
