@@ -372,7 +372,8 @@ def _glossary(words: _Words, blocks: list[Block]) -> list[Block]:
         if match and not term.search(explained):
             used.append((match.start(), entry["term"], entry["definition"]))
     used.sort()
-    entries = tuple((term, definition) for _, term, definition in used[:GLOSSARY_MAX])
+    entries = tuple((localise.label(term, words.locale), definition)
+                    for _, term, definition in used[:GLOSSARY_MAX])
     return [Heading(words("glossary_heading")), Glossary(entries)] if entries else []
 
 

@@ -636,11 +636,13 @@ class _SheetPDF(FPDF):
         lh = self._lh(s.body)
         for term, definition in entries:
             self.set_font(MAIN_FAMILY, "B", s.body)  # bold measures wider: never too short
-            height = len(self._lines(f"{term}: {definition}", self.epw)) * lh
+            # the sheet gives the term with its language's separator ("liver:", "foie :")
+            lead = term if term.endswith((":", "\uff1a")) else term + ":"
+            height = len(self._lines(f"{lead} {definition}", self.epw)) * lh
             self._keep(min(height, 3 * lh) + lh * 0.3 * self.sizes.gap)
             self.set_x(self.l_margin)
             self.set_font(MAIN_FAMILY, "B", s.body)
-            self.write(lh, f"{term}: ")
+            self.write(lh, f"{lead} ")
             self.set_font(MAIN_FAMILY, "", s.body)
             self.write(lh, definition)
             self.ln(lh)
