@@ -18,7 +18,12 @@ import pytest
 
 from tests.conftest import ROOT, require_browser
 from tests.safety_support import hits, new_marker, pdf_metadata_strings, pdf_text
-from tests.ui_safety_support import async_wait_for_app, sandboxed_server, stop_sandboxed_server
+from tests.ui_safety_support import (
+    async_ready_to_prepare,
+    async_wait_for_app,
+    sandboxed_server,
+    stop_sandboxed_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -78,15 +83,11 @@ async def _session(context, url: str, patient: dict) -> dict:
     await async_wait_for_app(page)
     await page.locator(".st-key-card_resection").wait_for(state="visible", timeout=90_000)
     await async_wait_for_app(page)
-    await page.locator(".st-key-tick_suggested button").click(timeout=120_000)
-    await async_wait_for_app(page)
     field = page.locator(".st-key-s_name input")
     await field.wait_for(timeout=120_000)  # twelve sessions share two cores
     await field.fill(patient["name"])
     await field.press("Tab")
-    await async_wait_for_app(page)
-    await page.locator(".st-key-s_confirmed label").click()
-    await async_wait_for_app(page)
+    await async_ready_to_prepare(page, patient["name"])
     await page.locator(".st-key-prepare button").click()
     button = page.locator(".st-key-download button")
     await button.wait_for(state="visible", timeout=120_000)
@@ -100,7 +101,7 @@ async def _session(context, url: str, patient: dict) -> dict:
             "check_code": CHECK_CODE.search(summary).group(0)}
 
 
-@pytest.mark.hazard("H07")
+@pytest.mark.hazard("H07", "H86")
 @pytest.mark.bad_input_case(30, 31)
 def test_case_30_31_every_session_got_a_sheet_with_its_own_patient_only(run):
     names = [p["name"] for p in run["patients"]]

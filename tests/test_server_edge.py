@@ -280,36 +280,78 @@ def test_a_link_belongs_to_one_owner_and_expires():
 
     clock = _Clock()
     links = SheetLinks(lifetime=30, clock=clock)
-    links.issue(b"%PDF sheet", "owner-a")
-    assert links.allows(b"%PDF sheet", "owner-a")
-    assert not links.allows(b"%PDF sheet", "owner-b") and not links.allows(b"%PDF sheet", None)
-    assert not links.allows(b"%PDF other", "owner-a")
+    name = links.issue(b"%PDF sheet", "owner-a", filename="sheet.pdf")
+    assert name is not None and name.endswith(".pdf")
+    assert links.get(name, "owner-a").content == b"%PDF sheet"
+    assert links.get(name, "owner-b") is None and links.get(name, None) is None
+    assert links.get(links.issue(b"%PDF other", "owner-b"), "owner-a") is None
     clock.now += 29.9
-    assert links.allows(b"%PDF sheet", "owner-a")
+    assert links.get(name, "owner-a") is not None
     clock.now += 0.2
-    assert not links.allows(b"%PDF sheet", "owner-a") and len(links) == 0
+    assert links.get(name, "owner-a") is None and len(links) == 0
+    assert links.held_bytes() == 0  # the bytes go with the link
+
+
+@pytest.mark.hazard("H86")
+def test_the_link_answers_to_the_name_streamlit_gives_the_download():
+    """The guard serves a live link by the name in the URL that Streamlit's own deferred
+    download hands the browser: the same bytes, type and file name give the same name."""
+    from streamlit.runtime.media_file_storage import MediaFileKind
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    from dashboard.web.guard import SheetLinks
+
+    store = MemoryMediaFileStorage("/media")
+    for data, mime, file_name in ((b"%PDF a", "application/pdf", "discussion-sheet.pdf"),
+                                  (b"PK zip", "application/zip", "clinic-day.zip"),
+                                  (b"x" * 2_000_000, "application/pdf", None)):
+        url = store.get_url(store.load_and_get_id(data, mime, MediaFileKind.DOWNLOADABLE,
+                                                  file_name))
+        assert SheetLinks().issue(data, "me", mimetype=mime, filename=file_name) == \
+            url.rsplit("/", 1)[-1]
+
+
+def test_two_owners_of_the_same_bytes_each_keep_their_link():
+    from dashboard.web.guard import SheetLinks
+
+    links = SheetLinks(lifetime=30, clock=_Clock())
+    name = links.issue(b"%PDF same", "owner-a")
+    assert links.issue(b"%PDF same", "owner-b") == name
+    assert links.get(name, "owner-a") is not None and links.get(name, "owner-b") is not None
 
 
 def test_revoking_an_owner_closes_only_its_links_and_no_cookie_gets_nothing():
     from dashboard.web.guard import SheetLinks
 
     links = SheetLinks(lifetime=30, clock=_Clock())
-    links.issue(b"a", "owner-a")
-    links.issue(b"b", "owner-b")
-    links.issue(b"c", None)  # outside the guard: nothing is allowed
+    a = links.issue(b"a", "owner-a")
+    b = links.issue(b"b", "owner-b")
+    assert links.issue(b"c", None) is None  # outside the guard: nothing is allowed
     links.revoke("owner-a")
     links.revoke(None)
-    assert not links.allows(b"a", "owner-a") and links.allows(b"b", "owner-b")
-    assert len(links) == 1
+    assert links.get(a, "owner-a") is None and links.get(b, "owner-b") is not None
+    assert len(links) == 1 and links.held_bytes() == 1
 
 
-def test_the_registry_keeps_no_sheet_bytes_and_no_cookie():
+def test_the_registry_keeps_no_cookie_and_shows_no_sheet_bytes():
     from dashboard.web.guard import SheetLinks
 
     links = SheetLinks()
     links.issue(b"%PDF Ann Secret", "cookie-value-123")
     held = repr(links._links)
     assert "Ann" not in held and "cookie-value" not in held
+
+
+@pytest.mark.hazard("H86")
+def test_the_registry_is_bounded_in_bytes(monkeypatch):
+    from dashboard.web import guard
+
+    monkeypatch.setattr(guard, "MAX_LINK_BYTES", 10)
+    links = guard.SheetLinks(lifetime=30, clock=_Clock())
+    first = links.issue(b"123456", "me")
+    second = links.issue(b"abcdef", "me")
+    assert links.get(first, "me") is None and links.get(second, "me") is not None
+    assert links.held_bytes() == 6
 
 
 def _asgi(guard, scope: dict) -> list[dict]:
@@ -361,25 +403,34 @@ def test_the_guard_replaces_framing_headers_and_hands_out_the_cookie_once():
     assert not any(k == b"set-cookie" for k, _ in again)
 
 
-@pytest.mark.hazard("H80")
+@pytest.mark.hazard("H80", "H86")
 def test_the_guard_serves_a_sheet_only_to_its_owner_with_one_plain_get():
     from dashboard.web.guard import EdgeGuard, SheetLinks
 
-    links = SheetLinks(lifetime=30, clock=_Clock())
-    links.issue(b"%PDF x", "mine")
+    clock = _Clock()
+    links = SheetLinks(lifetime=30, clock=clock)
+    name = links.issue(b"%PDF x", "mine", filename='sheet "1".pdf')
     calls: list = []
-    guard = EdgeGuard(_inner_app(calls), links=links,
-                      read_media=lambda name: (b"%PDF x", True))
-    path = "/media/abc123.pdf"
-    assert _asgi(guard, _scope(path, (b"cookie", b"prep_owner=mine")))[0]["status"] == 200
+    # Streamlit's store no longer has the file (its clean-up ran): the live link still answers.
+    guard = EdgeGuard(_inner_app(calls), links=links, read_media=lambda name: None)
+    path = f"/media/{name}"
+    sent = _asgi(guard, _scope(path, (b"cookie", b"prep_owner=mine")))
+    headers = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 200 and sent[1]["body"] == b"%PDF x"
+    assert headers[b"content-type"] == b"application/pdf"
+    assert headers[b"cache-control"] == b"no-store"
+    assert headers[b"content-disposition"] == b"attachment; filename*=utf-8''sheet%20%221%22.pdf"
+    stored = EdgeGuard(_inner_app(calls), links=links,
+                       read_media=lambda name: (b"%PDF x", True))  # still in Streamlit's store
     for scope in (_scope(path), _scope(path, (b"cookie", b"prep_owner=yours")),
                   _scope(path, (b"cookie", b"prep_owner=mine"), method="HEAD"),
                   _scope(path, (b"cookie", b"prep_owner=mine"), (b"range", b"bytes=0-9")),
-                  _scope("/media/abc123"), _scope("/media/abc123.bin")):  # id without .pdf
-        assert _asgi(guard, scope)[0]["status"] == 404
-    assert calls == [path]  # refused requests never reach Streamlit
-    missing = EdgeGuard(_inner_app([]), links=links, read_media=lambda name: None)
-    assert _asgi(missing, _scope(path, (b"cookie", b"prep_owner=mine")))[0]["status"] == 404
+                  _scope(path.removesuffix(".pdf"), (b"cookie", b"prep_owner=mine")),
+                  _scope("/media/abc123.pdf", (b"cookie", b"prep_owner=mine"))):
+        assert _asgi(stored, scope)[0]["status"] == 404, scope
+    clock.now += 31
+    assert _asgi(stored, _scope(path, (b"cookie", b"prep_owner=mine")))[0]["status"] == 404
+    assert calls == []  # sheets, served or refused, never reach Streamlit
     image = EdgeGuard(_inner_app([]), links=links, read_media=lambda name: (b"PNG", False))
     assert _asgi(image, _scope("/media/ab.png"))[0]["status"] == 200  # not a download
     fonts = EdgeGuard(_inner_app([]), links=links, read_media=lambda name: None)

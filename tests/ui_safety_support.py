@@ -76,6 +76,43 @@ async def async_wait_for_app(page, timeout: float = 90_000) -> None:
     await page.wait_for_function(WAIT_JS, timeout=timeout)
 
 
+async def async_ready_to_prepare(page, name: str | None = None, attempts: int = 6) -> None:
+    """Tick the suggested options and the review box until Prepare is enabled.
+
+    With many sessions on two cores a click can land while the page still reruns for the
+    previous change; the screen then (rightly) clears the review box for the new options, and
+    under such load a box may even look ticked while the server has it unticked (the panel
+    then says so). So each round reads the server's own words in the panel, clicks what they
+    ask for, and waits (boundedly) for Prepare to be enabled. With `name`, it also makes sure
+    the server has the typed name: the chart note's "Include the patient's name" box is
+    enabled only then (a name typed while the page reran can be dropped by Streamlit, while
+    the field still shows it).
+    """
+    prepare = page.locator(".st-key-prepare button")
+    for _ in range(attempts):
+        await async_wait_for_app(page)
+        if name and not await page.locator(".st-key-s_note_name input").is_enabled():
+            field = page.locator(".st-key-s_name input")
+            await field.fill("")
+            await field.fill(name)
+            await field.press("Tab")
+            await async_wait_for_app(page)
+        if await page.get_by_text("Tick at least one option to prepare the sheet").count():
+            await page.locator(".st-key-tick_suggested button").click()
+            await async_wait_for_app(page)
+        if await page.get_by_text("Tick the review box to prepare the sheet").count():
+            await page.locator(".st-key-s_confirmed label").click()
+            await async_wait_for_app(page)
+        try:
+            await page.wait_for_function(
+                "() => { const b = document.querySelector('.st-key-prepare button');"
+                " return b && !b.disabled; }", timeout=20_000)
+            return
+        except Exception:  # noqa: BLE001 - still disabled: read the panel again
+            continue
+    assert await prepare.is_enabled(), "Prepare stayed disabled"
+
+
 async def async_choose(page, key: str, option_text: str) -> None:
     """Pick `option_text` in the selectbox with widget key `key`."""
     box = page.locator(f".st-key-{key}")

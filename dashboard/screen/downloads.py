@@ -4,8 +4,9 @@ The PDF is not handed to Streamlit's media store when the button is drawn: `data
 callable that Streamlit runs only when the Download button is clicked (deferred download,
 Streamlit 1.67). At that moment the sheet is registered with `dashboard.web.guard.LINKS` for
 this browser's owner cookie, so `/media/<id>.pdf` answers only to this browser and only for
-`LINK_SECONDS`. A sheet that is withdrawn (inputs changed, New patient, tab closed) is never
-placed in the media store at all; its callable goes when the button is no longer drawn.
+`LINK_SECONDS` (the guard serves it from there, whatever Streamlit's media clean-up did).
+A sheet that is withdrawn (inputs changed, New patient, tab closed) is never placed in the
+media store at all; its callable goes when the button is no longer drawn.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def sheet_download_button(label: str, data: bytes, file_name: str,
     def deliver() -> bytes:  # runs in a worker thread on click, without a script context
         if session_id is not None and not _session_connected(session_id):
             raise SheetWithdrawn("the session that prepared this sheet has ended")
-        LINKS.issue(data, owner)
+        LINKS.issue(data, owner, mimetype=mime, filename=file_name)
         return data
 
     st.download_button(label, data=deliver, file_name=file_name, mime=mime,

@@ -14,9 +14,14 @@ middleware (`dashboard/serve.py`, started by `make run`). `EdgeGuard` is that mi
 * a prepared sheet (`/media/<id>.pdf`) answers only to the browser whose tab generated it,
   and only for `LINK_SECONDS` after the click; then 404. A browser is recognised by an
   unguessable, HttpOnly, SameSite=Strict cookie that this middleware gives it with the page.
+  The guard serves a live link itself, from `SheetLinks`: Streamlit drops a deferred
+  download from its media store at the second clean-up pass, and every script run of every
+  session ends with a pass, so with a few clinicians at work the file could be gone before
+  the browser asked for it ("Download canceled").
 
-`SheetLinks` is the only state kept here: for each sheet handed out, a SHA-256 of its bytes,
-a SHA-256 of the owner's cookie and an expiry time. No patient data, no PDF bytes.
+`SheetLinks` is the only state kept here: for each sheet handed out, Streamlit's file id, a
+SHA-256 of the owner's cookie, an expiry time, and the sheet's bytes, in memory only, until
+the link expires or is revoked (at most `LINK_SECONDS`). No cookie value, nothing on disk.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import hmac
 import os
 import re
 import secrets
@@ -32,9 +36,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 def _link_seconds() -> int:
@@ -49,6 +54,7 @@ def _link_seconds() -> int:
 LINK_SECONDS = _link_seconds()
 SWEEP_SECONDS = 10  # how often Streamlit is asked to drop files no session shows any more
 MAX_LINKS = 10_000  # bound on the registry, oldest dropped first
+MAX_LINK_BYTES = 512 * 1024 * 1024  # bound on the bytes it holds, oldest dropped first
 OWNER_COOKIE = "prep_owner"
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
@@ -57,6 +63,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 )
+_UNQUOTABLE = re.compile(r'["\\\x00-\x1f\x7f]')  # not safe inside filename="..."
 CLOSED_PATHS = re.compile(r"(^|/)_stcore/metrics/?$")
 MEDIA_PATH = re.compile(r"^/media/([^/]+)$")  # Streamlit's media route (not /static/media/)
 
@@ -71,38 +78,73 @@ def _digest(value: bytes | str | None) -> bytes | None:
     return hashlib.sha256(raw).digest()
 
 
+@dataclass(frozen=True)
+class SheetLink:
+    """One sheet handed out: what the guard answers to `/media/<name>` while the link lives."""
+
+    name: str  # the last part of the URL Streamlit gives the browser: "<file id>.pdf"
+    owner: bytes = field(repr=False)  # SHA-256 of the owner cookie
+    expires: float
+    content: bytes = field(repr=False)
+    mimetype: str
+    filename: str | None
+
+
+def media_name(content: bytes, mimetype: str, filename: str | None) -> str:
+    """The name Streamlit's media store gives these bytes ("<id>.pdf"), as its URL ends.
+
+    Worked out by a scratch store of Streamlit's own class, so the id is the one
+    `execute_deferred` will give the browser, without reaching into Streamlit's internals.
+    """
+    from streamlit.runtime.media_file_storage import MediaFileKind
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    scratch = MemoryMediaFileStorage("/media")
+    file_id = scratch.load_and_get_id(content, mimetype, MediaFileKind.DOWNLOADABLE, filename)
+    return scratch.get_url(file_id).rsplit("/", 1)[-1]
+
+
 class SheetLinks:
-    """Which sheet bytes may be served, to which owner, until when. Thread-safe."""
+    """Which sheets may be served, to which owner, until when. Thread-safe."""
 
     def __init__(self, lifetime: float = LINK_SECONDS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.lifetime = lifetime
         self._clock = clock
-        self._links: OrderedDict[bytes, tuple[bytes, float]] = OrderedDict()
+        self._links: OrderedDict[tuple[str, bytes], SheetLink] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def issue(self, content: bytes, owner: str | None) -> None:
-        """Allow `content` to be fetched by `owner` for the next `lifetime` seconds."""
-        owner_digest = _digest(owner)
-        if owner_digest is None:  # no cookie (not served through the guard): nothing to allow
-            return
-        key = _digest(content)
-        assert key is not None
-        with self._lock:
-            self._prune()
-            self._links.pop(key, None)
-            self._links[key] = (owner_digest, self._clock() + self.lifetime)
-            while len(self._links) > MAX_LINKS:
-                self._links.popitem(last=False)
+    def issue(self, content: bytes, owner: str | None, mimetype: str = "application/pdf",
+              filename: str | None = None) -> str | None:
+        """Allow `content` to be fetched by `owner` for the next `lifetime` seconds.
 
-    def allows(self, content: bytes, owner: str | None) -> bool:
+        Returns the media name the link answers to, or None when there is no owner cookie
+        (not served through the guard: nothing is allowed).
+        """
         owner_digest = _digest(owner)
         if owner_digest is None:
-            return False
+            return None
+        name = media_name(content, mimetype, filename)
+        link = SheetLink(name, owner_digest, self._clock() + self.lifetime, content,
+                         mimetype, filename)
         with self._lock:
             self._prune()
-            entry = self._links.get(_digest(content) or b"")
-        return entry is not None and hmac.compare_digest(entry[0], owner_digest)
+            self._drop((name, owner_digest))
+            self._links[(name, owner_digest)] = link
+            self._bytes += len(content)
+            while len(self._links) > MAX_LINKS or self._bytes > MAX_LINK_BYTES:
+                self._drop(next(iter(self._links)))
+        return name
+
+    def get(self, name: str, owner: str | None) -> SheetLink | None:
+        """The live link `name` of this owner, or None."""
+        owner_digest = _digest(owner)
+        if owner_digest is None:
+            return None
+        with self._lock:
+            self._prune()
+            return self._links.get((name, owner_digest))
 
     def revoke(self, owner: str | None) -> None:
         """Forget every link of this owner at once (New patient)."""
@@ -110,21 +152,32 @@ class SheetLinks:
         if owner_digest is None:
             return
         with self._lock:
-            for key in [k for k, (o, _) in self._links.items() if o == owner_digest]:
-                del self._links[key]
+            for key in [k for k in self._links if k[1] == owner_digest]:
+                self._drop(key)
 
     def __len__(self) -> int:
         with self._lock:
             self._prune()
             return len(self._links)
 
+    def held_bytes(self) -> int:
+        """How many sheet bytes the registry holds now (0 once every link has expired)."""
+        with self._lock:
+            self._prune()
+            return self._bytes
+
+    def _drop(self, key: tuple[str, bytes]) -> None:
+        link = self._links.pop(key, None)
+        if link is not None:
+            self._bytes -= len(link.content)
+
     def _prune(self) -> None:
         now = self._clock()
         while self._links:
-            key, (_, expires) = next(iter(self._links.items()))
-            if expires > now:
+            key, link = next(iter(self._links.items()))
+            if link.expires > now:
                 break
-            del self._links[key]
+            self._drop(key)
 
 
 LINKS = SheetLinks()  # one per server process, shared by the screen and the middleware
@@ -206,35 +259,47 @@ class EdgeGuard:
         if CLOSED_PATHS.search(path):
             await self._not_found(send)
             return
-        download = False
         media = MEDIA_PATH.match(path.removeprefix(self.base))
         if media:
+            link = self._live_link(scope, media.group(1))
+            if link is not None:
+                await self._send_sheet(send, link)
+                return
             found = self.read_media(media.group(1))
-            download = found is not None and found[1]
-            if found is None or (download and not self._sheet_allowed(scope, found[0])):
+            if found is None or found[1]:  # a download without a live link: 404
                 await self._not_found(send)
                 return
-        await self.app(scope, receive, self._wrap_send(scope, send, no_store=download))
+        await self.app(scope, receive, self._wrap_send(scope, send))
 
-    def _sheet_allowed(self, scope: Scope, content: bytes) -> bool:
+    def _live_link(self, scope: Scope, name: str) -> SheetLink | None:
         """A download (every download here is a sheet) answers its owner's plain GET only."""
         if scope.get("method") not in ("GET",) or _header(scope, b"range"):
-            return False  # the download is one plain GET; nothing else reads a sheet
-        return self.links.allows(content, request_cookie(scope, OWNER_COOKIE))
+            return None  # the download is one plain GET; nothing else reads a sheet
+        return self.links.get(name, request_cookie(scope, OWNER_COOKIE))
 
-    def _wrap_send(self, scope: Scope, send: Any, *, no_store: bool) -> Any:
+    async def _send_sheet(self, send: Any, link: SheetLink) -> None:
+        """Answer as Streamlit's media route would for a download, plus no-store."""
+        filename = link.filename or "download"
+        if filename.isascii() and not _UNQUOTABLE.search(filename):
+            disposition = f'attachment; filename="{filename}"'
+        else:
+            disposition = f"attachment; filename*=utf-8''{quote(filename, safe='')}"
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", link.mimetype.encode("latin-1")),
+                                (b"content-length", str(len(link.content)).encode()),
+                                (b"content-disposition", disposition.encode("latin-1")),
+                                *SECURITY_HEADERS, (b"cache-control", b"no-store")]})
+        await send({"type": "http.response.body", "body": link.content})
+
+    def _wrap_send(self, scope: Scope, send: Any) -> Any:
         give_cookie = request_cookie(scope, OWNER_COOKIE) is None
 
         async def guarded(message: dict[str, Any]) -> None:
             if message.get("type") == "http.response.start":
                 names = {name for name, _ in SECURITY_HEADERS}
-                if no_store:
-                    names.add(b"cache-control")
                 headers = [(k, v) for k, v in message.get("headers", ())
                            if k.lower() not in names]
                 headers.extend(SECURITY_HEADERS)
-                if no_store:
-                    headers.append((b"cache-control", b"no-store"))
                 content_type = dict(headers).get(b"content-type", b"")
                 if give_cookie and content_type.startswith(b"text/html"):
                     headers.append((b"set-cookie", _owner_cookie(scope)))
