@@ -41,9 +41,10 @@ from tests.browser_support import (  # noqa: E402
     SERVED,
     chromium,
     enter_factors,
+    press_prepare,
+    ready_to_prepare,
     start_server,
     stop_server,
-    type_text,
     wait_for_app,
 )
 from tests.conftest import BASELINE  # noqa: E402
@@ -75,14 +76,9 @@ def record_session(url: str) -> list[bytes]:
         page.goto(url)
         wait_for_app(page)
         enter_factors(page, content, BASELINE)
-        type_text(page, "s_name", "Load Test")
-        wait_for_app(page)
-        page.locator(".st-key-s_confirmed label").click()
-        wait_for_app(page)
+        ready_to_prepare(page, name="Load Test", timeout=60_000)  # ticks the options first
         before = len(sent)
-        page.locator(".st-key-prepare button").click()
-        page.locator(".st-key-download button").wait_for(state="visible", timeout=60_000)
-        wait_for_app(page)
+        press_prepare(page, timeout=60_000)
         prepare_at = next(i for i in range(before, len(sent)) if _is_rerun(sent[i]))
     return [_fresh(m) for m in sent[:prepare_at + 1] if _is_rerun(m)]
 

@@ -16,7 +16,7 @@ import sys
 from dashboard.adapters.output import OutputError, check_target, write_file
 from dashboard.core import intake
 from dashboard.core.content import Content
-from dashboard.service import Choices, ClinicDayOutcome, prepare_clinic_day
+from dashboard.service import PAPER_SIZES, Choices, ClinicDayOutcome, prepare_clinic_day
 
 EXIT_INPUT = 2
 
@@ -29,7 +29,7 @@ def add_arguments(parser) -> None:
                                                       "comma-separated (default: the options "
                                                       "that may be discussed or need caution)")
     parser.add_argument("--large-print", action="store_true", help="body text 16 pt or more")
-    parser.add_argument("--paper", choices=("letter", "a4"), default="letter")
+    parser.add_argument("--paper", choices=PAPER_SIZES, default=Choices.paper)
     parser.add_argument("--leave-out-not-fitting", action="store_true",
                         help="leave out the section on options that do not fit right now")
     parser.add_argument("--lang", default="en", metavar="LANG",

@@ -52,6 +52,8 @@ def _main(argv: list[str] | None) -> int:
                                "per line) or csv (one row per profile)")
     p_assess.add_argument("--pretty", action="store_true",
                           help="indented JSON (the default when printing to a terminal)")
+    from dashboard.service import PAPER_SIZES, Choices  # the defaults the screen uses too
+
     p_sheet = commands.add_parser("sheet", help="write a patient discussion sheet (PDF)")
     p_sheet.add_argument("file", help="a JSON file, or - for standard input")
     p_sheet.add_argument("-o", "--output", required=True,
@@ -59,7 +61,7 @@ def _main(argv: list[str] | None) -> int:
                               "(a clinic day), a new or empty folder")
     p_sheet.add_argument("--select", default="", help="option ids to include, comma-separated")
     p_sheet.add_argument("--large-print", action="store_true", help="body text 16 pt or more")
-    p_sheet.add_argument("--paper", choices=("letter", "a4"), default="letter")
+    p_sheet.add_argument("--paper", choices=PAPER_SIZES, default=Choices.paper)
     p_sheet.add_argument("--leave-out-not-fitting", action="store_true",
                          help="leave out the section on options that do not fit right now")
     p_sheet.add_argument("--lang", default="en", metavar="LANG",

@@ -30,6 +30,7 @@ _LOG = logging.getLogger("dashboard")
 # The language of what the care team reads (the clinic-day summary, the tumour-board list): the
 # screen's. Each patient's sheet is in its own language (Choices.language, or a row's own).
 CARE_TEAM_LANG = "en"
+PAPER_SIZES = ("letter", "a4")  # Letter first and by default, as in Canada: screen and CLI alike
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Choices:
 
     selected: tuple[str, ...] | None = None
     large_print: bool = False
-    paper: str = "letter"
+    paper: str = PAPER_SIZES[0]
     leave_out_not_fitting: bool = False
     # Optional sections of the sheet, off unless the clinician ticks them (issue #10):
     include_not_fitting: bool = False  # "Options that do not fit right now", one line each

@@ -19,9 +19,8 @@ from tests.browser_support import (  # noqa: E402
     chromium,
     enter_factors,
     full_page_screenshot,
+    prepare_sheet,
     running_app,
-    tick_suggested,
-    type_text,
     wait_for_app,
 )
 from tests.conftest import make_factors  # noqa: E402
@@ -46,14 +45,7 @@ def main() -> None:
         wait_for_app(page)
         enter_factors(page, load_content(), SCENARIO)
         page.locator(".st-key-card_resection").get_by_text("Why?").click()
-        tick_suggested(page)
-        type_text(page, "s_name", "Alex Example")
-        wait_for_app(page)
-        page.locator(".st-key-s_confirmed label").click()
-        wait_for_app(page)
-        page.locator(".st-key-prepare button").click()
-        page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
-        wait_for_app(page)
+        prepare_sheet(page, name="Alex Example")
         page.mouse.move(0, 0)
         full_page_screenshot(page, raw, width=WIDTH)
     _trim_and_compress(raw, OUT)

@@ -220,3 +220,58 @@ def tick_suggested(page) -> None:
     """Tick the suggested options for the sheet (none is ticked until the clinician chooses)."""
     page.locator(".st-key-tick_suggested button").click()
     wait_for_app(page)
+
+
+# --------------------------------------------------------------------------- the sheet
+# One path from the options on screen to a downloaded sheet, used by the browser tests, the
+# benchmarks and the screenshot script: tick -> details -> review tick -> Prepare -> download.
+
+PREPARE = ".st-key-prepare button"
+DOWNLOAD = ".st-key-download button"
+
+
+def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "",
+                     tick: bool = True, timeout: float = 30_000) -> None:
+    """Tick the suggested options (unless `tick` is False: the caller ticked), type the name,
+    choose the sheet's language and paper by their words on screen ("French (français)",
+    "A4"), tick the review box, and wait until "Prepare" is enabled.
+
+    Each click reaches the server in its own round trip, so the one wait that matters is for
+    the state it leads to: the Prepare button enabled (bounded, not a timing assertion)."""
+    if tick:
+        tick_suggested(page)
+    if name:
+        type_text(page, "s_name", name)
+        wait_for_app(page)
+    if language:
+        pick_radio(page, "s_lang", language)
+        wait_for_app(page)
+    if paper:
+        pick_radio(page, "s_paper", paper)
+        wait_for_app(page)
+    if not page.locator(".st-key-s_confirmed input").is_checked():
+        page.locator(".st-key-s_confirmed label").click()
+    page.locator(f"{PREPARE}:not([disabled])").wait_for(timeout=timeout)
+    wait_for_app(page)
+
+
+def press_prepare(page, timeout: float = 30_000) -> None:
+    """Press "Prepare" and wait until the sheet is offered for download."""
+    page.locator(PREPARE).click()
+    page.locator(DOWNLOAD).wait_for(state="visible", timeout=timeout)
+    wait_for_app(page)
+
+
+def prepare_sheet(page, *, timeout: float = 30_000, **choices) -> None:
+    """From options on screen to a sheet offered for download (`choices`: see
+    `ready_to_prepare`)."""
+    ready_to_prepare(page, timeout=timeout, **choices)
+    press_prepare(page, timeout=timeout)
+
+
+def download_sheet(page):
+    """Click the download button; return (the PDF's bytes, Playwright's Download)."""
+    with page.expect_download() as info:
+        page.locator(DOWNLOAD).click()
+    download = info.value
+    return Path(download.path()).read_bytes(), download

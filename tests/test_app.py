@@ -368,6 +368,80 @@ def test_the_suggestion_ticks_at_most_four_options_that_may_fit(app, content):
     assert set(applicable[:4]) <= set(ticked)  # those that may be discussed come first
 
 
+# --------------------------------------------------------------------------- language, pages
+
+
+def _pdf_pages(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(data)).pages]
+
+
+def _pages_shown(at: AppTest) -> str:
+    """The page count beside Prepare, as read (Markdown escapes removed)."""
+    return next(m.value for m in at.markdown
+                if re.search(r"\d+ pages?, in ", m.value)).replace("\\", "")
+
+
+@pytest.mark.hazard("H66")
+def test_the_sheet_language_is_a_choice_and_every_label_about_the_sheet_says_it(app, content):
+    submit(fill(app, content, BASELINE))
+    assert app.radio(key="s_lang").value == "en"  # English unless the clinician chooses
+    assert "English" in app.button(key="prepare").label
+
+    app.radio(key="s_lang").set_value("fr")
+    prepare(app)
+
+    french = content.string("locale.name", "fr")
+    assert french in app.button(key="prepare").label
+    assert french in _pages_shown(app)
+    assert any(french in s.value.replace("\\", "") and "Sheet ready" in s.value
+               for s in app.success)
+    assert french in app.get("download_button")[0].proto.label
+    text = " ".join(_pdf_pages(app.session_state["sheet_prepared"]["data"]))
+    assert " ".join(content.string("sheet.footer_disclaimer", "fr").split()) in text
+    assert " ".join(content.string("sheet.footer_disclaimer", "en").split()) not in text
+
+
+@pytest.mark.hazard("H66")
+def test_changing_the_sheet_language_withdraws_a_prepared_sheet(app, content):
+    submit(fill(app, content, BASELINE))
+    prepare(app)
+    assert app.get("download_button")
+
+    app.radio(key="s_lang").set_value("fr").run()
+
+    assert not app.get("download_button")
+    assert "sheet_prepared" not in app.session_state
+
+
+def test_the_page_count_beside_prepare_is_the_sheets_and_follows_every_choice(app, content):
+    submit(fill(app, content, BASELINE))
+    prepare(app)
+    shown = _pages_shown(app)
+    pages = len(_pdf_pages(app.session_state["sheet_prepared"]["data"]))
+    assert shown.startswith(f"{pages} page")
+
+    app.checkbox(key="s_large_print").check()
+    app.checkbox(key="s_confirmed").check()  # still ticked: nothing asked again
+    app.run()
+    app.button(key="prepare").click().run()
+
+    larger = len(_pdf_pages(app.session_state["sheet_prepared"]["data"]))
+    assert _pages_shown(app).startswith(f"{larger} page")
+    assert larger > pages  # the count followed the change (large print needs more pages)
+
+
+def test_the_screen_prints_on_the_same_paper_as_the_command_line_unless_asked(app, content):
+    from dashboard import service
+
+    submit(fill(app, content, BASELINE))
+    assert app.radio(key="s_paper").value == service.Choices().paper == "letter"
+    prepare(app)
+    assert b"/MediaBox [0 0 612.00 792.00]" in app.session_state["sheet_prepared"]["data"]
+    assert "US Letter" in _pages_shown(app)
+
+
 # --------------------------------------------------------------------------- new patient
 
 

@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 
 import tests.ui_safety_support as support
-from tests.browser_support import chromium, new_patient, tick_suggested, wait_for_app
+from tests.browser_support import (
+    chromium,
+    download_sheet,
+    new_patient,
+    prepare_sheet,
+    ready_to_prepare,
+    wait_for_app,
+)
 from tests.conftest import require_browser
 from tests.safety_support import new_marker, pdf_text
 from tests.ui_safety_support import read_output, sandboxed_server, stop_sandboxed_server
@@ -78,21 +85,13 @@ def _show_options(page, size: str = "2.5") -> None:
 
 
 def _prepare(page, name: str) -> None:
-    tick_suggested(page)
-    _type(page, "s_name", name)
-    page.locator(".st-key-s_confirmed label").click()
-    wait_for_app(page)
-    page.locator(".st-key-prepare button").click()
-    page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
-    wait_for_app(page)
+    prepare_sheet(page, name=name)
 
 
 def _download(page) -> tuple[bytes, str, list[str]]:
     """The downloaded bytes, the file name offered, and the URL the file came from."""
-    with page.expect_download() as info:
-        page.locator(".st-key-download button").click()
-    download = info.value
-    return open(download.path(), "rb").read(), download.suggested_filename, [download.url]
+    data, download = download_sheet(page)
+    return data, download.suggested_filename, [download.url]
 
 
 def assess_code(values: dict) -> str:
@@ -234,10 +233,7 @@ def test_case_32_new_patient_after_an_export_empties_the_form_and_kills_the_old_
 @pytest.mark.bad_input_case(34)
 def test_case_34_a_double_click_gives_one_sheet_matching_the_screen(page):
     _show_options(page, "3.5")
-    tick_suggested(page)
-    _type(page, "s_name", "Ann Double")
-    page.locator(".st-key-s_confirmed label").click()
-    wait_for_app(page)
+    ready_to_prepare(page, name="Ann Double")
     page.locator(".st-key-prepare button").dblclick()
     page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
     wait_for_app(page)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 
 from dashboard.core.engine import assess
 from tests.browser_support import (
     chromium,
+    download_sheet,
     enter_factors,
+    prepare_sheet,
     running_app,
-    tick_suggested,
-    type_text,
     wait_for_app,
 )
 from tests.conftest import make_factors, require_browser
@@ -67,18 +66,8 @@ def test_a_clinician_goes_from_an_empty_form_to_a_downloaded_sheet(page, content
         card = page.locator(f".st-key-card_{result.option_id}")
         assert WORDS[result.verdict.value] in card.inner_text(), result.option_id
 
-    tick_suggested(page)
-    type_text(page, "s_name", NAME)
-    wait_for_app(page)
-    page.locator(".st-key-s_confirmed label").click()
-    wait_for_app(page)
-    page.locator(".st-key-prepare button").click()
-    download_button = page.locator(".st-key-download button")
-    download_button.wait_for(state="visible", timeout=30_000)
-    with page.expect_download() as info:
-        download_button.click()
-    download = info.value
-    data = Path(download.path()).read_bytes()
+    prepare_sheet(page, name=NAME)
+    data, download = download_sheet(page)
 
     assert data.startswith(b"%PDF")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)

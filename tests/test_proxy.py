@@ -24,13 +24,13 @@ import pytest
 from tests.browser_support import (
     SERVED,
     chromium,
+    download_sheet,
     enter_factors,
     free_port,
+    prepare_sheet,
     start_server,
     stop_server,
     terminate,
-    tick_suggested,
-    type_text,
     wait_for_app,
 )
 from tests.conftest import ROOT, make_factors, require_browser
@@ -193,18 +193,8 @@ def test_a_clinician_downloads_a_sheet_through_the_proxy(proxy, content):
         page.goto(proxy["url"])
         wait_for_app(page)
         enter_factors(page, content, make_factors())
-        type_text(page, "s_name", "Ann Proxy")
-        wait_for_app(page)
-        tick_suggested(page)  # no option is ticked until the clinician chooses
-        page.locator(".st-key-s_confirmed label").click()
-        wait_for_app(page)
-        page.locator(".st-key-prepare button").click()
-        page.locator(".st-key-download button").wait_for(state="visible", timeout=60_000)
-        wait_for_app(page)
-        with page.expect_download() as info:
-            page.locator(".st-key-download button").click()
-        download = info.value
-        data = Path(download.path()).read_bytes()
+        prepare_sheet(page, name="Ann Proxy", timeout=60_000)  # none is ticked at start
+        data, download = download_sheet(page)
         assert data.startswith(b"%PDF") and "Ann Proxy" in pdf_text(data)
         cookie = next(c for c in context.cookies() if c["name"] == "prep_owner")
         assert cookie["secure"] and cookie["httpOnly"]  # Secure: the proxy says https

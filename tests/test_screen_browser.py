@@ -6,23 +6,25 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from pathlib import Path
 
 import pytest
 
 from dashboard.core.engine import assess
 from tests.browser_support import (
+    PREPARE,
     ROOT,
     chromium,
+    download_sheet,
     enter_factors,
     pick_radio,
+    prepare_sheet,
+    ready_to_prepare,
     running_app,
-    tick_suggested,
     type_text,
     wait_for_app,
 )
 from tests.conftest import BASELINE, make_factors, require_browser
-from tests.safety_support import pdf_text
+from tests.safety_support import pdf_pages, pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -89,15 +91,11 @@ def _cards(page, content) -> dict[str, str]:
 
 
 def _prepare(page) -> None:
-    tick_suggested(page)
-    page.locator(".st-key-s_confirmed label").click()
-    wait_for_app(page)
-    # the tick reaches the server in its own round trip: wait until the button it enables is
-    # enabled (a bounded wait for a state, not a timing assertion)
-    page.locator(".st-key-prepare button:not([disabled])").wait_for(timeout=30_000)
-    page.locator(".st-key-prepare button").click()
-    page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
-    wait_for_app(page)
+    prepare_sheet(page)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------- never stale (H60)
@@ -130,10 +128,74 @@ def test_changing_values_after_a_sheet_leaves_no_old_verdict_and_no_old_sheet(br
                                          for r in new.results}
         assert old.fingerprint not in page.inner_text("body")
         _prepare(page)
-        with page.expect_download() as info:
-            page.locator(".st-key-download button").click()
-        text = pdf_text(Path(info.value.path()).read_bytes())
+        text = pdf_text(download_sheet(page)[0])
         assert new.fingerprint in text and old.fingerprint not in text
+    finally:
+        context.close()
+
+
+@pytest.mark.hazard("H60")
+def test_a_value_typed_then_prepare_clicked_without_leaving_the_field_never_gives_an_old_sheet(
+        browser, server, content):
+    """The blur race: the typed value reaches the server with the Prepare click. The sheet
+    panel reruns alone (a fragment) with the options it was drawn with, so without a guard it
+    would print the old values; instead the page reruns, and any sheet offered carries the
+    check code on screen, which is that of the value typed."""
+    context, page = _page(browser, server)
+    try:
+        enter_factors(page, content, BASELINE)
+        ready_to_prepare(page)
+        old = assess(BASELINE, content)
+        new = assess(make_factors(largest_tumour_cm=7), content)
+        assert _screen_code(page) == old.fingerprint != new.fingerprint
+
+        page.locator(".st-key-f_largest_tumour_cm input").fill("7")  # no Tab: still focused
+        page.locator(PREPARE).click()  # the click blurs the field: both reach the server
+
+        page.wait_for_function("code => document.body.innerText.includes(code)",
+                               arg=new.fingerprint, timeout=30_000)
+        wait_for_app(page)
+        assert _screen_code(page) == new.fingerprint
+        assert old.fingerprint not in page.inner_text("body")
+        if page.locator(".st-key-download").count():  # a sheet, if any, is for the new value
+            assert new.fingerprint in pdf_text(download_sheet(page)[0])
+        else:  # no sheet: the review is asked again for the new options
+            assert not page.locator(".st-key-s_confirmed input").is_checked()
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- French sheet (#14)
+
+
+@pytest.mark.hazard("H66")
+def test_a_french_sheet_prepared_on_screen_is_in_french_and_its_labels_say_so(browser, server,
+                                                                              content):
+    context, page = _page(browser, server)
+    try:
+        enter_factors(page, content, BASELINE)
+        ready_to_prepare(page, language="French (français)")
+        panel = page.locator('[data-testid="stMain"]').inner_text()
+        pages_shown = re.search(r"(\d+) pages?, in French \(français\), on US Letter", panel)
+        assert pages_shown, "no page count beside Prepare"
+        assert "French" in page.locator(PREPARE).inner_text()
+        ticked = [o for o in content.options
+                  if page.locator(f".st-key-s_opt_{o.id} input").is_checked()]
+
+        page.locator(PREPARE).click()
+        page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
+        wait_for_app(page)
+        assert "French" in page.get_by_text("Sheet ready").inner_text()
+        assert "French" in page.locator(".st-key-download button").inner_text()
+        data, _ = download_sheet(page)
+        sheets = pdf_pages(data)
+        text = _one_line(" ".join(sheets))
+
+        assert len(sheets) == int(pages_shown.group(1))  # the count shown was the sheet's
+        assert _screen_code(page) in text
+        assert _one_line(content.string("sheet.footer_disclaimer", "fr")) in text
+        assert _one_line(content.string("sheet.footer_disclaimer", "en")) not in text
+        assert ticked and all(_one_line(o.name("fr")) in text for o in ticked)
     finally:
         context.close()
 

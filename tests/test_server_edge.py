@@ -17,11 +17,11 @@ import pytest
 from tests.browser_support import (
     SERVED,
     chromium,
+    download_sheet,
     enter_factors,
     new_patient,
+    prepare_sheet,
     running_app,
-    tick_suggested,
-    type_text,
     wait_for_app,
 )
 from tests.conftest import make_factors, require_browser
@@ -153,22 +153,13 @@ def _prepared_page(browser, server, content):
     page.goto(server.url)
     wait_for_app(page)
     enter_factors(page, content, make_factors())
-    type_text(page, "s_name", PATIENT)
-    wait_for_app(page)
-    tick_suggested(page)  # no option is ticked until the clinician chooses
-    page.locator(".st-key-s_confirmed label").click()
-    wait_for_app(page)
-    page.locator(".st-key-prepare button").click()
-    page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
-    wait_for_app(page)
+    prepare_sheet(page, name=PATIENT)  # tick, name, review tick, Prepare (none ticked at start)
     return context, page
 
 
 def _download(page) -> tuple[bytes, str]:
-    with page.expect_download() as info:
-        page.locator(".st-key-download button").click()
-    download = info.value
-    return open(download.path(), "rb").read(), download.url
+    data, download = download_sheet(page)
+    return data, download.url
 
 
 def _status_in(context, url: str) -> int:

@@ -45,7 +45,7 @@ def consultation() -> None:
             return
         results.show_results(content, assessment, entered.data)
     results.show_comparison(content, assessment)
-    sheet_panel.sheet_panel(content, assessment)
+    sheet_panel.sheet_panel(content, assessment, entered.data)
 
 
 def main() -> None:

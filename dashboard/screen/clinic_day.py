@@ -21,7 +21,7 @@ from dashboard.core.content import Content
 from dashboard.core.localise import locale_for
 from dashboard.screen import frame
 from dashboard.screen.downloads import sheet_download_button
-from dashboard.screen.view import LANG, esc
+from dashboard.screen.view import LANG, PAPERS, esc, paper_index, paper_name
 
 KEY = "day_"  # widget keys of this page
 PREPARED = "day_prepared"  # {"signature", "zip", "file_name", "day"}
@@ -81,8 +81,8 @@ def _choices(content: Content) -> service.Choices:
     not_fitting = a.checkbox("Include the options that do not fit right now", value=True,
                              key=KEY + "not_fitting")
     large = b.checkbox("Large print", key=KEY + "large_print")
-    paper = c.radio("Paper size", ["a4", "letter"], horizontal=True, key=KEY + "paper",
-                    format_func={"a4": "A4", "letter": "US Letter"}.get)
+    paper = c.radio("Paper size", PAPERS, horizontal=True, key=KEY + "paper",
+                    index=paper_index(), format_func=paper_name)
     return service.Choices(large_print=large, paper=paper, leave_out_not_fitting=not not_fitting,
                            language=language)
 

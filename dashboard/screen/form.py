@@ -53,9 +53,15 @@ def factor_form(content: Content) -> FactorForm:
             with grid.cell():
                 for group_id, label in groups:
                     _group(content, group_id, label, form)
-    if _anything_entered(content):
-        form.data = _factor_data(content)
+    form.data = values_now(content)
     return form
+
+
+def values_now(content: Content) -> dict[str, Any] | None:
+    """The engine's input from the values the browser last sent (None while nothing is
+    entered). The sheet panel, a fragment, compares it with the values its options were
+    assessed from: a value sent with the Prepare click (typed, never blurred) then shows."""
+    return _factor_data(content) if _anything_entered(content) else None
 
 
 def _group_columns(content: Content, n: int) -> list[list[tuple[str, str]]]:

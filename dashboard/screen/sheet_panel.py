@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -12,14 +13,16 @@ from dashboard.core import usertext
 from dashboard.core.assessment import Assessment, Verdict
 from dashboard.core.content import Content
 from dashboard.core.explain import verdict_words
+from dashboard.core.localise import locale_for
 from dashboard.core.sheet import SheetChoices, user_text
-from dashboard.screen import view
+from dashboard.screen import form, view
 from dashboard.screen.downloads import sheet_download_button
-from dashboard.screen.view import LANG, esc, label_md
+from dashboard.screen.view import LANG, PAPERS, esc, label_md, paper_name
 
 SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
 PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint"}
 CONFIRMED_FOR = "sheet_confirmed_for"  # check code the review tick was given for
+PAGES = "sheet_pages"  # {"signature", "pages"}: the page count of the sheet as now chosen
 SUGGEST_AT_MOST = 4  # options that fit a two-page sheet
 TICK_MIN_WIDTH = 230  # px
 FIELD_MIN_WIDTH = 220  # px
@@ -39,18 +42,22 @@ def suggested_options(assessment: Assessment) -> tuple[str, ...]:
     return tuple(ranked[:SUGGEST_AT_MOST])
 
 
-def sheet_panel(content: Content, assessment: Assessment) -> None:
+def sheet_panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> None:
     """Choose what goes on the sheet, prepare it, then offer it for download.
 
     A fragment: a tick or a typed detail reruns this panel only, not the whole page. Any change
     of the patient factors reruns the page, which redraws this panel with the new assessment.
+    `values` are the factors `assessment` was made from.
     """
     st.header("3. Discussion sheet for the patient", anchor="sheet", divider="gray")
-    _panel(content, assessment)
+    _panel(content, assessment, values)
 
 
 @st.fragment
-def _panel(content: Content, assessment: Assessment) -> None:
+def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> None:
+    if form.values_now(content) != values:  # H60: a fragment run keeps the options it was
+        st.rerun(scope="app")  # drawn with; a value sent since (say, typed then Prepare
+        # clicked without leaving the field) reruns the page: new options, review asked again
     suggested = suggested_options(assessment)
     st.markdown("**Choose the options to talk about** (up to four fit a two-page sheet)")
     st.button(f"Tick the {len(suggested)} that may fit best on the sheet"
@@ -68,13 +75,14 @@ def _panel(content: Content, assessment: Assessment) -> None:
     elif len(selected) > SUGGEST_AT_MOST:
         st.warning(f"{len(selected)} options are ticked: the sheet will be longer than two pages. "
                    "Four or fewer keep it to two.", icon=":material/description:")
+    lang = _language(content)
     choices, problems = _sheet_fields(selected)
     if st.session_state.get(CONFIRMED_FOR) != assessment.fingerprint:  # new options: ask again
         st.session_state[SHEET + "confirmed"] = False
         st.session_state[CONFIRMED_FOR] = assessment.fingerprint
     confirmed = st.checkbox("I have reviewed these options and the sheet is for a discussion "
                             "with the care team", key=SHEET + "confirmed", wrap=True)
-    signature = _signature(assessment, choices, confirmed)
+    signature = _signature(assessment, choices, confirmed, lang)
     prepared = st.session_state.get(PREPARED)
     if prepared and prepared["signature"] != signature:
         del st.session_state[PREPARED]
@@ -82,20 +90,57 @@ def _panel(content: Content, assessment: Assessment) -> None:
         st.info("The inputs changed after the sheet was prepared, so that sheet was withdrawn. "
                 "Prepare it again.", icon=":material/sync_problem:")
     ready = confirmed and bool(selected) and not problems
-    if st.button("Prepare discussion sheet", key="prepare", type="primary", disabled=not ready,
-                 icon=":material/description:"):
+    language = locale_for(content, lang).name
+    row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
+    clicked = row.button(_w(content, "sheet_prepare").format(language=language), key="prepare",
+                         type="primary", disabled=not ready, icon=":material/description:")
+    pages = _page_count(content, assessment, choices, lang) if selected and not problems else None
+    if pages:
+        row.markdown(esc(_w(content, "sheet_pages_one" if pages == 1 else "sheet_pages").format(
+            pages=pages, language=language, paper=paper_name(choices.paper))))
+    if clicked and ready:  # a click that arrives as the button turns disabled makes nothing
         with st.spinner("Preparing the sheet…", show_time=True):
-            prepared = _prepare(content, assessment, choices, signature)
+            prepared = _prepare(content, assessment, choices, signature, lang)
     if not confirmed:
         st.markdown("Tick the review box to prepare the sheet.")
     if prepared:
-        st.success(f"Sheet ready. It carries check code **{esc(prepared['fingerprint'])}**, the "
-                   "same as the options above.", icon=":material/check:")
-        sheet_download_button("Download discussion sheet (PDF)", prepared["data"],
-                              prepared["file_name"], key="download",
+        st.success(_w(content, "sheet_ready").format(language=esc(language),
+                                                     code=esc(prepared["fingerprint"])),
+                   icon=":material/check:")
+        sheet_download_button(_w(content, "sheet_download").format(language=language),
+                              prepared["data"], prepared["file_name"], key="download",
                               icon=":material/download:", type="primary")
     _copy_note(content, assessment, choices, "" if problems else user_text(choices)[0].get(
         "patient_name", ""))
+
+
+def _w(content: Content, key: str) -> Any:
+    """Words of the clinician's screen (content/ui.toml, in the screen's language)."""
+    return content.string(f"ui.{key}", LANG)
+
+
+def _language(content: Content) -> str:
+    """The sheet's language, a choice per sheet; the clinician's screen stays in its own."""
+    names = {lang: locale_for(content, lang).name for lang in content.languages}
+    default = service.Choices().language
+    return st.radio(_w(content, "sheet_language_label"), list(names), horizontal=True,
+                    key=SHEET + "lang", format_func=names.get,
+                    index=list(names).index(default) if default in names else 0,
+                    help=_w(content, "sheet_language_help"))
+
+
+def _page_count(content: Content, assessment: Assessment, choices: SheetChoices,
+                lang: str) -> int | None:
+    """The pages of the sheet as now chosen, laid out (not drawn) once per change of anything
+    printed: never stale, and a tick elsewhere costs nothing."""
+    signature = _signature(assessment, choices, None, lang)
+    known = st.session_state.get(PAGES)
+    if not known or known["signature"] != signature:
+        sheet_choices, patient = service.split_sheet_choices(choices, lang)
+        pages = service.sheet_page_count(assessment, service.sheet_choices(
+            choices.selected, sheet_choices, patient), content, language=lang)
+        known = st.session_state[PAGES] = {"signature": signature, "pages": pages}
+    return known["pages"]
 
 
 def _tick(content: Content, suggested: tuple[str, ...]) -> None:
@@ -133,8 +178,8 @@ def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, st
     not_fitting = e.checkbox("Include the options that do not fit right now",
                              value=True, key=SHEET + "not_fitting", wrap=True)
     large = f.checkbox("Large print", key=SHEET + "large_print")
-    paper = g.radio("Paper size", ["a4", "letter"], horizontal=True, key=SHEET + "paper",
-                    format_func={"a4": "A4", "letter": "US Letter"}.get)
+    paper = g.radio("Paper size", PAPERS, horizontal=True, key=SHEET + "paper",
+                    index=view.paper_index(), format_func=paper_name)
     choices = SheetChoices(selected=selected, patient_name=name or "",
                            appointment_date=_date_words(when), clinician=clinician or "",
                            team_phone=phone or "", notes=notes or "",
@@ -154,18 +199,19 @@ def _date_words(when: date | None) -> str:
     return when.isoformat() if when else ""
 
 
-def _signature(assessment: Assessment, choices: SheetChoices, confirmed: bool) -> str:
+def _signature(assessment: Assessment, choices: SheetChoices, confirmed: bool | None,
+               lang: str) -> str:
     """Changes whenever anything printed on the sheet would change."""
     normal = (assessment.fingerprint, tuple(sorted(choices.selected)), *(
         getattr(choices, k) for k in ("patient_name", "appointment_date", "clinician",
                                       "team_phone", "notes", "include_not_fitting",
-                                      "large_print", "paper")), confirmed)
+                                      "large_print", "paper")), confirmed, lang)
     return hashlib.sha256(repr(normal).encode()).hexdigest()
 
 
 def _prepare(content: Content, assessment: Assessment, choices: SheetChoices,
-             signature: str) -> dict | None:
-    sheet_choices, patient = service.split_sheet_choices(choices, LANG)
+             signature: str, lang: str) -> dict | None:
+    sheet_choices, patient = service.split_sheet_choices(choices, lang)
     outcome = service.prepare_sheet(assessment, sheet_choices, content, patient=patient)
     if not outcome.ok:
         error = outcome.errors[0]

@@ -39,6 +39,7 @@ from dashboard.core.derive import DERIVED_FACTS, convert, facts_and_derived
 from dashboard.core.engine import assess
 from dashboard.core.explain import finding_text, recurrence_label, verdict_words
 from dashboard.core.factors import parse_factors
+from dashboard.service import PAPER_SIZES, Choices
 
 LANG = "en"  # the screen's language (a French screen is a content change, issue #14)
 NOT_KNOWN = "Not yet known"
@@ -66,6 +67,20 @@ VERDICT_STYLE = MappingProxyType({  # colour, icon: always shown with the words,
     Verdict.CAUTION: ("orange", ":material/warning:"),
     Verdict.NOT_APPLICABLE: ("red", ":material/block:"),
 })
+
+
+PAPERS = PAPER_SIZES  # paper sizes offered for a sheet, the pipeline's
+_PAPER_NAMES = MappingProxyType({"letter": "US Letter", "a4": "A4"})
+
+
+def paper_name(paper: str) -> str:
+    return _PAPER_NAMES[paper]
+
+
+def paper_index() -> int:
+    """The screen's default paper: the pipeline's default (Letter, as in Canada), the same as
+    the command line's."""
+    return list(PAPERS).index(Choices().paper)
 
 
 def verdict_text(content: Content, verdict: Verdict) -> str:
