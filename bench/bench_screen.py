@@ -26,7 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import APP, chromium, running_app, tick_suggested, wait_for_app  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    APP,
+    chromium,
+    download_sheet,
+    press_prepare,
+    ready_to_prepare,
+    running_app,
+    wait_for_app,
+)
 
 ROUNDS = 5
 HELLO = textwrap.dedent("""
@@ -66,14 +74,14 @@ def change(page, value: str, done_js: str) -> float:
 
 
 def prepare(page) -> float:
+    """The Prepare click until the PDF is downloaded (the shared path of the browser tests)."""
     began = time.perf_counter()
-    page.locator(".st-key-prepare button").click()
-    button = page.locator(".st-key-download button")
-    button.wait_for(state="visible", timeout=60_000)
-    with page.expect_download() as info:
-        button.click()
-    info.value.path()
-    return time.perf_counter() - began
+    press_prepare(page, timeout=60_000)
+    data, _ = download_sheet(page)
+    elapsed = time.perf_counter() - began
+    if not data.startswith(b"%PDF"):
+        raise SystemExit("bench_screen: the download is not a PDF")
+    return elapsed
 
 
 # Done when the options show the check code of the new value (the screen) or the echo shows it.
@@ -94,10 +102,8 @@ def measure(browser, url: str, screen: bool) -> dict[str, list[float]]:
                           "/Check code ([0-9A-F]{4}-[0-9A-F]{4})/)[1]; }")
         out["change"].append(change(page, f"{2 + i / 10:.1f}", SCREEN_DONE if screen
                                     else HELLO_DONE))
-        if screen:
-            tick_suggested(page)
-            page.locator(".st-key-s_confirmed label").click()
-            wait_for_app(page)
+        if screen:  # tick the suggested options and the review box; Prepare is then enabled
+            ready_to_prepare(page, timeout=60_000)
         out["prepare"].append(prepare(page))
         page.context.close()
     return out

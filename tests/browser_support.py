@@ -249,9 +249,19 @@ def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "
     if paper:
         pick_radio(page, "s_paper", paper)
         wait_for_app(page)
-    if not page.locator(".st-key-s_confirmed input").is_checked():
-        page.locator(".st-key-s_confirmed label").click()
-    page.locator(f"{PREPARE}:not([disabled])").wait_for(timeout=timeout)
+    from playwright.sync_api import TimeoutError as StillDisabled
+
+    enabled = page.locator(f"{PREPARE}:not([disabled])")
+    for attempt in range(3):  # a click landing while the panel is redrawn can be lost: again
+        if not page.locator(".st-key-s_confirmed input").is_checked():
+            page.locator(".st-key-s_confirmed label").click()
+        try:
+            enabled.wait_for(timeout=timeout / 3)
+            break
+        except StillDisabled:  # look at the review box again
+            if attempt == 2:
+                raise
+            wait_for_app(page)
     wait_for_app(page)
 
 
