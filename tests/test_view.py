@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from dashboard.adapters import frames as tables
+from dashboard.core.content import condition_facts
 from dashboard.core.engine import assess
 from dashboard.screen import view
 from tests.conftest import BASELINE, make_factors
@@ -49,7 +50,7 @@ def test_every_finding_names_its_sources_and_the_values_it_read(content):
         for item in view.finding_views(assessment, content, option.id):
             assert item.tag in ("Canadian Cancer Society page", "Clinical guideline detail")
             assert all(s.citation for s in item.sources)
-            reads_nothing = not list(view.condition_facts(content.rule(item.rule_id).when))
+            reads_nothing = not list(condition_facts(content.rule(item.rule_id).when))
             assert item.values or reads_nothing, (option.id, item.rule_id)
 
 

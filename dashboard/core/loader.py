@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -354,20 +354,26 @@ def _claims(doc: dict[str, Any], facts: dict[str, FactSpec], problems: list[str]
     return tuple(out)
 
 
+def _variant_tables(raw: Any, where: str, problems: list[str],
+                    languages: tuple[str, ...]) -> Iterator[tuple[str, _Checker]]:
+    """Each table of a list of variant tables, with its place and a checker for it."""
+    if raw is None:
+        return
+    if not isinstance(raw, list):
+        problems.append(f"{where}: expected a list of variant tables")
+        return
+    for i, item in enumerate(raw):
+        yield f"{where} -> {i}", _Checker(item, f"{where} -> {i}", problems, languages)
+
+
 def _rule_variants(raw: Any, where: str, facts: dict[str, FactSpec], problems: list[str],
                    languages: tuple[str, ...]) -> tuple[Variant, ...]:
     """`[[rules.variants]]` of a rule: when, patient.<lang> and optionally clinician.<lang>."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        problems.append(f"{where}: expected a list of variant tables")
-        return ()
     out = []
-    for i, item in enumerate(raw):
-        c = _Checker(item, f"{where} -> {i}", problems, languages)
+    for place, c in _variant_tables(raw, where, problems, languages):
         c.unknown_keys({"when", "patient", "clinician"})
         when = parse_condition(c.get("when", (str, list, dict)) or [], facts,
-                               f"{where} -> {i} -> when", problems)
+                               f"{place} -> when", problems)
         out.append(Variant("rule", when, c.text("patient"),
                            clinician=c.text("clinician", required=False),
                            test=compile_condition(when)))
@@ -378,18 +384,12 @@ def _variants(raw: Any, where: str, facts: dict[str, FactSpec], keys: tuple[str,
               lists: tuple[str, ...], problems: list[str],
               languages: tuple[str, ...]) -> tuple[Variant, ...]:
     """`[[variants]]` of an option, or `variants` of a rule: key, when, text.<lang>."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        problems.append(f"{where}: expected a list of variant tables")
-        return ()
     out = []
-    for i, item in enumerate(raw):
-        c = _Checker(item, f"{where} -> {i}", problems, languages)
+    for place, c in _variant_tables(raw, where, problems, languages):
         c.unknown_keys({"key", "when", "text"})
         key = c.get("key", str, choices=keys)
         when = parse_condition(c.get("when", (str, list, dict)) or [], facts,
-                               f"{where} -> {i} -> when", problems)
+                               f"{place} -> when", problems)
         text = c.text_list("text") if key in lists else c.text("text")
         out.append(Variant(key or "?", when, text, test=compile_condition(when)))
     return tuple(out)

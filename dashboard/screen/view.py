@@ -8,7 +8,6 @@ verdict counts, and whether any content review date has passed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -25,14 +24,10 @@ from dashboard.core.assessment import (
 )
 from dashboard.core.conditions import Unknown
 from dashboard.core.content import (
-    AllOf,
-    AnyOf,
-    Compare,
-    Condition,
     Content,
     Factor,
-    NoneOf,
     Option,
+    condition_facts,
     text_in,
 )
 from dashboard.core.derive import DERIVED_FACTS, convert, facts_and_derived
@@ -210,15 +205,6 @@ def screen_facts(assessment: Assessment) -> dict[str, Any]:
     for result in assessment.results:
         facts[f"verdict.{result.option_id}"] = result.base_verdict
     return facts
-
-
-def condition_facts(condition: Condition) -> Iterator[str]:
-    """The fact names a condition reads, in order (may repeat)."""
-    if isinstance(condition, Compare):
-        yield condition.fact
-    elif isinstance(condition, (AllOf, AnyOf, NoneOf)):
-        for item in condition.items:
-            yield from condition_facts(item)
 
 
 def _facts_read(finding: Finding, option: Option, content: Content) -> list[str]:
