@@ -52,20 +52,9 @@ def _main(argv: list[str] | None) -> int:
                                "per line) or csv (one row per profile)")
     p_assess.add_argument("--pretty", action="store_true",
                           help="indented JSON (the default when printing to a terminal)")
-    from dashboard.service import PAPER_SIZES, Choices  # the defaults the screen uses too
-
-    p_sheet = commands.add_parser("sheet", help="write a patient discussion sheet (PDF)")
-    p_sheet.add_argument("file", help="a JSON file, or - for standard input")
-    p_sheet.add_argument("-o", "--output", required=True,
-                         help="the PDF file to write, or - for standard output; for a JSON array "
-                              "(a clinic day), a new or empty folder")
-    p_sheet.add_argument("--select", default="", help="option ids to include, comma-separated")
-    p_sheet.add_argument("--large-print", action="store_true", help="body text 16 pt or more")
-    p_sheet.add_argument("--paper", choices=PAPER_SIZES, default=Choices.paper)
-    p_sheet.add_argument("--leave-out-not-fitting", action="store_true",
-                         help="leave out the section on options that do not fit right now")
-    p_sheet.add_argument("--lang", default="en", metavar="LANG",
-                         help="the sheet's language: a language of the content (en, fr)")
+    from dashboard import sheet_cli  # the sheet's flags: every choice the screen offers
+    sheet_cli.add_arguments(commands.add_parser("sheet", help="write a patient discussion "
+                                                              "sheet (PDF)"))
     from dashboard import batch_cli  # a clinic day: patient list -> ZIP (issue #13)
     batch_cli.add_arguments(commands.add_parser(
         "batch", help="a clinic day: a patient list (CSV or JSON array) -> a ZIP of sheets"))

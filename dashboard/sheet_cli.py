@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from datetime import UTC, datetime
@@ -10,9 +11,48 @@ from typing import Any
 from dashboard.adapters.output import OutputError, check_target, empty_folder, is_stdout, write_file
 from dashboard.core.content import Content
 from dashboard.core.intake import json_row
-from dashboard.service import Choices, ErrorKind, SheetError, prepare_sheet
+from dashboard.service import PAPER_SIZES, Choices, ErrorKind, SheetError, prepare_sheet
 
 EXIT_INPUT = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `sheet` command's arguments: the same choices as the screen's sheet panel
+    (service.Choices), so both make the same sheet for the same choices."""
+    parser.add_argument("file", help="a JSON file, or - for standard input")
+    parser.add_argument("-o", "--output", required=True,
+                        help="the PDF file to write, or - for standard output; for a JSON array "
+                             "(a clinic day), a new or empty folder")
+    parser.add_argument("--select", default="",
+                        help="option ids to include, comma-separated (default: the options that "
+                             "are applicable or need caution)")
+    parser.add_argument("--lang", default="en", metavar="LANG",
+                        help="the sheet's language: a language of the content (en, fr); a "
+                             "patient's own \"language\" wins")
+    parser.add_argument("--large-print", action="store_true", help="body text 16 pt or more")
+    parser.add_argument("--paper", choices=PAPER_SIZES, default=Choices.paper)
+    optional = parser.add_argument_group(
+        "optional sections", "off unless asked for: the core sheet is two pages for up to "
+                             "three options")
+    optional.add_argument("--not-fitting", action="store_true",
+                          help='add "Options that do not fit right now", one line each')
+    optional.add_argument("--more-about-options", action="store_true",
+                          help='add "More about each option", up to a page each')
+    optional.add_argument("--full-sources", action="store_true",
+                          help="add the full list of sources (by default the sheet names the "
+                               "patient pages it draws on)")
+    optional.add_argument("--leave-out-not-fitting", action="store_true",
+                          help="never add the options that do not fit (wins over --not-fitting)")
+
+
+def choices_from(args: argparse.Namespace, language: str = "") -> Choices:
+    """The sheet choices the arguments ask for (one patient's own language wins)."""
+    selected = tuple(s.strip() for s in args.select.split(",") if s.strip()) or None
+    return Choices(selected=selected, large_print=args.large_print, paper=args.paper,
+                   leave_out_not_fitting=args.leave_out_not_fitting,
+                   include_not_fitting=args.not_fitting,
+                   more_about_options=args.more_about_options, full_sources=args.full_sources,
+                   language=language or args.lang)
 
 
 def write_sheet(data: Any, content: Content, args) -> int:
@@ -68,12 +108,8 @@ def _one_sheet(data: Any, content: Content, args, created: datetime) -> tuple[by
     row = json_row(1, data, content)  # the one intake: factors as typed, a "patient" object
     if row.issues:
         return None, "; ".join(i.message for i in row.issues)
-    selected = tuple(s.strip() for s in args.select.split(",") if s.strip()) or None
-    choices = Choices(selected=selected, large_print=args.large_print, paper=args.paper,
-                      leave_out_not_fitting=args.leave_out_not_fitting,
-                      language=row.language or args.lang)
-    outcome = prepare_sheet(row.factors or {}, choices, content, patient=row.details,
-                            created=created)
+    outcome = prepare_sheet(row.factors or {}, choices_from(args, row.language or ""),
+                            content, patient=row.details, created=created)
     if outcome.ok:
         return outcome.pdf, f"check code {outcome.check_code}"
     return None, error_words(outcome.errors)
