@@ -167,6 +167,7 @@ def test_the_pdf_declares_its_language(content):
         assert PdfReader(io.BytesIO(outcome.pdf)).trailer["/Root"]["/Lang"] == tag
 
 
+@pytest.mark.hazard("H108")
 def test_dates_follow_the_sheet_language(content):
     fr, en = locale_for(content, "fr"), locale_for(content, "en")
 
@@ -235,3 +236,21 @@ def test_no_english_word_is_glued_into_a_french_sheet(content, overrides):
 
     assert len(prose) > 50
     assert sorted(words & set(ENGLISH_WORDS)) == []
+
+
+@pytest.mark.hazard("H108")
+@pytest.mark.parametrize("lang, printed", [("fr", "8 décembre 2026"), ("en", "December 8, 2026")])
+def test_an_appointment_given_as_a_date_prints_in_words_in_the_sheet_language(content, lang,
+                                                                           printed):
+    """The screen and the clinic-day list pass the appointment as an ISO date (2026-12-08, read
+    as 12 August by some): the sheet prints it in words, in the sheet's language."""
+    from dashboard.core.document import LabelledValue
+    from dashboard.core.sheet import SheetChoices, build_sheet
+
+    choices = SheetChoices(selected=("resection",), appointment_date="2026-12-08")
+    sheet = build_sheet(assess(make_factors(), content), content, choices,
+                        today=CREATED.date(), lang=lang)
+    values = {b.value for b in sheet.blocks if isinstance(b, LabelledValue)}
+
+    assert printed in values and "2026-12-08" not in values
+    assert date_in_words(CREATED.date(), locale_for(content, lang)) in values  # prepared on

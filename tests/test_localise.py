@@ -178,3 +178,16 @@ def test_the_french_sheet_prints_narrow_no_break_spaces_with_a_font_that_has_the
     for path in fonts.FONT_DIR.glob("DejaVuSans*.ttf"):
         cmap = TTFont(path).getBestCmap()
         assert {0x202F, 0x00A0, 0x00AB, 0x00BB} <= set(cmap), path.name
+
+
+@pytest.mark.hazard("H105")
+def test_no_french_text_of_content_writes_a_number_the_english_way(content):
+    """A number written in a French sentence of content ("2.5 cm", "1,000") would print with a
+    decimal point or read as a decimal comma: French texts use the comma and the space."""
+    from tests.test_patient_texts import _every_text
+
+    texts = _every_text("fr")
+    english_numbers = [t for t in texts if re.search(r"\d\.\d|\d,\d{3}(?!\d)", t)]
+
+    assert len(texts) > 300 and any(re.search(r"\d", t) for t in texts)
+    assert english_numbers == []
