@@ -94,3 +94,20 @@ def test_the_loader_refuses_a_malformed_french_source(tmp_path, entry, problem):
     with pytest.raises(ContentError) as error:
         load_content(root)
     assert any(problem in p for p in error.value.problems), error.value.problems
+
+
+@pytest.mark.hazard("H107")
+def test_the_reviewers_report_shows_each_french_page_and_what_is_left_to_check(content):
+    """The reviewer sees the French title and address beside the English ones, and the note
+    saying what is not yet checked, so an address nobody has opened is not taken as checked."""
+    import re
+
+    from dashboard.adapters.review_report import review_report
+
+    html = review_report(content)
+    row = re.search(r'<tr id="ref-S2">.*?</tr>', html, re.S).group(0)
+    surgery = next(t for t in content.reference("S2").localised if t.lang == "fr")
+
+    assert '<span lang="fr">Société canadienne du cancer. Chirurgie du cancer du foie.' in row
+    assert surgery.url in row and f"To check: {surgery.review}" in row
+    assert 'lang="fr"' not in re.search(r'<tr id="ref-S5">.*?</tr>', html, re.S).group(0)

@@ -175,6 +175,11 @@ def _references(content: Content) -> str:
     out = ["<h2>References</h2>", "<table>", _header_row(("Id", "Citation", "Year", "Kind"))]
     for ref in content.references:
         citation = escape(ref.citation) + (f" <span>{escape(ref.url)}</span>" if ref.url else "")
+        for own in ref.localised:  # the source's own page in another language, and its check
+            citation += (f'<br><span lang="{escape(own.lang)}">{escape(own.citation)}</span>'
+                         + (f" <span>{escape(own.url)}</span>" if own.url else "")
+                         + (f' <em data-review="{escape(own.lang)}">To check: '
+                            f"{escape(own.review)}</em>" if own.review else ""))
         out.append(f'<tr id="ref-{escape(ref.id)}"><td class="id">{escape(ref.id)}</td>'
                    f"<td>{citation}</td><td>{escape(ref.year)}</td><td>{escape(ref.kind)}</td>"
                    "</tr>")
