@@ -284,17 +284,20 @@ def _draw_all(jobs: list[tuple[int, PatientRow, Choices]], content: Content, cre
     drawn: dict[int, SheetOutcome] = {}
     if on_progress:
         on_progress(done, total)
+    from dashboard.adapters.pdf import shared_measurements
+
     if workers > 1 and len(jobs) >= PARALLEL_FROM:
         drawn = _draw_in_workers(jobs, content, created, on_progress, done, total, workers)
         done += len(drawn)
-    for i, row, day in jobs:
-        if i in drawn:
-            continue
-        drawn[i] = prepare_sheet(row.factors, day, content, patient=row.details,
-                                 created=created)
-        done += 1
-        if on_progress:
-            on_progress(done, total)
+    with shared_measurements():  # this day's sheets only; the bytes stay the single sheet's
+        for i, row, day in jobs:
+            if i in drawn:
+                continue
+            drawn[i] = prepare_sheet(row.factors, day, content, patient=row.details,
+                                     created=created)
+            done += 1
+            if on_progress:
+                on_progress(done, total)
     return drawn
 
 
@@ -313,7 +316,7 @@ def _draw_in_workers(jobs: list[tuple[int, PatientRow, Choices]], content: Conte
     drawn: dict[int, SheetOutcome] = {}
     try:
         with futures.ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                max_workers=workers, mp_context=multiprocessing.get_context(_start_method()),
                 initializer=_start_worker, initargs=(str(CONTENT_DIR), content.version)) as pool:
             waiting = {pool.submit(_worker_sheet, row.factors, day, row.details, created): i
                        for i, row, day in jobs}
@@ -329,13 +332,25 @@ def _draw_in_workers(jobs: list[tuple[int, PatientRow, Choices]], content: Conte
     return drawn
 
 
-_WORKER: dict[str, Content] = {}
+def _start_method() -> str:
+    """fork (the workers start at once with Python, fpdf2 and the content already loaded)
+    when this process runs no other thread, as the command line; spawn otherwise (a server:
+    forking a process with threads can deadlock the child)."""
+    import multiprocessing
+    import threading
+
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
+_WORKER: dict[str, Any] = {}
 
 
 def _start_worker(root: str, version: str) -> None:
     """In a worker process: load the content and the fonts once, and refuse to draw sheets
     if the content on disk is not the content the day was checked against."""
-    from dashboard.adapters.pdf import load_fonts
+    from dashboard.adapters.pdf import load_fonts, shared_measurements
     from dashboard.core.loader import load_content
 
     content = load_content(root)
@@ -343,6 +358,9 @@ def _start_worker(root: str, version: str) -> None:
         raise RuntimeError("content differs")
     load_fonts()
     _WORKER["content"] = content
+    # the worker lives for this one clinic day: its sheets share how texts wrap
+    _WORKER["measurements"] = shared_measurements()
+    _WORKER["measurements"].__enter__()
 
 
 def _worker_sheet(factors: Mapping[str, Any], choices: Choices, patient: PatientDetails,

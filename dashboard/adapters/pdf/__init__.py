@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from .document import count_pages, render
+from .document import count_pages, render, shared_measurements
 from .fonts import UnprintableText, load_fonts, printable
 
-__all__ = ["UnprintableText", "count_pages", "load_fonts", "printable", "render"]
+__all__ = ["UnprintableText", "count_pages", "load_fonts", "printable", "render",
+           "shared_measurements"]

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import fpdf
 from fpdf import FPDF
-from fpdf.enums import Align, MethodReturnValue, ResourceAccessPolicy, XPos, YPos
+from fpdf.enums import Align, MethodReturnValue, ResourceAccessPolicy, WrapMode, XPos, YPos
 from fpdf.line_break import Fragment
 from fpdf.prefs import ViewerPreferences
 
@@ -55,7 +57,7 @@ from .table import (
     row_height,
 )
 
-__all__ = ["count_pages", "render"]
+__all__ = ["count_pages", "render", "shared_measurements"]
 
 # The one override of fpdf2 internals (see _SheetPDF._parse_chars): pinned to this version.
 PINNED_FPDF = "2.8.9"
@@ -95,6 +97,27 @@ def strings(sheet: DiscussionSheet) -> Iterator[tuple[str, str]]:
 
 def _preflight(sheet: DiscussionSheet) -> FontPlan:
     return plan_fonts(strings(sheet))
+
+
+# How texts wrap, shared by the sheets of one clinic day (most texts come from content and are the
+# same on every sheet). Set only inside `shared_measurements()`, in this thread's context: never
+# shared between sessions, and dropped, with any patient text in it, when the day is drawn.
+_SHARED_LINES: ContextVar[dict[tuple[Any, ...], list[str]] | None] = ContextVar(
+    "shared_lines", default=None)
+_SHARED_MOST = 50_000  # entries; a longer day measures the rest anew (memory stays bounded)
+
+
+@contextmanager
+def shared_measurements() -> Iterator[None]:
+    """Sheets drawn inside this block share how their texts wrap (a clinic day: several times
+    faster per sheet). The bytes of every sheet stay exactly those it has when drawn alone:
+    each sheet first gives every one of its characters its glyph, in code-point order
+    (_SheetPDF._pick_glyphs), so a measurement skipped here changes nothing in the file."""
+    token = _SHARED_LINES.set({})
+    try:
+        yield
+    finally:
+        _SHARED_LINES.reset(token)
 
 
 # --------------------------------------------------------------------------- layout settings
@@ -187,6 +210,11 @@ class _SheetPDF(FPDF):
         self._outline_level = -1
         self._grid_cache: dict[int, list[_GridPart]] = {}
         self._lines_cache: dict[tuple[Any, ...], list[str]] = {}
+        # text shaping picks glyphs by context, not by character: such sheets never share
+        shared = _SHARED_LINES.get()
+        self._shared_lines = shared if shared is not None and not plan.shaping else None
+        self._plan_key = (plan.families, plan.shaping)
+        self._picked: frozenset[str] = frozenset()
 
     # ----------------------------------------------------------- fragments
 
@@ -279,15 +307,53 @@ class _SheetPDF(FPDF):
         """How multi_cell would wrap `text` in a cell `width` wide (with the current font).
 
         With pad_x, the horizontal padding replaces the cell margin, as in fpdf2 tables.
+        Inside `shared_measurements()` the answer may come from an earlier sheet, but only for a
+        text whose every character this sheet has already given its glyph (_pick_glyphs): a
+        dry run of multi_cell picks glyphs, and skipping it must not change the file.
         """
         key = (text, width, pad_x, self.font_family, self.font_style, self.font_size_pt)
         lines = self._lines_cache.get(key)
         if lines is None:
-            padding = (0, pad_x, 0, pad_x) if pad_x else 0
-            lines = self.multi_cell(width, 5, text, dry_run=True, markdown=False,
-                                    output=MethodReturnValue.LINES, padding=padding)
+            shared = self._shared_lines
+            if shared is not None and self._picked.issuperset(text.replace("\n", "")):
+                shared_key = (*key, self._plan_key, self.c_margin)
+                lines = shared.get(shared_key)
+                if lines is None:
+                    lines = self._dry_lines(text, width, pad_x)
+                    if len(shared) < _SHARED_MOST:
+                        shared[shared_key] = lines
+            else:
+                lines = self._dry_lines(text, width, pad_x)
             self._lines_cache[key] = lines
         return lines
+
+    def _dry_lines(self, text: str, width: float, pad_x: float) -> list[str]:
+        padding = (0, pad_x, 0, pad_x) if pad_x else 0
+        return list(self.multi_cell(width, 5, text, dry_run=True, markdown=False,
+                                    output=MethodReturnValue.LINES, padding=padding))
+
+    def _pick_glyphs(self) -> None:
+        """Give every character of the sheet its glyph in the embedded fonts, in code-point
+        order and in each style of the main family, before anything is measured or drawn (a
+        dry run picks glyphs too). Which glyph gets which code then never depends on which
+        measurements were skipped (`shared_measurements`): a sheet in a clinic day is byte for
+        byte the sheet drawn alone. `_picked` holds the characters the dry run did place.
+        Not with text shaping (glyphs then depend on their neighbours, and such a sheet never
+        shares): its file stays exactly as fpdf2 makes it."""
+        if self.shaping:
+            return
+        chars = {c for _field, text in strings(self.sheet) for c in text}
+        text = "".join(sorted(chars | set("0123456789") - {"\n"}))
+        picked: set[str] = set()
+        main = MAIN_FAMILY.lower()
+        for style in sorted(key[len(main):] for key in self.fonts
+                            if key.startswith(main) and set(key[len(main):]) <= set("BI")):
+            self.set_font(MAIN_FAMILY, style, self.sizes.body)
+            lines = self.multi_cell(self.epw, 5, text, dry_run=True, markdown=False,
+                                    wrapmode=WrapMode.CHAR, output=MethodReturnValue.LINES)
+            done = set("".join(lines))
+            picked = done if not picked else picked & done
+        self._picked = frozenset(picked)
 
     def _align(self, text: str) -> Align:
         return Align.R if self.shaping and is_rtl_text(text) else Align.L
@@ -329,6 +395,7 @@ class _SheetPDF(FPDF):
     def draw(self) -> None:
         s = self.sizes
         self.add_page()
+        self._pick_glyphs()
         self.footer_height = self._measure_footer()
         self.set_auto_page_break(True, margin=_BOTTOM_EDGE + self.footer_height + 4)
         if self.sheet.title:
