@@ -204,6 +204,7 @@ def _every_text(lang: str) -> list[str]:
     ("first_line_trial_figures", dict(prior_liver_transplant=True, transplant_candidate=False,
                                       recurrence_site="liver_and_extrahepatic")),
     ("afp_known", dict(remnant_adequate="no")),
+    ("sbrt_liver_damage_uncommon", dict(child_pugh_score=8, cirrhosis=True)),
 ])
 def test_each_named_contradiction_is_checked_and_absent_in_french(claim_id, overrides):
     assessment = assess(make_factors(**overrides), CONTENT)
@@ -264,6 +265,7 @@ def test_the_loader_refuses_a_claim_without_french_phrases(tmp_path):
     ("first_line_trial_figures", dict(prior_liver_transplant=True, transplant_candidate=False,
                                       recurrence_site="liver_and_extrahepatic")),
     ("afp_known", dict(remnant_adequate="no")),
+    ("sbrt_liver_damage_uncommon", dict(child_pugh_score=8, cirrhosis=True)),
 ])
 @pytest.mark.hazard("H36")
 @pytest.mark.hazard("H37")
