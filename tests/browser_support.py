@@ -231,37 +231,43 @@ DOWNLOAD = ".st-key-download button"
 
 
 def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "",
-                     tick: bool = True, timeout: float = 30_000) -> None:
+                     tick: bool = True, timeout: float = 30_000, attempts: int = 3) -> None:
     """Tick the suggested options (unless `tick` is False: the caller ticked), type the name,
     choose the sheet's language and paper by their words on screen ("French (français)",
     "A4"), tick the review box, and wait until "Prepare" is enabled.
 
-    Each click reaches the server in its own round trip, so the one wait that matters is for
-    the state it leads to: the Prepare button enabled (bounded, not a timing assertion)."""
+    Each click reaches the server in its own round trip, and one landing while the panel is
+    redrawn can be lost (the screen then rightly clears the review box for new options). So
+    each round reads the panel's own words, clicks what they ask for, and waits, bounded, for
+    the state that matters: Prepare enabled (the sync twin of ui_safety_support's
+    `async_ready_to_prepare`). With `name`, it makes sure the server has the name: the chart
+    note's "Include the patient's name" box is enabled only then."""
+    from playwright.sync_api import TimeoutError as StillDisabled
+
     if tick:
         tick_suggested(page)
-    if name:
-        type_text(page, "s_name", name)
-        wait_for_app(page)
     if language:
         pick_radio(page, "s_lang", language)
         wait_for_app(page)
     if paper:
         pick_radio(page, "s_paper", paper)
         wait_for_app(page)
-    from playwright.sync_api import TimeoutError as StillDisabled
-
     enabled = page.locator(f"{PREPARE}:not([disabled])")
-    for attempt in range(3):  # a click landing while the panel is redrawn can be lost: again
-        if not page.locator(".st-key-s_confirmed input").is_checked():
+    for attempt in range(attempts):
+        wait_for_app(page)
+        if name and not page.locator(".st-key-s_note_name input").is_enabled():
+            type_text(page, "s_name", name)
+            wait_for_app(page)
+        if tick and page.get_by_text("Tick at least one option to prepare the sheet").count():
+            tick_suggested(page)
+        if page.get_by_text("Tick the review box to prepare the sheet").count():
             page.locator(".st-key-s_confirmed label").click()
         try:
-            enabled.wait_for(timeout=timeout / 3)
+            enabled.wait_for(timeout=timeout / attempts)
             break
-        except StillDisabled:  # look at the review box again
-            if attempt == 2:
+        except StillDisabled:  # read the panel again
+            if attempt == attempts - 1:
                 raise
-            wait_for_app(page)
     wait_for_app(page)
 
 

@@ -415,6 +415,47 @@ def test_changing_the_sheet_language_withdraws_a_prepared_sheet(app, content):
     assert "sheet_prepared" not in app.session_state
 
 
+@pytest.mark.hazard("H66")
+def test_a_pseudo_language_goes_through_the_screens_sheet_choices_to_every_page(monkeypatch,
+                                                                                content):
+    """Issue #14: a language the code has never seen ('xx', every English text marked) is
+    offered on screen, named in the panel's labels, and reaches every page of the sheet through
+    the one pipeline: the screen's sheet is the service's sheet for the same choices."""
+    import dataclasses
+
+    import streamlit as st
+
+    from dashboard import service
+    from dashboard.core import loader
+    from tests.test_sheet import MARK, _mark, _pseudo
+
+    pseudo = _pseudo(content)
+    pseudo = dataclasses.replace(pseudo, languages=(*content.languages, "xx"), strings={
+        **pseudo.strings, "xx": {k: "xx" if k in ("sheet.lang_tag", "locale.tag") else _mark(v)
+                                 for k, v in content.strings["en"].items()}})
+    monkeypatch.setattr(loader, "load_content", lambda *args: pseudo)
+    st.cache_resource.clear()
+    try:
+        at = submit(fill(start(), content, BASELINE))
+        at.radio(key="s_lang").set_value("xx")
+        prepare(at)
+        prepared = at.session_state["sheet_prepared"]
+        label = at.button(key="prepare").label
+        ticked = tuple(o.id for o in content.options if at.checkbox(key=f"s_opt_{o.id}").value)
+    finally:
+        st.cache_resource.clear()
+
+    assert MARK + "English" in label  # the pseudo language's own name, from its locale
+    pages = _pdf_pages(prepared["data"])
+    expected = service.prepare_sheet(BASELINE, service.Choices(
+        selected=ticked, include_not_fitting=True, language="xx"), pseudo)
+    assert pages == _pdf_pages(expected.pdf)  # the screen's sheet is the pipeline's
+    footer = " ".join(content.string("sheet.footer_disclaimer", "en").split())
+    assert all(MARK in page for page in pages)
+    text = " ".join(pages)
+    assert text.count(footer) == text.count(MARK + footer) == len(pages)
+
+
 def test_the_page_count_beside_prepare_is_the_sheets_and_follows_every_choice(app, content):
     submit(fill(app, content, BASELINE))
     prepare(app)
