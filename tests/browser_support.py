@@ -246,6 +246,9 @@ def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "
 
     if tick:
         tick_suggested(page)
+    if name:
+        type_text(page, "s_name", name)
+        wait_for_app(page)
     if language:
         pick_radio(page, "s_lang", language)
         wait_for_app(page)
@@ -255,8 +258,8 @@ def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "
     enabled = page.locator(f"{PREPARE}:not([disabled])")
     for attempt in range(attempts):
         wait_for_app(page)
-        if name and not page.locator(".st-key-s_note_name input").is_enabled():
-            type_text(page, "s_name", name)
+        if name and attempt and not page.locator(".st-key-s_note_name input").is_enabled():
+            type_text(page, "s_name", name)  # typed while the page reran: dropped, again
             wait_for_app(page)
         if tick and page.get_by_text("Tick at least one option to prepare the sheet").count():
             tick_suggested(page)
