@@ -478,3 +478,17 @@ def test_the_nivolumab_ipilimumab_note_only_where_a_first_line_choice_is_made(ov
     assessment = assess(make_factors(**overrides), CONTENT)
 
     assert ("SYS-N8" in assessment.result("systemic").notes) is shown
+
+
+@pytest.mark.hazard("H106")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_asking_whether_there_was_a_transplant_does_not_say_there_was_one(lang):
+    """With the previous transplant not yet known, the sheet asks about it ("whether you have
+    ever had a liver transplant"); that question must not read as the claim that there was one
+    (the generated patients always know it, so this case is tried here)."""
+    assessment = assess(make_factors(prior_liver_transplant=None), CONTENT)
+    texts = patient_texts(assessment, lang=lang) + sheet_texts(assessment, lang=lang)
+    label = claim_form(CONTENT.factor("prior_liver_transplant").patient_label[lang])
+
+    assert any(label in claim_form(t) for _, t in texts)  # the question is on the sheet
+    assert contradictions(assessment, texts, lang=lang) == []
