@@ -44,7 +44,7 @@ def _content():
 
 
 @pytest.mark.slow
-@pytest.mark.hazard("H95", "H96")
+@pytest.mark.hazard("H96")
 def test_sheets_drawn_sharing_measurements_are_byte_for_byte_the_sheets_drawn_alone():
     cases = _cases()
     alone = [_draw(case) for case in cases]

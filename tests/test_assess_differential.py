@@ -1,0 +1,84 @@
+"""The fast `assess` path (issue #15) against the reference, record by record.
+
+The fast path is the command's: `assess_many` in chunks (on two worker processes for a long
+list), and the writer that splices cached, once-encoded pieces (adapters/assessments.py). The
+reference is the engine's `assess` of each profile alone, made into its record by
+`core.explain.assessment_record` (the JSON contract). They must agree on every profile: over
+100,000 generated profiles (slow: about a minute of CPU on a quiet machine) and on
+Hypothesis' valid patients. No timing is asserted here; bench/bench_assess.py measures.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from dashboard.assess_cli import PARALLEL_FROM, shared_content, write_assessments
+from dashboard.core.engine import assess
+from dashboard.core.explain import assessment_record
+from tests.generated_profiles import profiles
+from tests.test_properties import patients
+
+TOTAL = 100_000
+PART = 20_000  # profiles per command-sized part: bounded memory, several parts, several seeds
+
+
+class _Checker(io.RawIOBase):
+    """A writable stream that checks each JSON Lines record as it arrives, so 100,000 records
+    (about a gigabyte of text) are never held at once."""
+
+    def __init__(self, expected: Iterator[dict[str, Any]]):
+        self.expected, self.buffer, self.count, self.wrong = expected, b"", 0, []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.buffer += bytes(data)
+        *lines, self.buffer = self.buffer.split(b"\n")
+        for line in lines:
+            self.count += 1
+            if json.loads(line) != next(self.expected) and len(self.wrong) < 5:
+                self.wrong.append(self.count)
+        return len(data)
+
+
+def _reference(items: list[Any], content) -> Iterator[dict[str, Any]]:
+    for item in items:
+        yield assessment_record(assess(item, content), content)
+
+
+@pytest.mark.slow
+@pytest.mark.hazard("H79")
+def test_the_fast_path_equals_the_engine_on_100000_generated_profiles():
+    content = shared_content()  # the command's own content: long parts go to worker processes
+    checked = refused = 0
+    for part in range(TOTAL // PART):
+        items = profiles(content, PART, seed=1000 + part)
+        assert len(items) >= PARALLEL_FROM
+        refused += sum(1 for item in items[:2000] if not assess(item, content).ok)
+        checker = _Checker(_reference(items, content))
+        write_assessments(items, content, "jsonl", False, out=checker)
+        assert checker.buffer == b"" and checker.wrong == [], f"part {part}: {checker.wrong}"
+        assert checker.count == PART and next(checker.expected, None) is None
+        checked += checker.count
+    assert checked == TOTAL and refused > 0  # refusals were among them, not only results
+
+
+@pytest.mark.hazard("H79")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patients())
+def test_the_fast_writer_equals_the_record_on_any_valid_patient(data):
+    content = shared_content()
+    for fmt in ("json", "jsonl"):
+        out = io.BytesIO()
+        write_assessments([data, data], content, fmt, False, out=out)
+        text = out.getvalue().decode("utf-8")
+        records = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.split("\n")
+                                                          if x]
+        assert records == [assessment_record(assess(data, content), content)] * 2
