@@ -70,8 +70,24 @@ def labelled_line(text: str, label: str) -> str:
     raise AssertionError(f"no line starting with {label!r}:\n{text[:600]}")
 
 
+def _header_labels() -> tuple[str, ...]:
+    """Every header label of the sheet, in every language (content/sheet.toml label_*)."""
+    import tomllib
+
+    def walk(table: dict) -> list[str]:
+        found = [v for k, v in table.items() if k.startswith("label_") and isinstance(v, str)]
+        return found + [x for v in table.values() if isinstance(v, dict) for x in walk(v)]
+
+    with open(ROOT / "content" / "sheet.toml", "rb") as handle:
+        return tuple(walk(tomllib.load(handle)))
+
+
 def label_value(text: str, label: str) -> str:
-    return labelled_line(text, label)[len(label) + 1:].strip()
+    """The value after `label:` on its line, up to the next header label on the same line (the
+    header sets two labelled values side by side: "Name: …  Appointment: …")."""
+    value = labelled_line(text, label)[len(label) + 1:]
+    ends = [value.find(f" {other}:") for other in _header_labels() if other != label]
+    return value[:min([e for e in ends if e >= 0], default=len(value))].strip()
 
 
 def pdf_metadata_strings(data: bytes) -> list[str]:

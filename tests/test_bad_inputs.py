@@ -88,7 +88,7 @@ def test_case_01_empty_name_prints_a_blank_name_line_and_results_are_unchanged(c
         [b for b in named.blocks if not isinstance(b, LabelledValue)]
     assert blank.footer_lines == named.footer_lines
     text = pdf_text(pdf_for(content, patient_name=""))
-    assert labelled_line(text, NAME).strip() == f"{NAME}:"
+    assert label_value(text, NAME) == ""  # the line is there (labelled_line), its value blank
 
 
 @pytest.mark.bad_input_case(2)
@@ -294,8 +294,13 @@ INJECTION = [
 def test_case_13_14_15_16_18_markup_in_user_text_prints_literally(content, case, text):
     data = pdf_for(content, patient_name=text, notes=f"Note: {text}\nend", clinician=text)
     printed = pdf_text(data)
-    assert label_value(printed, NAME) == text
-    assert label_value(printed, "Care team") == text
+    # A long value may wrap in its half of the header (at a space, or inside an unbroken run
+    # like a URL): its first line follows the label, and the whole text is there, literally.
+    flat = "".join(printed.split())
+    for label in (NAME, "Care team"):
+        first = label_value(printed, label)
+        assert first and text.startswith(first), (label, first)
+        assert "".join(f"{label}:{text}".split()) in flat
     assert f"Note: {text}" in printed
 
 
