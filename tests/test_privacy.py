@@ -127,10 +127,11 @@ def _sheets(sweep) -> list:
 
 def test_every_field_reaches_the_sheets_the_clinician_asked_for(sweep):
     for sheet in _sheets(sweep):
-        flat = " ".join(pdf_text(sheet.read_bytes()).split())
+        # Without white space: a long unbroken value wraps inside its half of the header.
+        flat = "".join(pdf_text(sheet.read_bytes()).split())
         for field, value in sweep["patient"].items():
             for part in value.split("\n"):
-                assert " ".join(part.split()) in flat, field
+                assert "".join(part.split()) in flat, field
 
 
 @pytest.mark.hazard("H17")
