@@ -185,7 +185,7 @@ def test_typed_text_at_the_raw_limit_is_read_and_one_character_more_is_refused()
                                          ("appointment_date", limits.FIELD_MAX),
                                          ("clinician", limits.FIELD_MAX),
                                          ("team_phone", limits.FIELD_MAX),
-                                         ("notes", limits.NOTES_MAX)])
+                                         ("notes", limits.SHEET_NOTES_MAX)])
 @pytest.mark.hazard("H75")
 def test_each_sheet_field_at_its_length_limit_is_kept_and_one_more_is_refused(field, limit):
     at = user_text(SheetChoices(selected=(), **{field: "a" * limit}))

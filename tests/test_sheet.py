@@ -490,3 +490,102 @@ def test_a_second_language_needs_no_code_every_printed_sentence_comes_from_conte
     assert unmarked == []
 
 
+
+
+# --------------------------------------------------------------------------- agent notes (#8)
+
+
+def _fit_cell_of(sheet, option_name: str) -> str:
+    grid = _grids(sheet)[0]
+    fit = grid.rows[-1][1]
+    return fit[grid.columns.index(option_name)]
+
+
+def _more_text(sheet) -> str:
+    return " ".join(t for b in sheet.blocks if isinstance(b, Bullets) for t in b.items)
+
+
+@pytest.mark.hazard("H56")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_agent_notes_that_hold_are_in_the_drug_treatment_cell_in_patient_words(content, lang):
+    from dashboard.core.content import text_in
+
+    overrides = {"active_autoimmune_disease": True, "on_anticoagulation": True}
+    assessment = assess(make_factors(**overrides), content)
+    sheet = build_sheet(assessment, content, SheetChoices(selected=("resection", "systemic"),
+                                                          more_about_options=True),
+                        today=TODAY, lang=lang)
+    cell = _fit_cell_of(sheet, content.option("systemic").name(lang))
+    plain = assess(make_factors(), content)
+    without = build_sheet(plain, content, SheetChoices(selected=("resection", "systemic")),
+                          today=TODAY, lang=lang)
+
+    for note in ("SYS-N2", "SYS-N3"):
+        text = text_in(content.rule(note).patient, lang)
+        assert note in assessment.result("systemic").notes
+        assert text in cell and text in _more_text(sheet)
+        assert text not in " ".join(_strings(without))  # only when the note holds
+    # a note the grid leaves to "More about each option" (a drug pair's trial) is only there
+    trial = text_in(content.rule("SYS-N8").patient, lang)
+    assert "SYS-N8" in assessment.result("systemic").notes
+    assert trial not in cell and trial in _more_text(sheet)
+
+
+@pytest.mark.hazard("H56")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_transplant_recipient_reads_the_rejection_warning_in_the_drug_treatment_cell(content,
+                                                                                    lang):
+    from dashboard.core.content import text_in
+
+    overrides = {"prior_liver_transplant": True, "transplant_candidate": False}
+    assessment = assess(make_factors(**overrides), content)
+    sheet = build_sheet(assessment, content, SheetChoices(selected=("systemic",),
+                                                          more_about_options=True),
+                        today=TODAY, lang=lang)
+    cell = _fit_cell_of(sheet, content.option("systemic").name(lang))
+
+    assert "SYS-N1" in assessment.result("systemic").notes
+    assert text_in(content.rule("SYS-7").patient, lang) in cell  # the same warning, deciding
+    assert text_in(content.rule("SYS-N1").patient, lang) in _more_text(sheet)
+
+
+@pytest.mark.hazard("H56")
+def test_no_agent_note_for_drug_treatment_that_does_not_fit(content):
+    from dashboard.core.sheet import sheet_agent_notes
+
+    assessment = assess(make_factors(child_pugh_score=11, cirrhosis=True, ecog=3,
+                                     active_autoimmune_disease=True), content)
+    result = assessment.result("systemic")
+    assert result.verdict is Verdict.NOT_APPLICABLE and result.notes
+    assert sheet_agent_notes(result, content, "en", every=True) == []
+
+
+@pytest.mark.hazard("H56")
+def test_grid_notes_must_name_agent_notes_of_the_option(tmp_path):
+    import shutil
+
+    from dashboard.core.loader import CONTENT_DIR, ContentError, load_content
+
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, root)
+    path = root / "options" / "systemic.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'notes = ["SYS-N2"', 'notes = ["SYS-7", "SYS-N2"'), encoding="utf-8")
+    with pytest.raises(ContentError, match="SYS-7"):
+        load_content(root)
+
+
+@pytest.mark.hazard("H57")
+def test_notes_longer_than_the_two_pages_hold_are_refused_with_the_contents_message(content):
+    from dashboard.core.limits import SHEET_NOTES_MAX
+    from dashboard.core.sheet import SheetInputError, user_text
+
+    at = SheetChoices(selected=("rfa",), notes="a" * SHEET_NOTES_MAX)
+    over = dataclasses.replace(at, notes="a" * (SHEET_NOTES_MAX + 1))
+    assert user_text(at, content)[1] == {}
+    message = user_text(over, content)[1]["notes"]
+    assert message == content.string("sheet.notes_too_long").format(
+        limit=SHEET_NOTES_MAX, count=SHEET_NOTES_MAX + 1)
+    with pytest.raises(SheetInputError, match=str(SHEET_NOTES_MAX)) as error:
+        build_sheet(assess(make_factors(), content), content, over, today=TODAY)
+    assert error.value.field == "notes"

@@ -100,6 +100,29 @@ def test_three_options_make_two_pages_in_either_language(content, name, lang):
     assert count_pages(_sheet_in(content, name, lang)) == 2
 
 
+def _notes_at_the_limit() -> str:
+    """Team notes as a clinician writes them, exactly SHEET_NOTES_MAX characters long."""
+    from dashboard.core.limits import SHEET_NOTES_MAX
+
+    sentences = ("Bring your list of medicines and someone close to you. We will call you with "
+                 "the date of the scan. Do not eat after midnight before the scan. ") * 10
+    return sentences[:SHEET_NOTES_MAX - 1].rstrip() + "."
+
+
+@pytest.mark.hazard("H57")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_notes_at_their_limit_keep_the_sheet_to_two_pages(content, name, lang):
+    from dashboard.core.limits import SHEET_NOTES_MAX
+
+    notes = _notes_at_the_limit()
+    notes += "x" * (SHEET_NOTES_MAX - len(notes))
+    sheet = _sheet_in(content, name, lang, notes=notes)
+    assert len(next(b for b in sheet.blocks if getattr(b, "user_field", "") == "notes").text) \
+        == SHEET_NOTES_MAX
+    assert count_pages(sheet) == 2
+
+
 @pytest.mark.hazard("H50")
 @pytest.mark.parametrize("lang", ["en"])
 @pytest.mark.parametrize("name", SCENARIOS)

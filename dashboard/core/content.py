@@ -217,6 +217,8 @@ class Option:
     lines: Mapping[str, Text] = field(default_factory=dict)  # line of therapy texts
     variants: tuple[Variant, ...] = ()  # patient-dependent replacements of the texts above
     checked_by: str = ""
+    # the agent notes (ids of `notes`) the sheet's grid prints when they hold ([grid] notes)
+    sheet_notes: tuple[str, ...] = ()
 
     def name(self, lang: str = "en") -> str:
         return text_in(self.text["name"], lang)

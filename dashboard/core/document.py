@@ -45,6 +45,7 @@ class OptionTable:
     row_header: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, tuple[str, ...]], ...]  # (aspect label, one cell per column)
+    short_columns: tuple[str, ...] = ()  # the options' short names, for a continued grid
 
 
 @dataclass(frozen=True)

@@ -26,5 +26,8 @@ RECORD_ID_MAX = 40  # a row's own id column
 NAME_MAX = 100
 FIELD_MAX = 120  # appointment date, clinician, team phone
 NOTES_MAX = 5000
+# Notes printed on the sheet: the two pages hold this much in every scenario and both languages
+# (tests/test_sheet_pdf.py::test_notes_at_their_limit_keep_the_sheet_to_two_pages)
+SHEET_NOTES_MAX = 350
 RAW_TEXT_CHARS_MAX = 4 * NOTES_MAX  # any typed text before normalisation (controls removed)
 MARKS_PER_CHARACTER_MAX = 4  # combining marks (accents, vowel signs) on one base character

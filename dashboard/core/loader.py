@@ -601,8 +601,12 @@ def _option(name: str, doc: dict[str, Any], set_rules: dict[str, Any],
                          (*OPTION_TEXTS, *OPTION_LISTS, *(f"lines.{k}" for k in lines)),
                          OPTION_LISTS, problems, languages)
     grid = _Checker(c.table.get("grid"), f"{name} -> grid", problems, languages)
-    grid.unknown_keys(set(GRID_TEXTS))
+    grid.unknown_keys({*GRID_TEXTS, "notes"})
     grid_texts = {f"grid.{key}": grid.text(key) for key in GRID_TEXTS}
+    sheet_notes = tuple(grid.get("notes", list, []) or [])
+    for note in sheet_notes:
+        if note not in {n.id for n in notes if n is not None}:
+            grid.fail("notes", f"{note!r} is not an agent note of this option")
     for source in c.get("sources", list, []) or []:
         if source not in ref_ids:
             c.fail("sources", f"unknown reference {source!r}")
@@ -621,7 +625,8 @@ def _option(name: str, doc: dict[str, Any], set_rules: dict[str, Any],
         | {key: t for key in OPTION_SHORT_TEXTS if (t := c.text(key, required=False))}
         | grid_texts,
         lists={key: c.text_list(key) for key in OPTION_LISTS},
-        default=default, rules=tuple(rules), notes=notes, lines=lines, variants=variants)
+        default=default, rules=tuple(rules), notes=notes, lines=lines, variants=variants,
+        sheet_notes=sheet_notes)
 
 
 def _strings(docs: dict[str, dict[str, Any]], problems: list[str],

@@ -32,6 +32,7 @@ from .document import (
     TickBoxes,
 )
 from .explain import finding_text, option_items, option_text
+from .limits import SHEET_NOTES_MAX
 from .localise import date_in_words, locale_for, number
 
 MAX_COLUMNS = 4  # options per grid
@@ -89,7 +90,7 @@ def build_sheet(assessment: Assessment, content: Content, choices: SheetChoices,
     """The discussion sheet for an assessment that has verdicts (no input errors)."""
     if not assessment.ok:
         raise SheetInputError("", "The patient factors have errors: fix them before a sheet.")
-    user = _user_text(choices)
+    user = _user_text(choices, content)
     words = _Words(content, lang)
     chosen = set(choices.selected)
     selected = [r for r in assessment.results if r.option_id in chosen]
@@ -172,20 +173,27 @@ def _plain(text: str) -> str:
 
 USER_TEXT_LIMITS = {"patient_name": usertext.NAME_MAX, "appointment_date": usertext.FIELD_MAX,
                     "clinician": usertext.FIELD_MAX, "team_phone": usertext.FIELD_MAX,
-                    "notes": usertext.NOTES_MAX}
+                    "notes": SHEET_NOTES_MAX}
+CARE_TEAM_LANG = "en"  # the language of messages to the care team
 
 
-def user_text(choices: SheetChoices) -> tuple[dict[str, str], dict[str, str]]:
+def user_text(choices: SheetChoices,
+              content: Content | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """(each typed field as the sheet will print it, field -> problem) for the sheet's free text.
 
     The one place that normalises and length-checks what a user typed for the sheet; the screen
-    calls it to show problems beside the fields before a sheet is prepared.
+    calls it to show problems beside the fields before a sheet is prepared. Notes longer than
+    the two pages hold are refused with content's message (sheet.notes_too_long) when `content`
+    is given.
     """
     cleaned, problems = {}, {}
     for field, limit in USER_TEXT_LIMITS.items():
         value = usertext.clean(getattr(choices, field), multiline=field == "notes")
         if usertext.too_long(value, limit):
-            problems[field] = f"{field.replace('_', ' ').capitalize()}: at most {limit} characters."
+            problems[field] = (
+                content.string("sheet.notes_too_long", CARE_TEAM_LANG).format(
+                    limit=limit, count=len(value)) if field == "notes" and content
+                else f"{field.replace('_', ' ').capitalize()}: at most {limit} characters.")
         elif usertext.too_many_marks(value):
             problems[field] = (f"{field.replace('_', ' ').capitalize()}: at most "
                                f"{usertext.MARKS_PER_CHARACTER_MAX} accents or marks on one "
@@ -194,8 +202,8 @@ def user_text(choices: SheetChoices) -> tuple[dict[str, str], dict[str, str]]:
     return cleaned, problems
 
 
-def _user_text(choices: SheetChoices) -> dict[str, str]:
-    cleaned, problems = user_text(choices)
+def _user_text(choices: SheetChoices, content: Content) -> dict[str, str]:
+    cleaned, problems = user_text(choices, content)
     for field, message in problems.items():
         raise SheetInputError(field, message)
     return cleaned
@@ -271,7 +279,8 @@ def _grid(words: _Words, content: Content, selected: list[OptionResult],
         rows.append((words("row_fit"), tuple(_fit_cell(words, content, r, more_pages)
                                              for r in chunk)))
         blocks.append(OptionTable(words("row_header"), tuple(o.name(words.lang) for o in options),
-                                  tuple(rows)))
+                                  tuple(rows), tuple(words.option(o, "grid.short")
+                                                     for o in options)))
     return blocks
 
 
@@ -306,10 +315,24 @@ def patient_reasons(result: OptionResult, content: Content, lang: str) -> list[s
     return deciding + noted
 
 
+def sheet_agent_notes(result: OptionResult, content: Content, lang: str,
+                      every: bool = False) -> list[str]:
+    """The agent notes that hold for this patient, in patient words and content order (the
+    transplant-recipient note first): those the option's `[grid] notes` names, or `every` one
+    (for "More about each option"). None for an option that does not fit (8.3 T8)."""
+    if result.verdict is Verdict.NOT_APPLICABLE:
+        return []
+    option = content.option(result.option_id)
+    return [_plain(text_in(content.rule(n).patient, lang)) for n in result.notes
+            if every or n in option.sheet_notes]
+
+
 def _fit_cell(words: _Words, content: Content, result: OptionResult, more_pages: bool) -> str:
-    """The verdict in words, every deciding reason, then other reasons while the cell stays
-    short (about FIT_WORDS words); with "More about each option" it says where the rest are."""
+    """The verdict in words, every deciding reason, the agent notes that matter to the patient,
+    then other reasons while the cell stays short (about FIT_WORDS words); with "More about
+    each option" it says where the rest are."""
     deciding, noted = reasons(result, content, words.lang)
+    deciding = deciding + sheet_agent_notes(result, content, words.lang)
     parts = [words(f"fit_{result.verdict.value}"), *deciding]
     used = sum(len(r.split()) for r in deciding)
     for _index, reason in enumerate(noted):
@@ -352,7 +375,8 @@ def _next_steps(words: _Words, phone: str) -> list[Block]:
 def _notes(words: _Words, notes: str) -> list[Block]:
     if not notes:
         return []
-    return [Heading(words("notes_heading")), Paragraph(notes, user_field="notes")]
+    # a sub-heading of "next steps and whom to call": what the team wrote is a next step too
+    return [Heading(words("notes_heading"), level=2), Paragraph(notes, user_field="notes")]
 
 
 def _glossary(words: _Words, blocks: list[Block]) -> list[Block]:
@@ -429,7 +453,8 @@ def _more_about(words: _Words, content: Content, assessment: Assessment,
                                                              words.lang)) for k in keys))]
         blocks += [Paragraph(words("more_fit"), style="lead"),
                    Bullets((words(f"fit_{result.verdict.value}"),
-                            *patient_reasons(result, content, words.lang)))]
+                            *patient_reasons(result, content, words.lang),
+                            *sheet_agent_notes(result, content, words.lang, every=True)))]
         if result.verdict is Verdict.CAUTION:
             checks = option_items(content, assessment, option.id, "checks", words.lang)
             blocks += [Paragraph(words("checks_heading"), style="lead"), Bullets(tuple(checks))]

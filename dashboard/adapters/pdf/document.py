@@ -80,7 +80,7 @@ def strings(sheet: DiscussionSheet) -> Iterator[tuple[str, str]]:
             yield block.user_field or "content", block.value
         elif isinstance(block, OptionTable):
             yield "content", block.row_header
-            for column in block.columns:
+            for column in (*block.columns, *block.short_columns):
                 yield "content", column
             for label, cells in block.rows:
                 yield "content", label
@@ -142,6 +142,8 @@ class _Sizes:
     footer_line: float = 1.3
     heading_line: float = 1.25
     gap: float = 1.0  # factor on the space between blocks
+    side: float = 0.0  # side margins, mm (0: the print's usual ones)
+    top: float = 12.0  # top margin, mm
 
 
 _STANDARD = _Sizes(body=11, small=10, lead=11.5, h2=12.5, h1=14, title=17, footer=8.5,
@@ -155,12 +157,12 @@ _STANDARD_COMPACT = _Sizes(body=10.5, small=9.5, lead=11, h2=12, h1=13, title=16
                            box=3.8, write_gap=8.5, table=9.5, line=1.3)
 _STANDARD_TIGHT = _Sizes(body=10, small=9.5, lead=10.5, h2=11.5, h1=12.5, title=15, footer=8.5,
                          box=3.6, write_gap=8, table=9.5, table_line=1.17, line=1.25,
-                         heading_line=1.2, gap=0.7)
+                         heading_line=1.2, gap=0.7, side=12.7, top=10.0)
 _LARGE_COMPACT = _Sizes(body=16, small=16, lead=16, h2=17, h1=18, title=21, footer=11,
                         box=5.4, write_gap=11, table=16, line=1.28)
 _LARGE_TIGHT = _Sizes(body=16, small=16, lead=16, h2=16.5, h1=17, title=19, footer=10,
                       box=5.2, write_gap=10, table=16, table_line=1.15, line=1.2,
-                      heading_line=1.15, gap=0.6)
+                      heading_line=1.15, gap=0.6, top=10.0)
 _STANDARD_STEPS = (_STANDARD, _STANDARD_COMPACT, _STANDARD_TIGHT)
 _LARGE_STEPS = (_LARGE, _LARGE_COMPACT, _LARGE_TIGHT)
 MAX_COLUMNS = 4  # options side by side in one grid
@@ -171,7 +173,6 @@ _PT = 25.4 / 72  # mm per point
 _PAPER = {"a4": "A4", "letter": "Letter"}
 _SIDE_MARGIN = 16.0
 _SIDE_MARGIN_LARGE = 12.7  # half an inch: longer lines of large print
-_TOP_MARGIN = 12.0
 _BOTTOM_EDGE = 10.0  # distance from the page edge to the bottom of the footer
 _PAGE_TOTAL_ALIAS = "\ue000\ue001"  # private use: preflight refuses it in any input
 
@@ -203,8 +204,9 @@ class _SheetPDF(FPDF):
         self.alias_nb_pages(_PAGE_TOTAL_ALIAS)
         register(self, plan)
         self.shaping = plan.shaping
-        self.side_margin = _SIDE_MARGIN_LARGE if sheet.large_print else _SIDE_MARGIN
-        self.set_margins(self.side_margin, _TOP_MARGIN, self.side_margin)
+        self.side_margin = self.sizes.side or (_SIDE_MARGIN_LARGE if sheet.large_print
+                                               else _SIDE_MARGIN)
+        self.set_margins(self.side_margin, self.sizes.top, self.side_margin)
         self.header_height = 0.0  # no running header: the footer carries page N of M
         self.footer_height = 0.0  # measured on the first page (measuring needs a page)
         self._outline_level = -1
@@ -362,7 +364,7 @@ class _SheetPDF(FPDF):
         return size * _PT * (factor or self.sizes.line)
 
     def _at_page_top(self) -> bool:
-        return self.y <= _TOP_MARGIN + self.header_height + 0.01
+        return self.y <= self.t_margin + self.header_height + 0.01
 
     def _space(self, mm: float) -> None:
         if not self._at_page_top():
@@ -517,7 +519,7 @@ class _SheetPDF(FPDF):
     def _list_lead(self, heights: list[float]) -> float:
         """What of a list must stay together: all of a short list, else its first item."""
         total = sum(heights)
-        page_room = self.page_break_trigger - (_TOP_MARGIN + self.header_height)
+        page_room = self.page_break_trigger - (self.t_margin + self.header_height)
         if total <= page_room / 3:
             return total
         return min(heights[0], 3 * self._lh(self.sizes.body)) if heights else 0.0
@@ -751,39 +753,48 @@ class _SheetPDF(FPDF):
             part_header = (block.row_header, *(block.columns[i] for i in columns))
             part_rows = tuple((label, *(cells[i] for i in columns)) for label, cells in block.rows)
             widths = balanced_widths(part_header, part_rows, geometry, self._word_width)
+            short = (block.row_header, *((block.short_columns or block.columns)[i]
+                                         for i in columns))
             parts.append(_GridPart(
                 part_header, part_rows, widths,
                 row_height(part_header, widths, geometry, self._measure, heading=True),
-                tuple(row_height(r, widths, geometry, self._measure) for r in part_rows)))
+                tuple(row_height(r, widths, geometry, self._measure) for r in part_rows),
+                short, row_height(short, widths, geometry, self._measure, heading=True)))
         self._grid_cache[key] = parts
         return parts
 
     def _draw_grid(self, part: _GridPart) -> None:
         self._keep(part.lead_height)
-        top = _TOP_MARGIN
+        top = self.t_margin
         try:
             pages = paginate(part.heights, part.heading_height,
                              self.page_break_trigger - self.y - _FIT_SLACK,
-                             self.page_break_trigger - top - _FIT_SLACK)
+                             self.page_break_trigger - top - _FIT_SLACK,
+                             continued=part.continued_height)
         except RowTooTall:  # only with extreme text: print the rows one under another
             self._grid_as_text(part)
             return
+        started = False
         for index, page_rows in enumerate(pages):
             if index:
                 self.add_page()
             if page_rows:
-                self._fpdf_table(part, page_rows)
+                self._fpdf_table(part, page_rows, continued=started)
+                started = True
         self.y += self._lh(self.sizes.body) * 0.6 * self.sizes.gap
 
-    def _fpdf_table(self, part: _GridPart, rows: list[int]) -> None:
+    def _fpdf_table(self, part: _GridPart, rows: list[int], continued: bool = False) -> None:
         """The heading row and `rows` (which paginate() found to fit on this page), drawn from
-        the lines that were measured: boxes with rect(), each line with cell()."""
+        the lines that were measured: boxes with rect(), each line with cell(). A continued
+        table's heading row names the options by their short names."""
         self.set_line_width(0.3)
         self.set_draw_color(*_RULE)
         breaks, margin = self.auto_page_break, self.b_margin
         self.set_auto_page_break(False, margin=margin)  # the rows were checked to fit
         try:
-            self._table_row(part, part.header, part.heading_height, _TABLE_HEAD_FILL, True)
+            header, height = ((part.continued, part.continued_height) if continued
+                              else (part.header, part.heading_height))
+            self._table_row(part, header, height, _TABLE_HEAD_FILL, True)
             for number, index in enumerate(rows):
                 fill = _TABLE_ROW_FILL if number % 2 else None
                 self._table_row(part, part.rows[index], part.heights[index], fill, False)
@@ -828,6 +839,8 @@ class _GridPart:
     widths: tuple[float, ...]
     heading_height: float
     heights: tuple[float, ...]
+    continued: tuple[str, ...]  # the heading row on the pages after the first: short names
+    continued_height: float
 
     @property
     def lead_height(self) -> float:

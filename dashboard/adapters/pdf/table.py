@@ -75,21 +75,25 @@ def row_height(cells: Sequence[str], widths: Sequence[float], geometry: Geometry
 
 
 def paginate(heights: Sequence[float], heading: float, first_room: float,
-             page_room: float) -> list[list[int]]:
+             page_room: float, continued: float | None = None) -> list[list[int]]:
     """Row indices per page, starting on the current page.
 
     `first_room` is the height left on the current page, `page_room` that of a fresh page; the
-    heading row (`heading` tall) is printed at the top of every page the table is on. A page with
-    no room for the heading and the first row is left empty (the caller starts a new page).
+    heading row (`heading` tall) is printed at the top of every page the table is on, and on the
+    pages after the first that has rows as `continued` tall when given (shorter column names).
+    A page with no room for the heading and the first row is left empty (the caller starts a
+    new page).
     """
+    later = heading if continued is None else continued
     pages: list[list[int]] = [[]]
     room = first_room - heading
     for index, height in enumerate(heights):
-        if height > page_room - heading:
+        top = heading if not any(pages) else later  # the heading row of a fresh page
+        if height > page_room - max(heading, later):
             raise RowTooTall(index)
         if height > room + 1e-6:
             pages.append([])
-            room = page_room - heading
+            room = page_room - top
         pages[-1].append(index)
         room -= height
     return pages
@@ -97,54 +101,50 @@ def paginate(heights: Sequence[float], heading: float, first_room: float,
 
 def balanced_widths(header: Sequence[str], rows: Sequence[Sequence[str]], geometry: Geometry,
                     word_width: WordWidth, step: float = 2.0) -> tuple[float, ...]:
-    """Column widths with the option columns sized to their text.
+    """Column widths sized to their text: the question column and the option columns.
 
-    Starts from equal option columns (`geometry.widths`) and moves `step` mm at a time from one
-    option column to another while that makes the table lower (the sum of its rows' tallest
-    cells, lines estimated by greedy wrapping of word widths; when that is equal, fewer lines
-    in all), never narrower than its widest word nor than two thirds of the equal width. With
-    one option, or when nothing is lower, the widths are the equal ones.
+    Starts from `geometry.widths` (equal option columns) and moves 6, 3, then 1 times `step` mm
+    at a time from one column to another while that makes the table lower (the sum of its rows'
+    tallest cells, lines estimated by greedy wrapping of word widths; when that is equal, fewer
+    lines in all), never narrower than its widest word nor than two thirds of its starting
+    width. When nothing is lower, the widths are the starting ones.
     """
-    count = len(header) - 1
-    widths = list(geometry.widths(count))
-    if count < 2:
-        return tuple(widths)
+    count = len(header)
+    widths = list(geometry.widths(count - 1))
     table = [header, *rows]
-    cells = [[_word_widths(text, word_width, bold=r == 0) for text in row[1:]]
+    # the heading row and the question column are bold
+    cells = [[_word_widths(text, word_width, bold=r == 0 or c == 0) for c, text in enumerate(row)]
              for r, row in enumerate(table)]
     space = word_width(" ", False)
-    floor = [max(widths[1] * 2 / 3,
+    floor = [max(widths[c] * 2 / 3,
                  max((w for row in cells for w in row[c][0]), default=0.0) + 2 * geometry.pad_x
                  + 0.5) for c in range(count)]
-    lines = [[_greedy_lines(row[c], space, geometry.inner(widths[c + 1])) for c in range(count)]
+    lines = [[_greedy_lines(row[c], space, geometry.inner(widths[c])) for c in range(count)]
              for row in cells]
-
-    labels = [_greedy_lines(_word_widths(row[0], word_width, bold=True), space,
-                            geometry.inner(widths[0])) for row in table]
 
     def height(table_lines: list[list[int]]) -> tuple[int, int]:
         """The table's height in lines, then (to leave a plateau) all lines of all cells."""
-        return (sum(max(label, *row) for label, row in zip(labels, table_lines)),
-                sum(map(sum, table_lines)))
+        return sum(map(max, table_lines)), sum(map(sum, table_lines))
 
     best = height(lines)
-    improved = True
-    while improved:
-        improved = False
-        for wider in range(count):
-            for narrower in range(count):
-                if wider == narrower or widths[narrower + 1] - step < floor[narrower]:
-                    continue
-                trial = [list(row) for row in lines]
-                for r, row in enumerate(cells):
-                    trial[r][wider] = _greedy_lines(row[wider], space,
-                                                    geometry.inner(widths[wider + 1] + step))
-                    trial[r][narrower] = _greedy_lines(row[narrower], space,
-                                                       geometry.inner(widths[narrower + 1] - step))
-                if height(trial) < best:
-                    best, lines, improved = height(trial), trial, True
-                    widths[wider + 1] += step
-                    widths[narrower + 1] -= step
+    for move in (6 * step, 3 * step, step):  # big moves first: a label needs a jump to gain
+        improved = True
+        while improved:
+            improved = False
+            for wider in range(count):
+                for narrower in range(count):
+                    if wider == narrower or widths[narrower] - move < floor[narrower]:
+                        continue
+                    trial = [list(row) for row in lines]
+                    for r, row in enumerate(cells):
+                        trial[r][wider] = _greedy_lines(row[wider], space,
+                                                        geometry.inner(widths[wider] + move))
+                        trial[r][narrower] = _greedy_lines(
+                            row[narrower], space, geometry.inner(widths[narrower] - move))
+                    if height(trial) < best:
+                        best, lines, improved = height(trial), trial, True
+                        widths[wider] += move
+                        widths[narrower] -= move
     return tuple(widths)
 
 
