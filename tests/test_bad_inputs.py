@@ -42,7 +42,6 @@ from tests.safety_support import (
     CREATED,
     Sandbox,
     label_value,
-    labelled_line,
     new_marker,
     pdf_for,
     pdf_pages,
