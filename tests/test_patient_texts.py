@@ -492,3 +492,22 @@ def test_asking_whether_there_was_a_transplant_does_not_say_there_was_one(lang):
 
     assert any(label in claim_form(t) for _, t in texts)  # the question is on the sheet
     assert contradictions(assessment, texts, lang=lang) == []
+
+
+def _with_unknowns(data):
+    """The generated patient with some core values not yet known (null), as a clinic has them."""
+    from hypothesis import strategies as st
+
+    core = [f.id for f in CONTENT.factors if f.core and f.id in data]
+    return st.sets(st.sampled_from(core), max_size=4).map(
+        lambda unknown: {k: (None if k in unknown else v) for k, v in data.items()})
+
+
+@pytest.mark.hazard("H106")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=patients().flatmap(_with_unknowns))
+def test_no_patient_text_contradicts_a_patient_with_values_not_yet_known(lang, data):
+    assessment = assess(data, CONTENT)
+
+    assert contradictions(assessment, patient_texts(assessment, lang=lang), lang=lang) == []
