@@ -123,9 +123,15 @@ def test_notes_at_their_limit_keep_the_sheet_to_two_pages(content, name, lang):
     assert count_pages(sheet) == 2
 
 
+LARGE_FRENCH_OVER = "several tumours, liver less well"  # 5 pages in French large print
+
+
 @pytest.mark.hazard("H50")
-@pytest.mark.parametrize("lang", ["en"])
-@pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.parametrize("name,lang", [
+    pytest.param(n, lang, marks=pytest.mark.xfail(strict=True, reason="French large print: 5 "
+                                                  "pages (TACE/TARE/drug grid); not yet fixed"))
+    if (n, lang) == (LARGE_FRENCH_OVER, "fr") else (n, lang)
+    for lang in ("en", "fr") for n in SCENARIOS])
 def test_large_print_is_at_most_double_four_pages(content, name, lang):
     """Issue #10: large print (16 pt body) at most double the two pages: four."""
     assert count_pages(_sheet_in(content, name, lang, large_print=True)) <= 4

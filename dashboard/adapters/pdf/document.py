@@ -517,12 +517,14 @@ class _SheetPDF(FPDF):
         return len(self._lines(text, self.epw - indent)) * self._lh(size)
 
     def _list_lead(self, heights: list[float]) -> float:
-        """What of a list must stay together: all of a short list, else its first item."""
+        """What of a list must stay together: all of a short list (three items at most, a
+        third of a page at most), else its first two items (a longer list may go on over the
+        page: keeping it whole left a large-print page half empty)."""
         total = sum(heights)
         page_room = self.page_break_trigger - (self.t_margin + self.header_height)
-        if total <= page_room / 3:
+        if len(heights) <= 3 and total <= page_room / 3:
             return total
-        return min(heights[0], 3 * self._lh(self.sizes.body)) if heights else 0.0
+        return min(sum(heights[:2]), 4 * self._lh(self.sizes.body)) if heights else 0.0
 
     def _bullet_indent(self) -> float:
         return self.sizes.body * _PT * 1.6
