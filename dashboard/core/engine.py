@@ -109,13 +109,37 @@ def _message(text: str, derived: Derived) -> str:
 def _classify(content: Content, facts: dict[str, Any]) -> tuple[OptionResult, ...]:
     """Phases in order (8.1 step 4); each phase may read the base verdicts of earlier phases."""
     results: dict[str, OptionResult] = {}
-    for phase in sorted({o.phase for o in content.options}):
-        phase_options = [o for o in content.options if o.phase == phase]
-        for option in phase_options:
-            results[option.id] = _base_result(option, facts, content)
-        for option in phase_options:
+    for phase_options in _plan(content):
+        for option, tracks in phase_options:
+            results[option.id] = _base_result(option, facts, content, tracks)
+        for option, _tracks in phase_options:
             facts[f"verdict.{option.id}"] = _verdict_fact(results[option.id], option)
-    return tuple(_final_result(results[o.id], o, content, facts) for o in content.options)
+    # the global rules read the same facts for every active option: applied once per patient
+    global_findings = [f for rule in content.global_rules if (f := _apply(rule, facts))]
+    return tuple(_final_result(results[o.id], o, content, facts, global_findings)
+                 for o in content.options)
+
+
+_PLANS: dict[int, tuple[Content, tuple[tuple[tuple[Option, tuple[str, ...]], ...], ...]]] = {}
+
+
+def _plan(content: Content) -> tuple[tuple[tuple[Option, tuple[str, ...]], ...], ...]:
+    """The options of each phase, in phase order, with the tracks each option combines (the
+    same for every patient: worked out once per content, not once per patient)."""
+    known = _PLANS.get(id(content))
+    if known is not None and known[0] is content:
+        return known[1]
+    plan = tuple(tuple((o, _tracks(o)) for o in content.options if o.phase == phase)
+                 for phase in sorted({o.phase for o in content.options}))
+    if len(_PLANS) >= 8:  # a few contents at most (tests load variants); never grows without end
+        _PLANS.clear()
+    _PLANS[id(content)] = (content, plan)  # holding the content keeps its id from being reused
+    return plan
+
+
+def _tracks(option: Option) -> tuple[str, ...]:
+    return tuple(sorted({rule.track for rule in option.rules} | {option.default.track})) \
+        if option.combine == "best_of_tracks" else ("main",)
 
 
 def _not_entered(option: Option, track: str, facts: Mapping[str, Any],
@@ -167,7 +191,8 @@ def first_variant(variants: tuple[Variant, ...], facts: Mapping[str, Any],
     return -1
 
 
-def _base_result(option: Option, facts: Mapping[str, Any], content: Content) -> OptionResult:
+def _base_result(option: Option, facts: Mapping[str, Any], content: Content,
+                 tracks: tuple[str, ...] | None = None) -> OptionResult:
     findings = []
     for rule in option.rules:  # the hot loop: _apply inlined
         outcome = rule.test(facts)
@@ -176,8 +201,7 @@ def _base_result(option: Option, facts: Mapping[str, Any], content: Content) -> 
         elif outcome is not False:
             findings.append(Finding(rule.id, Verdict.CAUTION, rule.track,
                                     unknown=tuple(sorted(outcome.fields))))
-    tracks = sorted({rule.track for rule in option.rules} | {option.default.track}) \
-        if option.combine == "best_of_tracks" else ["main"]
+    tracks = _tracks(option) if tracks is None else tracks
     track_verdicts = {}
     for track in tracks:
         in_track = [f for f in findings if f.track == track or option.combine == "worst"]
@@ -229,11 +253,12 @@ def option_rule_verdict(option: Option, rule_id: str) -> Verdict:
 
 
 def _final_result(base: OptionResult, option: Option, content: Content,
-                  facts: Mapping[str, Any]) -> OptionResult:
-    """The preference step (8.1 step 5) for active options, then agent notes and line of therapy."""
+                  facts: Mapping[str, Any], global_findings: list[Finding]) -> OptionResult:
+    """The preference step (8.1 step 5) for active options, then agent notes and line of therapy.
+    `global_findings`: the global rules applied to these facts (the same for every option)."""
     findings = list(base.findings)
     if option.active:
-        findings += [f for rule in content.global_rules if (f := _apply(rule, facts))]
+        findings += global_findings
     verdict = Verdict.worst([base.verdict] + [f.verdict for f in findings[len(base.findings):]])
     notes = tuple(note.id for note in option.notes if note.test(facts) is True)
     line = ""
