@@ -354,7 +354,7 @@ def test_no_option_is_ticked_until_the_clinician_chooses(app, content):
     assert app.button(key="prepare").disabled
 
 
-def test_the_suggestion_ticks_at_most_four_options_that_may_fit(app, content):
+def test_the_suggestion_ticks_at_most_three_options_that_may_fit(app, content):
     factors = make_factors(portal_vein_invasion="lobar")
     submit(fill(app, content, factors))
 
@@ -362,10 +362,10 @@ def test_the_suggestion_ticks_at_most_four_options_that_may_fit(app, content):
 
     verdicts = {r.option_id: r.verdict.value for r in assess(factors, content).results}
     ticked = [o.id for o in content.options if app.checkbox(key=f"s_opt_{o.id}").value]
-    assert 1 <= len(ticked) <= 4
+    assert 1 <= len(ticked) <= 3
     assert all(verdicts[o] != "not_applicable" for o in ticked)
     applicable = [o for o, v in verdicts.items() if v == "applicable"]
-    assert set(applicable[:4]) <= set(ticked)  # those that may be discussed come first
+    assert set(applicable[:3]) <= set(ticked)  # those that may be discussed come first
 
 
 # --------------------------------------------------------------------------- language, pages

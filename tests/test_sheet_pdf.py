@@ -258,3 +258,19 @@ def test_the_one_fpdf2_override_is_pinned_to_the_version_it_was_written_for():
     assert fpdf.__version__ == pdf_document.PINNED_FPDF
     pins = (ROOT / "requirements.txt").read_text(encoding="utf-8")
     assert re.search(rf"^fpdf2=={re.escape(pdf_document.PINNED_FPDF)}\b", pins, re.MULTILINE)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_options_the_screen_suggests_make_a_two_page_sheet(content, name, lang):
+    """The screen's "Tick the N that may fit best" and its "up to three fit a two-page sheet"
+    hold: the suggestion is at most three options and its sheet is two pages, in either
+    language (four options ran to three pages)."""
+    from dashboard.screen.sheet_panel import suggested_options
+    from dashboard.service import sheet_page_count
+
+    assessment = assess(make_factors(**SCENARIOS[name][0]), content)
+    suggested = suggested_options(assessment)
+    assert 1 <= len(suggested) <= 3
+    choices = SheetChoices(selected=suggested, **PATIENT)
+    assert sheet_page_count(assessment, choices, content, created=CREATED, language=lang) == 2

@@ -23,7 +23,7 @@ SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
 PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint"}
 CONFIRMED_FOR = "sheet_confirmed_for"  # check code the review tick was given for
 PAGES = "sheet_pages"  # {"signature", "pages"}: the page count of the sheet as now chosen
-SUGGEST_AT_MOST = 4  # options that fit a two-page sheet
+SUGGEST_AT_MOST = 3  # options that fit a two-page sheet (issue #10: two pages for up to 3)
 TICK_MIN_WIDTH = 230  # px
 FIELD_MIN_WIDTH = 220  # px
 
@@ -35,7 +35,7 @@ def selected_options(content: Content) -> tuple[str, ...]:
 
 
 def suggested_options(assessment: Assessment) -> tuple[str, ...]:
-    """At most four options for a two-page sheet: those that may be discussed, then those to
+    """At most three options for a two-page sheet: those that may be discussed, then those to
     consider with caution, each in content order (a starting point the clinician changes)."""
     order = (Verdict.APPLICABLE, Verdict.CAUTION)
     ranked = [r.option_id for v in order for r in assessment.results if r.verdict is v]
@@ -59,7 +59,7 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
         st.rerun(scope="app")  # drawn with; a value sent since (say, typed then Prepare
         # clicked without leaving the field) reruns the page: new options, review asked again
     suggested = suggested_options(assessment)
-    st.markdown("**Choose the options to talk about** (up to four fit a two-page sheet)")
+    st.markdown("**Choose the options to talk about** (up to three fit a two-page sheet)")
     st.button(f"Tick the {len(suggested)} that may fit best on the sheet"
               if suggested else "No option may fit: tick what you will discuss",
               key="tick_suggested", on_click=_tick, args=(content, suggested),
@@ -74,7 +74,7 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
         st.info("Tick at least one option to prepare the sheet.", icon=":material/checklist:")
     elif len(selected) > SUGGEST_AT_MOST:
         st.warning(f"{len(selected)} options are ticked: the sheet will be longer than two pages. "
-                   "Four or fewer keep it to two.", icon=":material/description:")
+                   "Three or fewer keep it to two.", icon=":material/description:")
     lang = _language(content)
     choices, problems = _sheet_fields(selected)
     if st.session_state.get(CONFIRMED_FOR) != assessment.fingerprint:  # new options: ask again
