@@ -589,3 +589,26 @@ def test_notes_longer_than_the_two_pages_hold_are_refused_with_the_contents_mess
     with pytest.raises(SheetInputError, match=str(SHEET_NOTES_MAX)) as error:
         build_sheet(assess(make_factors(), content), content, over, today=TODAY)
     assert error.value.field == "notes"
+
+
+def test_each_option_has_one_short_name_used_by_the_grid_and_the_reasons(content, tmp_path):
+    """Issue #10 tidy-up: `short_name` is the only short name (the [grid] table's copy is gone,
+    and the loader refuses it back)."""
+    import shutil
+
+    from dashboard.core.loader import CONTENT_DIR, ContentError, load_content
+
+    for option in content.options:
+        assert set(option.text["short_name"]) >= {"en", "fr"}, option.id
+        assert "grid.short" not in option.text
+    sheet = build_sheet(assess(make_factors(), content), content,
+                        SheetChoices(selected=("resection", "rfa", "tace")), today=TODAY)
+    assert _grids(sheet)[0].short_columns == ("Liver surgery", "Radio-wave heat treatment",
+                                             "Chemoembolization")
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, root)
+    path = root / "options" / "rfa.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[grid]\n", '[grid]\nshort.en = "Radio-wave heat treatment"\n'), encoding="utf-8")
+    with pytest.raises(ContentError, match="short"):
+        load_content(root)

@@ -54,10 +54,18 @@ def finding_text(finding: Finding, content: Content, lang: str = "en",
         text = text_in(variant.text if variant else rule.patient, lang)
     if "{options}" in text:
         kind = "abbreviation" if audience == "clinician" else "short_name"
-        option_names = [text_in(content.option(o).text.get(kind) or content.option(o).text["name"],
-                                lang) for o in finding.options]
+        option_names = [_in_sentence(text_in(content.option(o).text.get(kind)
+                                             or content.option(o).text["name"], lang))
+                        for o in finding.options]
         text = text.replace("{options}", _and_list(option_names, content, lang))
     return text
+
+
+def _in_sentence(name: str) -> str:
+    """An option's short name inside a sentence: "Liver surgery" -> "liver surgery" (the
+    short name is written as a label, capitalised); an abbreviation ("TACE") is kept."""
+    first = name.split(" ", 1)[0]
+    return name if first.isupper() or len(first) < 2 else name[0].lower() + name[1:]
 
 
 def _and_list(items: list[str], content: Content, lang: str) -> str:

@@ -45,7 +45,7 @@ OPTION_TEXTS = ("name", "clinical_name", "summary", "involves", "hospital_stay",
 OPTION_LISTS = ("questions", "checks")
 # The `[grid]` table (last in each option file): short texts for the sheet's Option Grid cells,
 # stored in Option.text as "grid.<key>".
-GRID_TEXTS = ("short", "what", "how", "stay", "side_effects", "aim")
+GRID_TEXTS = ("what", "how", "stay", "side_effects", "aim")
 STRING_FILES = ("sheet", "ui", "locale", "clinic_day")
 # Optional short names, used where a reason names options ({options}, 8.3 T3):
 # short_name for patients, abbreviation for clinicians.

@@ -279,7 +279,7 @@ def _grid(words: _Words, content: Content, selected: list[OptionResult],
         rows.append((words("row_fit"), tuple(_fit_cell(words, content, r, more_pages)
                                              for r in chunk)))
         blocks.append(OptionTable(words("row_header"), tuple(o.name(words.lang) for o in options),
-                                  tuple(rows), tuple(words.option(o, "grid.short")
+                                  tuple(rows), tuple(words.option(o, "short_name")
                                                      for o in options)))
     return blocks
 
@@ -355,7 +355,7 @@ def _questions(words: _Words, content: Content, assessment: Assessment,
     for result in selected:
         option = content.option(result.option_id)
         own = option_items(content, assessment, option.id, "questions", words.lang)
-        items += [words("option_question", option=words.option(option, "grid.short"), question=q)
+        items += [words("option_question", option=words.option(option, "short_name"), question=q)
                   for q in own[:per_option]]
     return [Heading(words("questions_heading")), Paragraph(words("questions_intro")),
             TickBoxes(tuple(items))]
