@@ -562,16 +562,23 @@ def test_no_agent_note_for_drug_treatment_that_does_not_fit(content):
 
 @pytest.mark.hazard("H56")
 def test_grid_notes_must_name_agent_notes_of_the_option(tmp_path):
+    _refused_when_changed(tmp_path, "systemic.toml", 'notes = ["SYS-N2"',
+                          'notes = ["SYS-7", "SYS-N2"', "SYS-7")
+
+
+def _refused_when_changed(tmp_path, option_file: str, old: str, new: str, message: str) -> None:
+    """A copy of content/ with one option file changed fails to load, naming `message`."""
     import shutil
 
     from dashboard.core.loader import CONTENT_DIR, ContentError, load_content
 
     root = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, root)
-    path = root / "options" / "systemic.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        'notes = ["SYS-N2"', 'notes = ["SYS-7", "SYS-N2"'), encoding="utf-8")
-    with pytest.raises(ContentError, match="SYS-7"):
+    path = root / "options" / option_file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(ContentError, match=message):
         load_content(root)
 
 
@@ -594,10 +601,6 @@ def test_notes_longer_than_the_two_pages_hold_are_refused_with_the_contents_mess
 def test_each_option_has_one_short_name_used_by_the_grid_and_the_reasons(content, tmp_path):
     """Issue #10 tidy-up: `short_name` is the only short name (the [grid] table's copy is gone,
     and the loader refuses it back)."""
-    import shutil
-
-    from dashboard.core.loader import CONTENT_DIR, ContentError, load_content
-
     for option in content.options:
         assert set(option.text["short_name"]) >= {"en", "fr"}, option.id
         assert "grid.short" not in option.text
@@ -605,10 +608,5 @@ def test_each_option_has_one_short_name_used_by_the_grid_and_the_reasons(content
                         SheetChoices(selected=("resection", "rfa", "tace")), today=TODAY)
     assert _grids(sheet)[0].short_columns == ("Liver surgery", "Radio-wave heat treatment",
                                              "Chemoembolization")
-    root = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, root)
-    path = root / "options" / "rfa.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "[grid]\n", '[grid]\nshort.en = "Radio-wave heat treatment"\n'), encoding="utf-8")
-    with pytest.raises(ContentError, match="short"):
-        load_content(root)
+    _refused_when_changed(tmp_path, "rfa.toml", "[grid]\n",
+                          '[grid]\nshort.en = "Radio-wave heat treatment"\n', "grid -> short")
