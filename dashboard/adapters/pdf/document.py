@@ -193,7 +193,8 @@ _CELL_PAD_Y = 1.2
 class _SheetPDF(FPDF):
     """One document. Created per render; fpdf2 objects cannot be reused after output()."""
 
-    def __init__(self, sheet: DiscussionSheet, plan: FontPlan, sizes: _Sizes | None = None):
+    def __init__(self, sheet: DiscussionSheet, plan: FontPlan, sizes: _Sizes | None = None,
+                 like: FPDF | None = None):
         paper = _PAPER.get(sheet.paper)
         if paper is None:
             raise ValueError(f"paper must be one of {sorted(_PAPER)}")
@@ -202,7 +203,7 @@ class _SheetPDF(FPDF):
         self.sizes = sizes or _size_steps(sheet)[0]
         self.resource_access_policy = ResourceAccessPolicy.NONE
         self.alias_nb_pages(_PAGE_TOTAL_ALIAS)
-        register(self, plan)
+        register(self, plan, like)  # `like`: share the fonts of a trial layout
         self.shaping = plan.shaping
         self.side_margin = self.sizes.side or (_SIDE_MARGIN_LARGE if sheet.large_print
                                                else _SIDE_MARGIN)
@@ -887,14 +888,15 @@ def _laid_out(sheet: DiscussionSheet, plan: FontPlan) -> _SheetPDF:
     for sizes in steps[1:]:
         if not sheet.fit_pages or pdf.page_no() <= sheet.fit_pages:
             break
-        tighter = _draw(sheet, plan, sizes)
+        tighter = _draw(sheet, plan, sizes, like=pdf)
         if tighter.page_no() < pdf.page_no():
             pdf = tighter
     return pdf
 
 
-def _draw(sheet: DiscussionSheet, plan: FontPlan, sizes: _Sizes) -> _SheetPDF:
-    pdf = _SheetPDF(sheet, plan, sizes)
+def _draw(sheet: DiscussionSheet, plan: FontPlan, sizes: _Sizes,
+          like: FPDF | None = None) -> _SheetPDF:
+    pdf = _SheetPDF(sheet, plan, sizes, like)
     pdf.set_title(sheet.metadata_title)
     pdf.set_lang(sheet.lang)
     pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
