@@ -210,6 +210,15 @@ def enter_factors(page, content, data: dict) -> None:
     wait_for_app(page)
 
 
+def wait_for_check_code(page, code: str, timeout: float = 30_000) -> None:
+    """Wait (bounded) until the screen shows `code`, the check code of the values entered: a
+    change reaches the server in its own round trip, and the cards follow only then. A value
+    the server never received keeps the old code, and this fails."""
+    page.wait_for_function("code => document.body.innerText.includes(code)", arg=code,
+                           timeout=timeout)
+    wait_for_app(page)
+
+
 def new_patient(page) -> None:
     """New patient asks first: open it, then confirm."""
     page.get_by_role("button", name="New patient").first.click()

@@ -15,6 +15,7 @@ from tests.browser_support import (
     prepare_sheet,
     running_app,
     wait_for_app,
+    wait_for_check_code,
 )
 from tests.conftest import make_factors, require_browser
 
@@ -61,6 +62,7 @@ def test_a_clinician_goes_from_an_empty_form_to_a_downloaded_sheet(page, content
 
     expected = assess(SCENARIO, content)
     enter_factors(page, content, SCENARIO)
+    wait_for_check_code(page, expected.fingerprint)  # every value has reached the server
 
     for result in expected.results:
         card = page.locator(f".st-key-card_{result.option_id}")

@@ -22,6 +22,7 @@ from tests.browser_support import (
     running_app,
     type_text,
     wait_for_app,
+    wait_for_check_code,
 )
 from tests.conftest import BASELINE, make_factors, require_browser
 from tests.safety_support import pdf_pages, pdf_text
@@ -119,9 +120,7 @@ def test_changing_values_after_a_sheet_leaves_no_old_verdict_and_no_old_sheet(br
         wait_for_app(page)
 
         new = assess(make_factors(ecog=3, patient_goal="declines_active"), content)
-        page.wait_for_function("code => document.body.innerText.includes(code)",
-                               arg=new.fingerprint, timeout=30_000)  # both clicks have reached
-        wait_for_app(page)                                           # the server (bounded)
+        wait_for_check_code(page, new.fingerprint)  # both clicks have reached the server
         assert page.locator(".st-key-download").count() == 0
         assert _screen_code(page) == new.fingerprint != old.fingerprint
         assert _cards(page, content) == {r.option_id: WORDS[r.verdict.value]
@@ -152,9 +151,7 @@ def test_a_value_typed_then_prepare_clicked_without_leaving_the_field_never_give
         page.locator(".st-key-f_largest_tumour_cm input").fill("7")  # no Tab: still focused
         page.locator(PREPARE).click()  # the click blurs the field: both reach the server
 
-        page.wait_for_function("code => document.body.innerText.includes(code)",
-                               arg=new.fingerprint, timeout=30_000)
-        wait_for_app(page)
+        wait_for_check_code(page, new.fingerprint)
         assert _screen_code(page) == new.fingerprint
         assert old.fingerprint not in page.inner_text("body")
         if page.locator(".st-key-download").count():  # a sheet, if any, is for the new value
@@ -211,9 +208,7 @@ def test_a_typed_number_updates_the_options_when_the_field_is_left(browser, serv
         expected = assess(make_factors(largest_tumour_cm=7), content)
         # the rerun starts only when the blur reaches the server: wait for the new check code
         # (bounded), then compare every card
-        page.wait_for_function("code => document.body.innerText.includes(code)",
-                               arg=expected.fingerprint, timeout=30_000)
-        wait_for_app(page)
+        wait_for_check_code(page, expected.fingerprint)
         assert _cards(page, content) == {r.option_id: WORDS[r.verdict.value]
                                          for r in expected.results} != before
         assert _screen_code(page) == expected.fingerprint
