@@ -110,9 +110,9 @@ def _classify(content: Content, facts: dict[str, Any]) -> tuple[OptionResult, ..
     """Phases in order (8.1 step 4); each phase may read the base verdicts of earlier phases."""
     results: dict[str, OptionResult] = {}
     for phase_options in _plan(content):
-        for option, tracks in phase_options:
-            results[option.id] = _base_result(option, facts, content, tracks)
-        for option, _tracks in phase_options:
+        for option, tracks, rules in phase_options:
+            results[option.id] = _base_result(option, facts, content, tracks, rules)
+        for option, _tracks, _rules in phase_options:
             facts[f"verdict.{option.id}"] = _verdict_fact(results[option.id], option)
     # the global rules read the same facts for every active option: applied once per patient
     global_findings = [f for rule in content.global_rules if (f := _apply(rule, facts))]
@@ -120,21 +120,28 @@ def _classify(content: Content, facts: dict[str, Any]) -> tuple[OptionResult, ..
                  for o in content.options)
 
 
-_PLANS: dict[int, tuple[Content, tuple[tuple[tuple[Option, tuple[str, ...]], ...], ...]]] = {}
+_Step = tuple[Option, tuple[str, ...], tuple[tuple[Any, str, Verdict, str], ...]]
+_PLANS: dict[int, tuple[Content, tuple[tuple[_Step, ...], ...]]] = {}
 
 
-def _plan(content: Content) -> tuple[tuple[tuple[Option, tuple[str, ...]], ...], ...]:
-    """The options of each phase, in phase order, with the tracks each option combines (the
-    same for every patient: worked out once per content, not once per patient)."""
+def _plan(content: Content) -> tuple[tuple[_Step, ...], ...]:
+    """The options of each phase, in phase order, with the tracks each option combines and its
+    rules as (test, id, verdict, track) (the same for every patient: worked out once per
+    content, not once per patient)."""
     known = _PLANS.get(id(content))
     if known is not None and known[0] is content:
         return known[1]
-    plan = tuple(tuple((o, _tracks(o)) for o in content.options if o.phase == phase)
+    plan = tuple(tuple((o, _tracks(o), _rule_steps(o)) for o in content.options
+                       if o.phase == phase)
                  for phase in sorted({o.phase for o in content.options}))
     if len(_PLANS) >= 8:  # a few contents at most (tests load variants); never grows without end
         _PLANS.clear()
     _PLANS[id(content)] = (content, plan)  # holding the content keeps its id from being reused
     return plan
+
+
+def _rule_steps(option: Option) -> tuple[tuple[Any, str, Verdict, str], ...]:
+    return tuple((rule.test, rule.id, _verdict(rule), rule.track) for rule in option.rules)
 
 
 def _tracks(option: Option) -> tuple[str, ...]:
@@ -159,20 +166,48 @@ def _with_variants(findings: list[Finding], content: Content,
                    facts: Mapping[str, Any]) -> list[Finding]:
     """Each finding with the index of the rule text variant that holds for this patient, and
     the earlier options whose "applicable" verdict it read (to name them, 8.3 T3)."""
+    naming = _naming(content)
     out = []
     for finding in findings:
-        rule = content.rule(finding.rule_id)
-        reads = content.verdict_reads(finding.rule_id)
-        if not rule.variants and not reads:
+        named_by = naming.get(finding.rule_id, _UNSEEN)
+        if named_by is _UNSEEN:  # not a rule of the plan: look it up as ever
+            rule = content.rule(finding.rule_id)
+            reads = content.verdict_reads(finding.rule_id)
+            named_by = (rule.variants, reads) if rule.variants or reads else None
+        if named_by is None:
             out.append(finding)
             continue
-        index = first_variant(rule.variants, facts)
+        variants, reads = named_by
+        index = first_variant(variants, facts)
         options = () if finding.unknown or finding.default else tuple(
             fact[8:] for fact in reads if _surely_applicable(facts.get(fact)))
         named = replace(finding, variant=index, options=options) \
             if index >= 0 or options else finding
         out.append(named)
     return out
+
+
+_UNSEEN = object()
+_NAMING: dict[int, tuple[Content, dict[str, Any]]] = {}
+
+
+def _naming(content: Content) -> dict[str, Any]:
+    """For every rule that can make a finding (options' rules and defaults, global rules): its
+    text variants and the verdicts it reads, or None when it has neither (most rules), looked
+    up once per content rather than once per finding."""
+    known = _NAMING.get(id(content))
+    if known is not None and known[0] is content:
+        return known[1]
+    rules = [*(r for o in content.options for r in (*o.rules, o.default)),
+             *content.global_rules]
+    naming: dict[str, Any] = {}
+    for rule_id in dict.fromkeys(r.id for r in rules):
+        variants, reads = content.rule(rule_id).variants, content.verdict_reads(rule_id)
+        naming[rule_id] = (variants, reads) if variants or reads else None
+    if len(_NAMING) >= 8:
+        _NAMING.clear()
+    _NAMING[id(content)] = (content, naming)
+    return naming
 
 
 def _surely_applicable(value: Any) -> bool:
@@ -192,14 +227,16 @@ def first_variant(variants: tuple[Variant, ...], facts: Mapping[str, Any],
 
 
 def _base_result(option: Option, facts: Mapping[str, Any], content: Content,
-                 tracks: tuple[str, ...] | None = None) -> OptionResult:
+                 tracks: tuple[str, ...] | None = None,
+                 rules: tuple[tuple[Any, str, Verdict, str], ...] | None = None) -> OptionResult:
     findings = []
-    for rule in option.rules:  # the hot loop: _apply inlined
-        outcome = rule.test(facts)
+    for test, rule_id, rule_verdict, track in (  # the hot loop: _apply inlined
+            _rule_steps(option) if rules is None else rules):
+        outcome = test(facts)
         if outcome is True:
-            findings.append(Finding(rule.id, _verdict(rule), rule.track))
+            findings.append(Finding(rule_id, rule_verdict, track))
         elif outcome is not False:
-            findings.append(Finding(rule.id, Verdict.CAUTION, rule.track,
+            findings.append(Finding(rule_id, Verdict.CAUTION, track,
                                     unknown=tuple(sorted(outcome.fields))))
     tracks = _tracks(option) if tracks is None else tracks
     track_verdicts = {}
