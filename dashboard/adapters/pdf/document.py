@@ -626,8 +626,12 @@ class _SheetPDF(FPDF):
             self.set_xy(x + label_w, top)
             self.set_font(MAIN_FAMILY, "", s.body)
             if block.value:
-                self.multi_cell(half - label_w, lh, block.value, align=Align.L, markdown=False,
-                                new_x=XPos.LEFT, new_y=YPos.NEXT)
+                # wrapped once (measured) and drawn line by line, as _text() does
+                lines = self._lines(block.value, half - label_w)
+                for number, line in enumerate(lines):
+                    self.set_xy(x + label_w, top + number * lh)
+                    self.cell(half - label_w, lh, line, align=Align.L)
+                self.y = top + len(lines) * lh
             else:  # a line to write on
                 self.set_draw_color(*_RULE)
                 self.set_line_width(0.35)
