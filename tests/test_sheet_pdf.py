@@ -274,3 +274,15 @@ def test_the_options_the_screen_suggests_make_a_two_page_sheet(content, name, la
     assert 1 <= len(suggested) <= 3
     choices = SheetChoices(selected=suggested, **PATIENT)
     assert sheet_page_count(assessment, choices, content, created=CREATED, language=lang) == 2
+
+
+@pytest.mark.hazard("H54")
+@pytest.mark.parametrize("large_print", [False, True])
+def test_a_wrapped_name_mixing_gurmukhi_and_latin_prints_its_second_line(content, large_print):
+    """Found by looking: the Latin line after a Gurmukhi one came out in the Gurmukhi font's
+    glyphs (fpdf2 kept the fallback font selected in the page)."""
+    name = "ਗੁਰਪ੍ਰੀਤ ਕੌਰ ਸਿੰਘ Alexandra Marie OBrien Nguyen Richardson Smith"
+    data = render(_sheet(content, "one small tumour", patient_name=name,
+                         large_print=large_print), created=CREATED)
+    first = _flat(_pages(data)[0])
+    assert "Alexandra Marie" in first and "Richardson Smith" in first.replace("\n", " ")

@@ -44,6 +44,7 @@ from .fonts import (
     MAIN_FAMILY,
     FontPlan,
     UnprintableText,
+    in_main_font,
     is_rtl_text,
     plan_fonts,
     register,
@@ -269,6 +270,19 @@ class _SheetPDF(FPDF):
             ord(char) in cmap and unicodedata.bidirectional(char) in _NEUTRAL_BIDI
             for char in gap.characters
         )
+
+    def cell(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """fpdf2's cell(); after text drawn partly by a fallback font (a Gurmukhi name), the
+        current font is set again in the page: fpdf2 2.8.9 left the fallback font selected in
+        the content stream while it took the main font as current, and the next line of plain
+        Latin text came out in the fallback font's glyphs (found by looking at a wrapped name)."""
+        result = super().cell(*args, **kwargs)
+        text = args[2] if len(args) > 2 else kwargs.get("text", "")
+        if self._fallback_font_ids and text and not in_main_font(text):
+            family, style, size = self.font_family, self.font_style, self.font_size_pt
+            self.set_font(family, style, size + 1)
+            self.set_font(family, style, size)
+        return result
 
     # ----------------------------------------------------------- running header and footer
 

@@ -40,6 +40,7 @@ __all__ = [
     "FontPlan",
     "UnprintableText",
     "font_files",
+    "in_main_font",
     "is_rtl_text",
     "load_fonts",
     "plan_fonts",
@@ -208,6 +209,12 @@ def _main_codes() -> frozenset[int]:
     """What the main font draws: in both its styles and claimed by no script family."""
     return frozenset(c for c in _CMAPS.of(MAIN.regular) & _CMAPS.of(MAIN.bold)
                      if not _in(c, _ALL_RANGES))
+
+
+def in_main_font(text: str) -> bool:
+    """Every character of `text` is drawn by the main family (no fallback font needed)."""
+    codes = _main_codes()
+    return all(ord(c) in codes or c.isspace() for c in text)
 
 
 @functools.cache
