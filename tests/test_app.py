@@ -403,6 +403,22 @@ def test_the_sheet_language_is_a_choice_and_every_label_about_the_sheet_says_it(
     assert " ".join(content.string("sheet.footer_disclaimer", "en").split()) not in text
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_sheet_the_screen_prepares_by_default_is_two_pages(app, content, lang):
+    """Tick the suggested options and prepare, changing nothing else: two pages (issue #10),
+    as the page count beside Prepare says. The optional sections start unticked and the notes
+    box holds no more than two pages print."""
+    from dashboard.core.limits import SHEET_NOTES_MAX
+
+    submit(fill(app, content, BASELINE))
+    assert app.checkbox(key="s_not_fitting").value is False
+    assert app.text_area(key="s_notes").proto.max_chars == SHEET_NOTES_MAX
+    app.radio(key="s_lang").set_value(lang)
+    prepare(app)
+    pages = _pdf_pages(app.session_state["sheet_prepared"]["data"])
+    assert len(pages) == 2 and _pages_shown(app).startswith("2 pages")
+
+
 @pytest.mark.hazard("H66")
 def test_changing_the_sheet_language_withdraws_a_prepared_sheet(app, content):
     submit(fill(app, content, BASELINE))
@@ -448,7 +464,7 @@ def test_a_pseudo_language_goes_through_the_screens_sheet_choices_to_every_page(
     assert MARK + "English" in label  # the pseudo language's own name, from its locale
     pages = _pdf_pages(prepared["data"])
     expected = service.prepare_sheet(BASELINE, service.Choices(
-        selected=ticked, include_not_fitting=True, language="xx"), pseudo)
+        selected=ticked, include_not_fitting=False, language="xx"), pseudo)
     assert pages == _pdf_pages(expected.pdf)  # the screen's sheet is the pipeline's
     footer = " ".join(content.string("sheet.footer_disclaimer", "en").split())
     assert all(MARK in page for page in pages)

@@ -13,6 +13,7 @@ from dashboard.core import usertext
 from dashboard.core.assessment import Assessment, Verdict
 from dashboard.core.content import Content
 from dashboard.core.explain import verdict_words
+from dashboard.core.limits import SHEET_NOTES_MAX
 from dashboard.core.localise import locale_for
 from dashboard.core.sheet import SheetChoices, user_text
 from dashboard.screen import form, view
@@ -76,7 +77,7 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
         st.warning(f"{len(selected)} options are ticked: the sheet will be longer than two pages. "
                    "Three or fewer keep it to two.", icon=":material/description:")
     lang = _language(content)
-    choices, problems = _sheet_fields(selected)
+    choices, problems = _sheet_fields(content, selected)
     if st.session_state.get(CONFIRMED_FOR) != assessment.fingerprint:  # new options: ask again
         st.session_state[SHEET + "confirmed"] = False
         st.session_state[CONFIRMED_FOR] = assessment.fingerprint
@@ -161,7 +162,8 @@ def _copy_note(content: Content, assessment: Assessment, choices: SheetChoices,
         st.code(text, language=None, wrap_lines=True)
 
 
-def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, str]]:
+def _sheet_fields(content: Content,
+                  selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, str]]:
     """The sheet's header fields and options; problems maps a field to its message."""
     a = b = c = d = st.grid("auto", min_column_width=FIELD_MIN_WIDTH, gap="small")
     name = a.text_input("Patient name (optional)", key=SHEET + "name",
@@ -173,10 +175,13 @@ def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, st
     phone = d.text_input("Team phone", key=SHEET + "phone", max_chars=usertext.FIELD_MAX,
                          autocomplete="off")
     notes = st.text_area("Notes for the patient (optional)", key=SHEET + "notes",
-                         max_chars=usertext.NOTES_MAX, height=100)
+                         max_chars=SHEET_NOTES_MAX, height=100,
+                         help="What two pages hold; longer notes belong in the chart.")
     e = f = g = st.grid("auto", min_column_width=FIELD_MIN_WIDTH, gap="small")
     not_fitting = e.checkbox("Include the options that do not fit right now",
-                             value=True, key=SHEET + "not_fitting", wrap=True)
+                             value=False, key=SHEET + "not_fitting", wrap=True,
+                             help="One line each with its plain reason; the sheet may then "
+                                  "run past two pages.")
     large = f.checkbox("Large print", key=SHEET + "large_print")
     paper = g.radio("Paper size", PAPERS, horizontal=True, key=SHEET + "paper",
                     index=view.paper_index(), format_func=paper_name)
@@ -184,7 +189,7 @@ def _sheet_fields(selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, st
                            appointment_date=_date_words(when), clinician=clinician or "",
                            team_phone=phone or "", notes=notes or "",
                            include_not_fitting=not_fitting, large_print=large, paper=paper)
-    cleaned, problems = user_text(choices)  # the sheet's own check, shown before preparing
+    cleaned, problems = user_text(choices, content)  # the sheet's own check, shown before preparing
     for key, value in cleaned.items():
         typed = getattr(choices, key)
         if key in problems:
