@@ -250,8 +250,11 @@ def situation_sentences(words: _Words, assessment: Assessment) -> list[str]:
         sentences = [words(f"site_{site}")]
     else:
         sentences = [words("site_unknown")]
-    if values.get("portal_vein_invasion") in ("segmental", "lobar", "main"):
+    vein = values.get("portal_vein_invasion")
+    if vein == "main":  # the main trunk (Vp4): "the large vein"
         sentences.append(words("vein_invaded"))
+    elif vein in ("segmental", "lobar"):  # a branch (Vp1-3): never "the large vein" itself
+        sentences.append(words("vein_branch_invaded"))
     grade = assessment.derived.child_pugh_class if assessment.derived else None
     sentences.append(words(f"liver_{grade}" if grade in ("A", "B", "C") else "liver_unknown"))
     ecog = values.get("ecog")
