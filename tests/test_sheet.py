@@ -612,3 +612,47 @@ def test_each_option_has_one_short_name_used_by_the_grid_and_the_reasons(content
                                              "Chemoembolization")
     _refused_when_changed(tmp_path, "rfa.toml", "[grid]\n",
                           '[grid]\nshort.en = "Radio-wave heat treatment"\n', "grid -> short")
+
+
+def test_the_sheet_and_the_screen_compare_the_options_on_one_list_of_aspects(content):
+    """Issue #14: one definition of the comparison aspects, in content (sheet.toml
+    [[aspects]]): the sheet's grid rows, its "More about each option" rows and the screen's
+    comparison columns all follow it, in its order."""
+    from dashboard.adapters.frames import comparison_aspects, comparison_frame
+
+    ids = [a.id for a in content.aspects]
+    assert ids == ["what", "how", "stay", "side_effects", "aim"]
+    assessment = assess(make_factors(), content)
+    for lang in ("en", "fr"):
+        sheet = build_sheet(assessment, content, SheetChoices(selected=("resection", "rfa"),
+                                                              more_about_options=True),
+                            today=TODAY, lang=lang)
+        labels = [label for label, _ in _grids(sheet)[0].rows]
+        assert labels == [content.string(f"sheet.row_{i}", lang) for i in [*ids, "fit"]]
+    screen = comparison_aspects(content)
+    assert [keys for _, keys in screen] == [*(a.detail for a in content.aspects), ("fits_when",)]
+    frame = comparison_frame(content, assessment, ("rfa",))
+    assert list(frame.columns)[1:] == [title for title, _ in screen]
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ('id = "aim"\ndetail = ["goal_text"]', 'id = "aim"\ndetail = ["goal"]',
+     "aspects -> 4 -> detail"),
+    ('id = "aim"\n', 'id = "how"\n', "listed twice"),
+    ('[[aspects]]\nid = "aim"', '[[aspects]]\nid = "cost"', "cost"),
+])
+def test_the_loader_refuses_an_aspect_it_cannot_print(tmp_path, old, new, message):
+    """An aspect names option texts that exist, once, and has its labels and a grid text in
+    every option file (a new aspect `cost` without them is refused, naming it)."""
+    import shutil
+
+    from dashboard.core.loader import CONTENT_DIR, ContentError, load_content
+
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, root)
+    path = root / "sheet.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ContentError, match=message):
+        load_content(root)

@@ -14,15 +14,6 @@ from dashboard.core.assessment import Assessment
 from dashboard.core.content import Content
 from dashboard.core.explain import option_text, verdict_words
 
-# (column title, option text key) in display order.
-ASPECTS = (
-    ("Goal", "goal_text"),
-    ("How it is done", "involves"),
-    ("Time in hospital", "hospital_stay"),
-    ("Recovery", "recovery"),
-    ("Common side effects", "side_effects"),
-    ("When it fits", "fits_when"),
-)
 OPTION_COLUMN = "Option"
 VERDICT_COLUMN = "Verdict"
 
@@ -31,6 +22,7 @@ def comparison_frame(content: Content, assessment: Assessment,
                      option_ids: Iterable[str] | None = None, lang: str = "en") -> pd.DataFrame:
     """The chosen options (all when `option_ids` is None) side by side on each aspect."""
     wanted = None if option_ids is None else set(option_ids)
+    aspects = comparison_aspects(content, lang)
     rows = []
     for option in content.options:
         if wanted is not None and option.id not in wanted:
@@ -38,12 +30,20 @@ def comparison_frame(content: Content, assessment: Assessment,
         result = assessment.result(option.id)
         row = {OPTION_COLUMN: option.name(lang),
                VERDICT_COLUMN: verdict_words(result.verdict, content, lang)}
-        for title, key in ASPECTS:
-            row[title] = _cell(option_text(content, assessment, option.id, key, lang))
+        for title, keys in aspects:
+            row[title] = _cell(" ".join(option_text(content, assessment, option.id, key, lang)
+                                        or "" for key in keys))
         rows.append(row)
-    columns = [OPTION_COLUMN, VERDICT_COLUMN, *(title for title, _ in ASPECTS)]
+    columns = [OPTION_COLUMN, VERDICT_COLUMN, *(title for title, _ in aspects)]
     frame = pd.DataFrame(rows, columns=columns, dtype="str")
     return frame.set_index(OPTION_COLUMN)
+
+
+def comparison_aspects(content: Content, lang: str = "en") -> list[tuple[str, tuple[str, ...]]]:
+    """(column title, option text keys) in display order: the aspects the sheet compares on
+    (content/sheet.toml [[aspects]], the same list), then when each option fits."""
+    return [*((content.string(f"sheet.more_{a.id}", lang), a.detail) for a in content.aspects),
+            (content.string("ui.compare_fits", "en"), ("fits_when",))]
 
 
 def _cell(text: str | None) -> str:

@@ -196,6 +196,19 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Aspect:
+    """One aspect the options are compared on (content/sheet.toml `[[aspects]]`), the same for
+    the sheet's grid, its "More about each option" pages and the screen's comparison table.
+
+    Its labels are `sheet.row_<id>` (grid and screen) and `sheet.more_<id>` (More pages); every
+    option writes a short grid text `[grid] <id>`, and `detail` names its longer texts.
+    """
+
+    id: str
+    detail: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Option:
     """One treatment option: its patient-facing facts, its rules and its review status."""
 
@@ -289,6 +302,7 @@ class Content:
     groups: tuple[tuple[str, Text], ...] = ()  # factor groups in form order: (id, label)
     derived_facts: tuple[DerivedFact, ...] = ()  # content/derived.toml, in evaluation order
     claims: tuple[Claim, ...] = ()  # content/claims.toml: what patient sentences may assert
+    aspects: tuple[Aspect, ...] = ()  # content/sheet.toml [[aspects]]: what options compare on
     # derived.toml [[child_pugh_floor]]: (test, least score) pairs, 8.3 R1
     child_pugh_floor: tuple[tuple[Callable[[Mapping[str, Any]], Any], int], ...] = field(
         default=(), compare=False, repr=False)

@@ -16,6 +16,7 @@ from .assessment import Verdict
 from .conditions import FactSpec, compile_condition, parse_condition
 from .content import (
     Always,
+    Aspect,
     Claim,
     Condition,
     Content,
@@ -45,7 +46,6 @@ OPTION_TEXTS = ("name", "clinical_name", "summary", "involves", "hospital_stay",
 OPTION_LISTS = ("questions", "checks")
 # The `[grid]` table (last in each option file): short texts for the sheet's Option Grid cells,
 # stored in Option.text as "grid.<key>".
-GRID_TEXTS = ("what", "how", "stay", "side_effects", "aim")
 STRING_FILES = ("sheet", "ui", "locale", "clinic_day")
 # Optional short names, used where a reason names options ({options}, 8.3 T3):
 # short_name for patients, abbreviation for clinicians.
@@ -186,9 +186,13 @@ def _build(docs: dict[str, dict[str, Any]], problems: list[str], digest: str) ->
                          for i, raw in enumerate(global_doc.get("rules", list, [])))
     rule_sets = {name.removeprefix("rule_sets/").removesuffix(".toml"): doc
                  for name, doc in docs.items() if name.startswith("rule_sets/")}
+    aspects = _aspects(docs["sheet.toml"], problems)
     options = _options(docs, rule_sets, make_rule, facts, ref_ids, problems, languages,
-                       every_verdict)
+                       every_verdict, tuple(a.id for a in aspects))
     strings = _strings(docs, problems, languages)
+    problems += [f"sheet.toml -> {lang}: aspect '{a.id}' needs its label {key}"
+                 for a in aspects for key in (f"row_{a.id}", f"more_{a.id}")
+                 for lang in languages if f"sheet.{key}" not in strings[lang]]
     locale = _Checker(docs["locale.toml"], "locale.toml", problems, languages)
     same_ok = locale.get("same_in_every_language", list, []) or []
     problems += translation_problems(docs, languages, frozenset(map(str, same_ok)))
@@ -209,6 +213,7 @@ def _build(docs: dict[str, dict[str, Any]], problems: list[str], digest: str) ->
         groups=_groups(docs["factors.toml"], problems, languages),
         derived_facts=derived_facts,
         claims=claims,
+        aspects=aspects,
         child_pugh_floor=floor,
         reviews=_reviews(docs, problems),
     )
@@ -528,7 +533,8 @@ def _validation(doc: dict[str, Any], make_rule: Callable[..., Rule], problems: l
 def _options(docs: dict[str, dict[str, Any]], rule_sets: dict[str, dict[str, Any]],
              make_rule: Callable[..., Rule],
              facts: dict[str, FactSpec], ref_ids: set[str], problems: list[str],
-             languages: tuple[str, ...], every_verdict: dict[str, FactSpec]) -> tuple[Option, ...]:
+             languages: tuple[str, ...], every_verdict: dict[str, FactSpec],
+             grid_keys: tuple[str, ...]) -> tuple[Option, ...]:
     raw_options = {name: doc for name, doc in docs.items() if name.startswith("options/")}
     phases = {doc.get("id"): doc.get("phase") for doc in raw_options.values()}
     set_rules = {name: _rule_set(doc, f"rule_sets/{name}.toml", make_rule, problems, languages)
@@ -536,7 +542,7 @@ def _options(docs: dict[str, dict[str, Any]], rule_sets: dict[str, dict[str, Any
     out = []
     for name, doc in sorted(raw_options.items()):
         option = _option(name, doc, set_rules, make_rule, facts, phases, ref_ids, problems,
-                         languages, every_verdict)
+                         languages, every_verdict, grid_keys)
         if option is not None:
             out.append(option)
     orders = [o.order for o in out]
@@ -564,7 +570,9 @@ def _rule_set(doc: dict[str, Any], where: str, make_rule: Callable[..., Rule], p
 def _option(name: str, doc: dict[str, Any], set_rules: dict[str, Any],
             make_rule: Callable[..., Rule], facts: dict[str, FactSpec], phases: dict[Any, Any],
             ref_ids: set[str], problems: list[str],
-            languages: tuple[str, ...], every_verdict: dict[str, FactSpec]) -> Option | None:
+            languages: tuple[str, ...], every_verdict: dict[str, FactSpec],
+            grid_keys: tuple[str, ...]) -> Option | None:
+    """One option file; `grid_keys` are the aspects' ids: each needs its short grid text."""
     c = _Checker(doc, name, problems, languages)
     c.unknown_keys({"schema_version", "id", "order", "phase", "active", "combine", "goal",
                     "sources", "reviewed_by", "last_reviewed", "next_review", "rule_sets",
@@ -601,8 +609,8 @@ def _option(name: str, doc: dict[str, Any], set_rules: dict[str, Any],
                          (*OPTION_TEXTS, *OPTION_LISTS, *(f"lines.{k}" for k in lines)),
                          OPTION_LISTS, problems, languages)
     grid = _Checker(c.table.get("grid"), f"{name} -> grid", problems, languages)
-    grid.unknown_keys({*GRID_TEXTS, "notes"})
-    grid_texts = {f"grid.{key}": grid.text(key) for key in GRID_TEXTS}
+    grid.unknown_keys({*grid_keys, "notes"})
+    grid_texts = {f"grid.{key}": grid.text(key) for key in grid_keys}
     sheet_notes = tuple(grid.get("notes", list, []) or [])
     for note in sheet_notes:
         if note not in {n.id for n in notes if n is not None}:
@@ -629,6 +637,27 @@ def _option(name: str, doc: dict[str, Any], set_rules: dict[str, Any],
         sheet_notes=sheet_notes)
 
 
+def _aspects(doc: dict[str, Any], problems: list[str]) -> tuple[Aspect, ...]:
+    """sheet.toml `[[aspects]]`: what the options are compared on, in order, on sheet and screen
+    (each: an id, and the option texts that say it at length)."""
+    raw = doc.get("aspects")
+    if not isinstance(raw, list) or not raw:
+        problems.append("sheet.toml -> aspects: expected a list of aspect tables")
+        return ()
+    out: list[Aspect] = []
+    for i, item in enumerate(raw):
+        c = _Checker(item, f"sheet.toml -> aspects -> {i}", problems, ())
+        c.unknown_keys({"id", "detail"})
+        aspect_id = c.get("id", str) or "?"
+        detail = c.get("detail", list) or []
+        if not detail or any(key not in OPTION_TEXTS for key in detail):
+            c.fail("detail", f"expected a list of option texts among: {', '.join(OPTION_TEXTS)}")
+        if aspect_id in {a.id for a in out}:
+            c.fail("id", f"aspect '{aspect_id}' is listed twice")
+        out.append(Aspect(aspect_id, tuple(str(k) for k in detail)))
+    return tuple(out)
+
+
 def _strings(docs: dict[str, dict[str, Any]], problems: list[str],
              languages: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """sheet.toml, ui.toml and locale.toml: `[lang]` tables, merged as `<file>.<key>`.
@@ -641,7 +670,8 @@ def _strings(docs: dict[str, dict[str, Any]], problems: list[str],
         doc = docs[f"{stem}.toml"]
         c = _Checker(doc, f"{stem}.toml", problems, languages)
         c.unknown_keys({"schema_version", *REVIEW_FIELDS, *languages}
-                       | ({"same_in_every_language"} if stem == "locale" else set()))
+                       | ({"same_in_every_language"} if stem == "locale" else set())
+                       | ({"aspects"} if stem == "sheet" else set()))
         for lang in languages:
             table = c.get(lang, dict, {}) or {}
             for key, value in table.items():

@@ -39,13 +39,6 @@ MAX_COLUMNS = 4  # options per grid
 OPTION_QUESTIONS = 2  # questions per option on page 2 (one each from three options on)
 GLOSSARY_MAX = 6  # words to know, in order of first use
 FIT_WORDS = 35  # about this many words of personal reasons in a grid cell; the rest on "More"
-# The grid's rows: (label key in sheet.toml, option text key)
-GRID_ROWS = (("row_what", "grid.what"), ("row_how", "grid.how"), ("row_stay", "grid.stay"),
-             ("row_side_effects", "grid.side_effects"), ("row_aim", "grid.aim"))
-# "More about each option": (label key, option text keys joined)
-MORE_ROWS = (("more_what", ("summary",)), ("more_how", ("involves",)),
-             ("more_stay", ("hospital_stay", "recovery")), ("more_side_effects", ("side_effects",)),
-             ("more_aim", ("goal_text",)))
 FILE_NAME = "discussion-sheet.pdf"
 # Sources whose web address is printed: pages written for patients.
 PATIENT_FRIENDLY = ("CCS", "patient_info")
@@ -277,8 +270,9 @@ def _grid(words: _Words, content: Content, selected: list[OptionResult],
     for start in range(0, len(selected), MAX_COLUMNS):
         chunk = selected[start:start + MAX_COLUMNS]
         options = [content.option(r.option_id) for r in chunk]
-        rows = [(words(label), tuple(words.option(o, key) for o in options))
-                for label, key in GRID_ROWS]
+        rows = [(words(f"row_{aspect.id}"), tuple(words.option(o, f"grid.{aspect.id}")
+                                                    for o in options))
+                for aspect in content.aspects]  # the aspects of content/sheet.toml
         rows.append((words("row_fit"), tuple(_fit_cell(words, content, r, more_pages)
                                              for r in chunk)))
         blocks.append(OptionTable(words("row_header"), tuple(o.name(words.lang) for o in options),
@@ -450,10 +444,11 @@ def _more_about(words: _Words, content: Content, assessment: Assessment,
     for result in selected:
         option = content.option(result.option_id)
         blocks.append(Heading(option.name(words.lang), level=2))
-        for label, keys in MORE_ROWS:
-            blocks += [Paragraph(words(label), style="lead"),
+        for aspect in content.aspects:
+            blocks += [Paragraph(words(f"more_{aspect.id}"), style="lead"),
                        Paragraph(" ".join(_plain(option_text(content, assessment, option.id, k,
-                                                             words.lang)) for k in keys))]
+                                                             words.lang))
+                                          for k in aspect.detail))]
         blocks += [Paragraph(words("more_fit"), style="lead"),
                    Bullets((words(f"fit_{result.verdict.value}"),
                             *patient_reasons(result, content, words.lang),
