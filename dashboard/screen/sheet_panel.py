@@ -56,9 +56,12 @@ def sheet_panel(content: Content, assessment: Assessment, values: dict[str, Any]
 
 @st.fragment
 def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> None:
-    if form.values_now(content) != values:  # H60: a fragment run keeps the options it was
-        st.rerun(scope="app")  # drawn with; a value sent since (say, typed then Prepare
-        # clicked without leaving the field) reruns the page: new options, review asked again
+    # H60: a fragment run keeps the options it was drawn with; a value sent since (say, typed
+    # then Prepare clicked without leaving the field) makes this run stale: it prepares and
+    # offers nothing, and ends by rerunning the page (new options, review asked again). The
+    # rerun comes after the panel's widgets: an st.rerun before them resets the fragment's
+    # typed values (streamlit/streamlit#11266), which could drop a name just typed.
+    stale = form.values_now(content) != values
     suggested = suggested_options(assessment)
     st.markdown("**Choose the options to talk about** (up to three fit a two-page sheet)")
     st.button(f"Tick the {len(suggested)} that may fit best on the sheet"
@@ -90,7 +93,7 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
         prepared = None
         st.info("The inputs changed after the sheet was prepared, so that sheet was withdrawn. "
                 "Prepare it again.", icon=":material/sync_problem:")
-    ready = confirmed and bool(selected) and not problems
+    ready = confirmed and bool(selected) and not problems and not stale
     language = locale_for(content, lang).name
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
     clicked = row.button(_w(content, "sheet_prepare").format(language=language), key="prepare",
@@ -104,7 +107,7 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
             prepared = _prepare(content, assessment, choices, signature, lang)
     if not confirmed:
         st.markdown("Tick the review box to prepare the sheet.")
-    if prepared:
+    if prepared and not stale:
         st.success(_w(content, "sheet_ready").format(language=esc(language),
                                                      code=esc(prepared["fingerprint"])),
                    icon=":material/check:")
@@ -113,6 +116,8 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
                               icon=":material/download:", type="primary")
     _copy_note(content, assessment, choices, "" if problems else user_text(choices)[0].get(
         "patient_name", ""))
+    if stale:
+        st.rerun(scope="app")
 
 
 def _w(content: Content, key: str) -> Any:
