@@ -194,8 +194,8 @@ def _every_text(lang: str) -> list[str]:
     return out
 
 
-@pytest.mark.hazard("H106")
-@pytest.mark.parametrize("claim_id,overrides", [
+# Each named contradiction: a claim of content/claims.toml and a patient for whom it is false.
+NAMED_CONTRADICTIONS = [
     ("transplant_ahead", dict(prior_liver_transplant=True, transplant_candidate=False)),
     ("no_cancer_outside_liver", dict(recurrence_site="liver_and_extrahepatic",
                                      limited_extrahepatic_metastases=False)),
@@ -205,7 +205,13 @@ def _every_text(lang: str) -> list[str]:
                                       recurrence_site="liver_and_extrahepatic")),
     ("afp_known", dict(remnant_adequate="no")),
     ("sbrt_liver_damage_uncommon", dict(child_pugh_score=8, cirrhosis=True)),
-])
+    ("main_portal_vein_invaded", dict(portal_vein_invasion="lobar")),
+    ("portal_vein_branch_invaded", dict(portal_vein_invasion="main")),
+]
+
+
+@pytest.mark.hazard("H106")
+@pytest.mark.parametrize("claim_id,overrides", NAMED_CONTRADICTIONS)
 def test_each_named_contradiction_is_checked_and_absent_in_french(claim_id, overrides):
     assessment = assess(make_factors(**overrides), CONTENT)
     claim = next(c for c in CONTENT.claims if c.id == claim_id)
@@ -254,19 +260,9 @@ def test_the_loader_refuses_a_claim_without_french_phrases(tmp_path):
     assert any("claims -> 0 -> phrases.fr" in p for p in error.value.problems)
 
 
-# The five checks the issue names, each a claim of content/claims.toml tried on a patient for
-# whom it is false. They fail if the claim is removed or its sentence comes back.
-@pytest.mark.parametrize("claim_id,overrides", [
-    ("transplant_ahead", dict(prior_liver_transplant=True, transplant_candidate=False)),
-    ("no_cancer_outside_liver", dict(recurrence_site="liver_and_extrahepatic",
-                                     limited_extrahepatic_metastases=False)),
-    ("not_a_candidate_for_other_reasons", dict(prior_liver_transplant=True,
-                                               transplant_candidate=False)),
-    ("first_line_trial_figures", dict(prior_liver_transplant=True, transplant_candidate=False,
-                                      recurrence_site="liver_and_extrahepatic")),
-    ("afp_known", dict(remnant_adequate="no")),
-    ("sbrt_liver_damage_uncommon", dict(child_pugh_score=8, cirrhosis=True)),
-])
+# The checks the issue names (and those found since), each a claim of content/claims.toml tried
+# on a patient for whom it is false. They fail if the claim is removed or its sentence returns.
+@pytest.mark.parametrize("claim_id,overrides", NAMED_CONTRADICTIONS)
 @pytest.mark.hazard("H36")
 @pytest.mark.hazard("H37")
 def test_each_named_contradiction_is_checked_and_absent(claim_id, overrides):
