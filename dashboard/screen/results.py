@@ -43,8 +43,8 @@ def show_results(content: Content, assessment: Assessment, values: dict[str, Any
 
 def show_comparison(content: Content, assessment: Assessment) -> None:
     """The options side by side on each aspect, full width under the panes."""
-    with st.expander("Compare the options: goal, how it is done, hospital stay, recovery, "
-                     "side effects", icon=":material/table_chart:"):
+    aspects = ", ".join(title.lower() for title, _ in frames.comparison_aspects(content, LANG))
+    with st.expander(f"Compare the options: {aspects}", icon=":material/table_chart:"):
         _comparison(content, assessment)
 
 
