@@ -153,3 +153,26 @@ def pytest_collection_finish(session) -> None:
     marks = {item.nodeid: {name: [arg for mark in item.iter_markers(name) for arg in mark.args]
                            for name in TRACE_MARKERS} for item in session.items}
     Path(path).write_text(json.dumps(marks), encoding="utf-8")
+
+
+# Browser modules share these (a module may define its own `server`, e.g. a sandboxed one):
+# one Chromium and one dashboard server per module, started only when a test asks for them.
+@pytest.fixture(scope="module")
+def executable() -> str:
+    return require_browser()
+
+
+@pytest.fixture(scope="module")
+def server(executable):
+    from tests.browser_support import running_app
+
+    with running_app() as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def browser(executable):
+    from tests.browser_support import chromium
+
+    with chromium(executable) as launched:
+        yield launched

@@ -19,14 +19,12 @@ import pytest
 
 import tests.ui_safety_support as support
 from tests.browser_support import (
-    chromium,
     download_sheet,
     new_patient,
     prepare_sheet,
     ready_to_prepare,
     wait_for_app,
 )
-from tests.conftest import require_browser
 from tests.safety_support import new_marker, pdf_text
 from tests.ui_safety_support import read_output, sandboxed_server, stop_sandboxed_server
 
@@ -39,21 +37,10 @@ INJECTION = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
 
 
 @pytest.fixture(scope="module")
-def executable() -> str:
-    return require_browser()
-
-
-@pytest.fixture(scope="module")
 def server(executable, tmp_path_factory):
     server = sandboxed_server(tmp_path_factory.mktemp("bad-inputs-browser"))
     yield server
     stop_sandboxed_server(server)
-
-
-@pytest.fixture(scope="module")
-def browser(executable):
-    with chromium(executable) as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -9,15 +9,13 @@ import pytest
 
 from dashboard.core.engine import assess
 from tests.browser_support import (
-    chromium,
     download_sheet,
     enter_factors,
     prepare_sheet,
-    running_app,
     wait_for_app,
     wait_for_check_code,
 )
-from tests.conftest import make_factors, require_browser
+from tests.conftest import make_factors
 
 pytestmark = pytest.mark.browser
 
@@ -28,23 +26,6 @@ SCENARIO = make_factors(recurrence_site="extrahepatic_only", liver_tumour_count=
                         largest_tumour_cm=0, painful_bone_metastases=True, ecog=1,
                         bilirubin_umol_l=None, bilirubin_mg_dl=0.7)
 NAME = "Zoë O’Brien-Nguyễn"
-
-
-@pytest.fixture(scope="module")
-def executable() -> str:
-    return require_browser()
-
-
-@pytest.fixture(scope="module")
-def server(executable):
-    with running_app() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser(executable):
-    with chromium(executable) as browser:
-        yield browser
 
 
 @pytest.fixture

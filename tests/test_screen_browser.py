@@ -13,18 +13,16 @@ from dashboard.core.engine import assess
 from tests.browser_support import (
     PREPARE,
     ROOT,
-    chromium,
     download_sheet,
     enter_factors,
     pick_radio,
     prepare_sheet,
     ready_to_prepare,
-    running_app,
     type_text,
     wait_for_app,
     wait_for_check_code,
 )
-from tests.conftest import BASELINE, make_factors, require_browser
+from tests.conftest import BASELINE, make_factors
 from tests.safety_support import pdf_pages, pdf_text
 
 pytestmark = pytest.mark.browser
@@ -50,23 +48,6 @@ PATIENTS = {
         child_pugh_score=7, cirrhosis=True),
 }
 WIDTHS = {1440: 900, 1024: 768, 820: 1180}
-
-
-@pytest.fixture(scope="module")
-def executable() -> str:
-    return require_browser()
-
-
-@pytest.fixture(scope="module")
-def server(executable):
-    with running_app() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser(executable):
-    with chromium(executable) as browser:
-        yield browser
 
 
 def _page(browser, server, width: int = 1440):
