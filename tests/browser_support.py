@@ -276,7 +276,8 @@ def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "
             page.locator(".st-key-s_confirmed label").click()
         try:
             enabled.wait_for(timeout=timeout / attempts)
-            break
+            if not name or page.locator(".st-key-s_note_name input").is_enabled():
+                break  # Prepare enabled and, with a name, the server has it
         except StillDisabled:  # read the panel again
             if attempt == attempts - 1:
                 raise
