@@ -507,3 +507,39 @@ def test_no_patient_text_contradicts_a_patient_with_values_not_yet_known(lang, d
     assessment = assess(data, CONTENT)
 
     assert contradictions(assessment, patient_texts(assessment, lang=lang), lang=lang) == []
+
+
+# "Nothing calls for extra care" said in the same cell as a note the team will keep in mind
+# (the drug cell for a main portal-vein invasion said both). The phrase of each language that
+# says nothing calls for care.
+NOTHING_CALLS_FOR_CARE = {"en": "call for extra care", "fr": "prudence particulière"}
+
+
+@pytest.mark.hazard("H36")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=patients())
+def test_a_sheet_cell_with_a_note_to_keep_in_mind_never_says_nothing_calls_for_care(lang, data):
+    from dashboard.core.sheet import reasons, sheet_agent_notes
+
+    assessment = assess(data, CONTENT)
+    for option in CONTENT.options:
+        result = assessment.result(option.id)
+        notes = sheet_agent_notes(result, CONTENT, lang)
+        deciding, _noted = reasons(result, CONTENT, lang)
+        if notes:
+            assert not [r for r in deciding if NOTHING_CALLS_FOR_CARE[lang] in r.lower()], (
+                option.id, deciding, notes)
+
+
+@pytest.mark.hazard("H36")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_main_portal_vein_invasion_is_a_note_in_the_drug_cell_without_nothing_calls_for_care(
+        lang):
+    from dashboard.core.sheet import reasons, sheet_agent_notes
+
+    result = assess(make_factors(portal_vein_invasion="main"), CONTENT).result("systemic")
+    assert result.verdict is Verdict.APPLICABLE
+    assert sheet_agent_notes(result, CONTENT, lang)
+    assert not [r for r in reasons(result, CONTENT, lang)[0]
+                if NOTHING_CALLS_FOR_CARE[lang] in r.lower()]
