@@ -26,8 +26,8 @@ def add_arguments(parser) -> None:
                                      "standard input")
     parser.add_argument("-o", "--output", required=True, help="the ZIP file to write")
     parser.add_argument("--select", default="", help="option ids to include on every sheet, "
-                                                      "comma-separated (default: the options "
-                                                      "that may be discussed or need caution)")
+                                                      "comma-separated (default: up to three "
+                                                      "per patient, as the screen suggests)")
     parser.add_argument("--large-print", action="store_true", help="body text 16 pt or more")
     parser.add_argument("--paper", choices=PAPER_SIZES, default=Choices.paper)
     parser.add_argument("--leave-out-not-fitting", action="store_true",

@@ -37,8 +37,8 @@ PAPER_SIZES = ("letter", "a4")  # Letter first and by default, as in Canada: scr
 class Choices:
     """What is chosen for the sheet(s), the same for every patient of a clinic day.
 
-    `selected` None means the default selection (the options that are applicable or need
-    caution); the screen passes the options the clinician ticked.
+    `selected` None means the default selection (core.sheet.default_selection: at most three,
+    the same the screen suggests); the screen passes the options the clinician ticked.
     """
 
     selected: tuple[str, ...] | None = None

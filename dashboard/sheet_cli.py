@@ -24,8 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the PDF file to write, or - for standard output; for a JSON array "
                              "(a clinic day), a new or empty folder")
     parser.add_argument("--select", default="",
-                        help="option ids to include, comma-separated (default: the options that "
-                             "are applicable or need caution)")
+                        help="option ids to include, comma-separated (default: up to three, those "
+                             "that may be discussed first, then those that need caution, in "
+                             "content order: two pages)")
     parser.add_argument("--lang", default="en", metavar="LANG",
                         help="the sheet's language: a language of the content (en, fr); a "
                              "patient's own \"language\" wins")

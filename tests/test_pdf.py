@@ -494,13 +494,13 @@ def test_no_heading_is_left_alone_at_the_bottom_of_a_page(large_print, paper):
     from dashboard.core.document import Heading
     from dashboard.core.engine import assess
     from dashboard.core.loader import load_content
-    from dashboard.core.sheet import SheetChoices, build_sheet, default_selection
+    from dashboard.core.sheet import SheetChoices, build_sheet, discussable
     from tests.conftest import make_factors
 
     content = load_content()
     assessment = assess(make_factors(cirrhosis=True), content)
     sheet = build_sheet(assessment, content,
-                        SheetChoices(default_selection(assessment)[:4], large_print=large_print,
+                        SheetChoices(discussable(assessment)[:4], large_print=large_print,
                                      paper=paper, notes="See you Thursday."),
                         today=datetime(2026, 11, 26).date())
     headings = {" ".join(b.text.split()) for b in sheet.blocks if isinstance(b, Heading)}

@@ -32,14 +32,19 @@ def test_an_assessment_already_on_screen_gives_the_same_sheet_as_its_factors(con
     assert by_factors.pdf == by_assessment.pdf
 
 
-def test_no_selection_means_the_applicable_and_caution_options(content):
+def test_no_selection_means_the_core_default_selection_and_no_option_that_does_not_fit(
+        content):
+    from dashboard.core.sheet import default_selection
+
     factors = make_factors(portal_vein_invasion="main")
     outcome = prepare_sheet(factors, Choices(), content, created=CREATED)
     text = " ".join(pdf_text(outcome.pdf).split())  # grid headings wrap over lines
     results = assess(factors, content).results
-    shown = [r for r in results if r.verdict is not Verdict.NOT_APPLICABLE]
-    assert shown and len(shown) < len(results)
-    assert all(content.option(r.option_id).name("en") in text for r in shown)
+    chosen = default_selection(assess(factors, content))
+    left_out = [r for r in results if r.option_id not in chosen]
+    assert chosen and any(r.verdict is Verdict.NOT_APPLICABLE for r in left_out)
+    assert all(content.option(o).name("en") in text for o in chosen)
+    assert not any(content.option(r.option_id).name("en") in text for r in left_out)
 
 
 def test_the_choices_reach_the_sheet(content):

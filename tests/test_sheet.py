@@ -28,8 +28,10 @@ from dashboard.core.sheet import (
     GLOSSARY_MAX,
     SheetChoices,
     SheetInputError,
+    DEFAULT_AT_MOST,
     build_sheet,
     default_selection,
+    discussable,
     page_target,
     reasons,
 )
@@ -54,7 +56,7 @@ FORBIDDEN = re.compile(r"\b(recommend\w*|best|you should|must)\b", re.IGNORECASE
 def _sheet(content, overrides=None, **choices):
     """A sheet with every optional section unless told otherwise (so every sentence is seen)."""
     assessment = assess(make_factors(**(overrides or {})), content)
-    selection = choices.pop("selected", default_selection(assessment))
+    selection = choices.pop("selected", discussable(assessment))
     choices = {**ALL_SECTIONS, **choices}
     today = choices.pop("today", TODAY)
     return build_sheet(assessment, content, SheetChoices(selected=selection, **choices),
@@ -149,6 +151,39 @@ def test_the_grid_rows_are_the_questions_patients_ask_in_order(content):
     assert grid.rows[0][1][0] == option.text["grid.what"]["en"]
 
 
+@pytest.mark.hazard("H110")
+def test_the_default_selection_is_three_at_most_those_that_may_fit_first_in_content_order(
+        content):
+    """The one default (command line, clinic day, the screen's suggestion): at most three, never
+    an option that does not fit, every applicable one before any caution one, each group in
+    content order, and all that may be discussed when they are fewer than three."""
+    from tests.generated_profiles import profiles
+
+    order = [o.id for o in content.options]
+    seen = set()
+    for factors in [make_factors(**o) for o in SCENARIOS.values()] + profiles(content, 300):
+        assessment = assess(factors, content)
+        if not assessment.ok:
+            continue
+        chosen = default_selection(assessment)
+        verdicts = [assessment.result(o).verdict for o in chosen]
+        assert len(chosen) == min(DEFAULT_AT_MOST, len(discussable(assessment))), chosen
+        assert Verdict.NOT_APPLICABLE not in verdicts
+        assert verdicts == sorted(verdicts, key=lambda v: v is not Verdict.APPLICABLE), chosen
+        for verdict in (Verdict.APPLICABLE, Verdict.CAUTION):
+            group = [o for o, v in zip(chosen, verdicts) if v is verdict]
+            assert group == sorted(group, key=order.index)
+            left_out = [o for o in discussable(assessment) if o not in chosen
+                        and assessment.result(o).verdict is verdict]
+            assert not (left_out and group and order.index(left_out[0])
+                        < order.index(group[-1])), chosen  # never skips one in its group
+        if Verdict.CAUTION in verdicts:  # a caution option only once every applicable is in
+            assert all(o in chosen for o in discussable(assessment)
+                       if assessment.result(o).verdict is Verdict.APPLICABLE)
+        seen.add(tuple(verdicts))
+    assert len(seen) > 3  # the profiles reach mixed selections, not one shape
+
+
 @pytest.mark.parametrize("option_id", ["resection", "transplant", "rfa", "mwa", "pei", "tace",
                                        "tare", "sbrt", "systemic", "supportive_care",
                                        "clinical_trial"])
@@ -163,7 +198,7 @@ def test_grid_texts_are_short(content, option_id):
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_why_it_may_fit_gives_the_verdict_and_every_deciding_reason_first(content, name):
     assessment = assess(make_factors(**SCENARIOS[name]), content)
-    chosen = default_selection(assessment)[:4] or ("supportive_care",)
+    chosen = discussable(assessment)[:4] or ("supportive_care",)
     sheet = build_sheet(assessment, content, SheetChoices(selected=chosen), today=TODAY)
     fit_cells = _grids(sheet)[0].rows[-1][1]
 
@@ -484,7 +519,7 @@ def test_a_second_language_needs_no_code_every_printed_sentence_comes_from_conte
         k: _mark(v) if k not in ("sheet.lang_tag",) else "xx" for k, v in
         content.strings["en"].items()}})
     assessment = assess(make_factors(ecog=None, portal_vein_invasion="segmental"), pseudo)
-    sheet = build_sheet(assessment, pseudo, SheetChoices(default_selection(assessment)),
+    sheet = build_sheet(assessment, pseudo, SheetChoices(discussable(assessment)),
                         today=TODAY, lang="xx")
 
     unmarked = [s for s in _strings(sheet) if s and MARK not in s

@@ -286,3 +286,29 @@ def test_a_wrapped_name_mixing_gurmukhi_and_latin_prints_its_second_line(content
                          large_print=large_print), created=CREATED)
     first = _flat(_pages(data)[0])
     assert "Alexandra Marie" in first and "Richardson Smith" in first.replace("\n", " ")
+
+
+@pytest.mark.hazard("H110")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_command_line_default_sheet_is_the_screen_suggestion_on_two_pages(
+        content, name, lang, tmp_path, monkeypatch):
+    """`python -m dashboard sheet` without --select (and so each sheet of a clinic day) takes
+    the one default of the core, the options the screen suggests: two pages (it took every
+    option not ruled out: three to five pages)."""
+    import json
+
+    from dashboard.cli import main
+    from dashboard.screen.sheet_panel import suggested_options
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(CREATED.timestamp())))
+    factors = make_factors(**SCENARIOS[name][0])
+    path, out = tmp_path / "p.json", tmp_path / "s.pdf"
+    path.write_text(json.dumps({**factors, "patient": {"name": PATIENT["patient_name"]}}),
+                    encoding="utf-8")
+    assert main(["sheet", str(path), "-o", str(out), "--lang", lang]) == 0
+    pages = _pages(out.read_bytes())
+    assert len(pages) == 2
+    suggested = suggested_options(assess(factors, content))
+    names = [content.option(o).name(lang) for o in suggested]
+    assert all(_flat(n) in _flat(pages[0]) for n in names), names

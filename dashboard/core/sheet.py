@@ -72,10 +72,25 @@ class SheetInputError(ValueError):
         super().__init__(message)
 
 
-def default_selection(assessment: Assessment) -> tuple[str, ...]:
-    """Applicable and caution options, in content order."""
+DEFAULT_AT_MOST = 3  # options in the default selection: two pages hold three (issue #10)
+
+
+def discussable(assessment: Assessment) -> tuple[str, ...]:
+    """Every option that may be discussed (applicable or caution), in content order."""
     return tuple(r.option_id for r in assessment.results
                  if r.verdict is not Verdict.NOT_APPLICABLE)
+
+
+def default_selection(assessment: Assessment) -> tuple[str, ...]:
+    """The options a sheet has when nobody chose (command line, clinic day) and the screen's
+    suggestion: at most DEFAULT_AT_MOST, so that the sheet is two pages. The options that may
+    be discussed (applicable) come first, then those to consider with caution, each group in
+    content order (the order of the rule table: curative treatments before the others); an
+    option that does not fit is never chosen by default. A starting point: the clinician's own
+    choice (ticks, --select) may hold any options."""
+    ranked = [r.option_id for verdict in (Verdict.APPLICABLE, Verdict.CAUTION)
+              for r in assessment.results if r.verdict is verdict]
+    return tuple(ranked[:DEFAULT_AT_MOST])
 
 
 def build_sheet(assessment: Assessment, content: Content, choices: SheetChoices, *,

@@ -10,12 +10,12 @@ import streamlit as st
 
 from dashboard import service
 from dashboard.core import usertext
-from dashboard.core.assessment import Assessment, Verdict
+from dashboard.core.assessment import Assessment
 from dashboard.core.content import Content
 from dashboard.core.explain import verdict_words
 from dashboard.core.limits import SHEET_NOTES_MAX
 from dashboard.core.localise import locale_for
-from dashboard.core.sheet import SheetChoices, user_text
+from dashboard.core.sheet import DEFAULT_AT_MOST, SheetChoices, default_selection, user_text
 from dashboard.screen import form, view
 from dashboard.screen.downloads import sheet_download_button
 from dashboard.screen.view import LANG, PAPERS, esc, label_md, paper_name
@@ -24,7 +24,7 @@ SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
 PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint"}
 CONFIRMED_FOR = "sheet_confirmed_for"  # check code the review tick was given for
 PAGES = "sheet_pages"  # {"signature", "pages"}: the page count of the sheet as now chosen
-SUGGEST_AT_MOST = 3  # options that fit a two-page sheet (issue #10: two pages for up to 3)
+SUGGEST_AT_MOST = DEFAULT_AT_MOST  # options that fit a two-page sheet (one rule, in the core)
 TICK_MIN_WIDTH = 230  # px
 FIELD_MIN_WIDTH = 220  # px
 
@@ -36,11 +36,9 @@ def selected_options(content: Content) -> tuple[str, ...]:
 
 
 def suggested_options(assessment: Assessment) -> tuple[str, ...]:
-    """At most three options for a two-page sheet: those that may be discussed, then those to
-    consider with caution, each in content order (a starting point the clinician changes)."""
-    order = (Verdict.APPLICABLE, Verdict.CAUTION)
-    ranked = [r.option_id for v in order for r in assessment.results if r.verdict is v]
-    return tuple(ranked[:SUGGEST_AT_MOST])
+    """At most three options for a two-page sheet: the core's default selection, the same the
+    command line and the clinic day use (a starting point the clinician changes)."""
+    return default_selection(assessment)
 
 
 def sheet_panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> None:
