@@ -24,11 +24,11 @@ from dashboard.core.document import (
 )
 from dashboard.core.engine import assess
 from dashboard.core.sheet import (
+    DEFAULT_AT_MOST,
     FIT_WORDS,
     GLOSSARY_MAX,
     SheetChoices,
     SheetInputError,
-    DEFAULT_AT_MOST,
     build_sheet,
     default_selection,
     discussable,
