@@ -12,6 +12,7 @@ import sys
 import pandas as pd
 import pytest
 
+from dashboard.adapters import assessments as assessments_module
 from dashboard.adapters.assessments import Encoder
 from dashboard.assess_cli import PARALLEL_FROM, write_assessments
 from dashboard.core.engine import assess_many
@@ -109,15 +110,18 @@ def test_a_long_list_on_several_cores_keeps_order_and_equals_the_engine(content,
         assert got == expected
 
 
-def test_the_encoder_caches_reason_texts_not_patients(content, generated):
+def test_the_encoder_caches_reason_texts_not_patients(content, generated, monkeypatch):
     """Pieces are cached per rule and option (bounded); nothing per profile is kept."""
     _, assessments = generated
+    monkeypatch.setattr(assessments_module, "_CACHE_MAX", 4000)
     encoder = Encoder("json", content)
     encoder.chunk(1, assessments, True)
-    cached = encoder._record._findings
-    assert 0 < len(cached) < 2000
+    record = encoder._record
+    cached = [*record._findings.values(), *(p for v in record._results.values() for p in v)]
+    assert 0 < len(record._findings) < 2000
+    assert 0 < len(record._results) <= 4000 + len(content.options)  # cleared beyond the limit
     assert not any(a.fingerprint in text for a in assessments[:50] if a.ok
-                   for text in cached.values())
+                   for text in cached)
 
 
 def test_an_input_key_shaped_like_a_placeholder_changes_nothing(content):

@@ -40,80 +40,74 @@ class RecordWriter:
 
     def __init__(self, content: Content, lang: str = "en"):
         self.content, self.lang = content, lang
-        self._findings: dict[tuple[str, str, str, tuple[str, ...], bool], str] = {}
-        self._verdicts: dict[tuple[str, str], str] = {}
-        self._keys: dict[str, str] = {}
+        self._findings: dict[tuple[Any, ...], str] = {}
+        # an option's result, by what its pieces depend on -> its piece of each per-option map
+        self._results: dict[tuple[Any, ...], tuple[str, str, str, str, str]] = {}
         # a placeholder no input can know in advance (keys of the input appear in errors)
         self._mark = "\x00" + secrets.token_hex(8) + ":"
-        self._mark_json = _compact(self._mark)[1:-1]
-        self._notes: dict[tuple[str, str, tuple[str, ...]], str] = {}
+        self._mark_json = '"' + _compact(self._mark)[1:-1]
 
     def __call__(self, a: Assessment) -> str:
         """Everything but the per-option maps comes from `assessment_record` itself (of the
         assessment without its results), so a field added to the contract appears here too;
-        the per-option maps are spliced in from cached pieces."""
-        if len(self._findings) > _CACHE_MAX:
+        the per-option maps are spliced in from cached pieces, in one pass over the text."""
+        if len(self._findings) > _CACHE_MAX or len(self._results) > _CACHE_MAX:
             self._findings.clear()
+            self._results.clear()
         record = assessment_record(replace(a, results=()), self.content, self.lang)
-        results = a.results
-        spliced = {"verdicts": ",".join([self._verdict(r) for r in results]),
-                   "reasons": ",".join([self._reason(r) for r in results])}
+        pieces = [self._pieces(r) for r in a.results]
+        spliced = {"verdicts": ",".join([p[0] for p in pieces]),
+                   "reasons": ",".join([p[1] for p in pieces])}
         if "notes" in record:
-            spliced["notes"] = ",".join([self._note(r) for r in results if r.line or r.notes])
+            spliced["notes"] = ",".join([p[4] for p in pieces if p[4]])
         if "deciding" in record:  # content 0.2 (8.3 T8): which findings set each verdict
-            spliced["deciding"] = ",".join([self._rule_ids(r.option_id, r.deciding)
-                                            for r in results])
-            spliced["also_noted"] = ",".join([self._rule_ids(r.option_id, r.also_noted)
-                                              for r in results if r.also_noted])
+            spliced["deciding"] = ",".join([p[2] for p in pieces])
+            spliced["also_noted"] = ",".join([p[3] for p in pieces if p[3]])
         for key in spliced:
             if record[key] != {}:  # the contract changed: let the differential test say so
                 raise ValueError(f"assessment_record's {key} no longer comes from results only")
             record[key] = self._mark + key
-        text = _compact(record)
-        for key, inner in spliced.items():
-            text = text.replace(f'"{self._mark_json}{key}"', "{" + inner + "}", 1)
-        return text
+        first, *rest = _compact(record).split(self._mark_json)
+        parts = [first]
+        for part in rest:  # 'key"...': the placeholder's key, then the text after it
+            key, after = part.split('"', 1)
+            parts += ["{", spliced[key], "}", after]
+        return "".join(parts)
 
-    # Cache keys are tuples of plain strings: hashing the frozen dataclasses or the Verdict
-    # enum itself runs Python code per call, which cost more than encoding did.
+    def _pieces(self, r: OptionResult) -> tuple[str, str, str, str, str]:
+        """An option's piece of verdicts, reasons, deciding, also_noted and notes ("" when the
+        option is absent from a map), cached by everything they are made from.
 
-    def _verdict(self, result: OptionResult) -> str:
-        key = (result.option_id, result.verdict._value_)
-        text = self._verdicts.get(key)
-        if text is None:
-            text = self._verdicts[key] = f"{_compact(key[0])}:{_compact(key[1])}"
-        return text
+        Cache keys are tuples of plain strings: hashing the frozen dataclasses or the Verdict
+        enum itself runs Python code per call, which cost more than encoding did."""
+        findings = tuple([(f.rule_id, f.verdict._value_, f.track, f.unknown, f.default,
+                           f.variant, f.not_entered, f.options) for f in r.findings])
+        key = (r.option_id, r.verdict._value_, r.base_verdict._value_,
+               tuple([(t, v._value_) for t, v in r.track_verdicts.items()]), r.line, r.notes,
+               findings)
+        known = self._results.get(key)
+        if known is None:
+            known = self._results[key] = self._make_pieces(r, findings)
+        return known
 
-    def _reason(self, result: OptionResult) -> str:
-        findings = self._findings
-        parts = []
-        for f in result.findings:
-            key = (f.rule_id, f.verdict._value_, f.track, f.unknown, f.default, f.variant,
-                   f.not_entered, f.options)
-            text = findings.get(key)
+    def _make_pieces(self, r: OptionResult, findings: tuple) -> tuple[str, str, str, str, str]:
+        name = _compact(r.option_id)
+        reasons = []
+        for f, finding_key in zip(r.findings, findings):
+            text = self._findings.get(finding_key)
             if text is None:
-                text = findings[key] = _compact(finding_record(f, self.content, self.lang))
-            parts.append(text)
-        return f"{self._option_key(result.option_id)}:[{','.join(parts)}]"
-
-    def _rule_ids(self, option_id: str, findings: tuple) -> str:
-        return f"{self._option_key(option_id)}:{_compact([f.rule_id for f in findings])}"
-
-    def _option_key(self, option_id: str) -> str:
-        text = self._keys.get(option_id)
-        if text is None:
-            text = self._keys[option_id] = _compact(option_id)
-        return text
-
-    def _note(self, result: OptionResult) -> str:
-        key = (result.option_id, result.line, result.notes)
-        text = self._notes.get(key)
-        if text is None:
-            text = self._notes[key] = f"{_compact(result.option_id)}:" + _compact(
-                {"line": result.line, "agent_notes": [
-                    {"rule": n, "text": text_in(self.content.rule(n).clinician, self.lang)}
-                    for n in result.notes]})
-        return text
+                text = self._findings[finding_key] = _compact(
+                    finding_record(f, self.content, self.lang))
+            reasons.append(text)
+        also = r.also_noted
+        note = ""
+        if r.line or r.notes:
+            note = f"{name}:" + _compact({"line": r.line, "agent_notes": [
+                {"rule": n, "text": text_in(self.content.rule(n).clinician, self.lang)}
+                for n in r.notes]})
+        return (f"{name}:{_compact(r.verdict._value_)}", f"{name}:[{','.join(reasons)}]",
+                f"{name}:{_compact([f.rule_id for f in r.deciding])}",
+                f"{name}:{_compact([f.rule_id for f in also])}" if also else "", note)
 
 
 # --------------------------------------------------------------------------- CSV
