@@ -123,18 +123,31 @@ def test_notes_at_their_limit_keep_the_sheet_to_two_pages(content, name, lang):
     assert count_pages(sheet) == 2
 
 
-LARGE_FRENCH_OVER = "several tumours, liver less well"  # 5 pages in French large print
-
-
-@pytest.mark.hazard("H50")
-@pytest.mark.parametrize("name,lang", [
-    pytest.param(n, lang, marks=pytest.mark.xfail(strict=True, reason="French large print: 5 "
-                                                  "pages (TACE/TARE/drug grid); not yet fixed"))
-    if (n, lang) == (LARGE_FRENCH_OVER, "fr") else (n, lang)
-    for lang in ("en", "fr") for n in SCENARIOS])
+@pytest.mark.hazard("H50", "H111")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("name", SCENARIOS)
 def test_large_print_is_at_most_double_four_pages(content, name, lang):
-    """Issue #10: large print (16 pt body) at most double the two pages: four."""
+    """Issue #10: large print (16 pt body) at most double the two pages: four (French took five
+    for TACE, TARE and drug treatment)."""
     assert count_pages(_sheet_in(content, name, lang, large_print=True)) <= 4
+
+
+# French large print with notes at their limit: still five pages in these (an open defect)
+LARGE_FRENCH_NOTES_OVER = ("several tumours, liver less well", "vein invaded",
+                           "values not yet known", "declines treatment, liver poor")
+
+
+@pytest.mark.hazard("H111")
+@pytest.mark.parametrize("name,lang", [
+    pytest.param(n, lang, marks=pytest.mark.xfail(strict=True, reason="French large print with "
+                                                  "350 characters of notes: 5 pages"))
+    if lang == "fr" and n in LARGE_FRENCH_NOTES_OVER else (n, lang)
+    for lang in ("en", "fr") for n in SCENARIOS])
+def test_large_print_with_notes_at_their_limit_is_at_most_four_pages(content, name, lang):
+    """The notes limit (SHEET_NOTES_MAX) is what two standard pages hold; in large print the
+    same notes keep the sheet to four pages (English took five for TACE, TARE and drugs)."""
+    notes = _notes_at_the_limit()
+    assert count_pages(_sheet_in(content, name, lang, large_print=True, notes=notes)) <= 4
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS)[:2])

@@ -145,6 +145,7 @@ class _Sizes:
     gap: float = 1.0  # factor on the space between blocks
     side: float = 0.0  # side margins, mm (0: the print's usual ones)
     top: float = 12.0  # top margin, mm
+    cell_pad: float = 1.2  # space above and below the text of a grid cell, mm
 
 
 _STANDARD = _Sizes(body=11, small=10, lead=11.5, h2=12.5, h1=14, title=17, footer=8.5,
@@ -163,7 +164,7 @@ _LARGE_COMPACT = _Sizes(body=16, small=16, lead=16, h2=17, h1=18, title=21, foot
                         box=5.4, write_gap=11, table=16, line=1.28)
 _LARGE_TIGHT = _Sizes(body=16, small=16, lead=16, h2=16.5, h1=17, title=19, footer=10,
                       box=5.2, write_gap=10, table=16, table_line=1.15, line=1.2,
-                      heading_line=1.15, gap=0.6, top=10.0)
+                      heading_line=1.15, gap=0.6, top=10.0, side=10.0, cell_pad=0.7)
 _STANDARD_STEPS = (_STANDARD, _STANDARD_COMPACT, _STANDARD_TIGHT)
 _LARGE_STEPS = (_LARGE, _LARGE_COMPACT, _LARGE_TIGHT)
 MAX_COLUMNS = 4  # options side by side in one grid
@@ -188,7 +189,6 @@ _RULE = (120, 130, 140)
 _TABLE_HEAD_FILL = (222, 233, 245)
 _TABLE_ROW_FILL = (246, 248, 251)
 _CELL_PAD_X = 2.2
-_CELL_PAD_Y = 1.2
 
 
 class _SheetPDF(FPDF):
@@ -742,7 +742,7 @@ class _SheetPDF(FPDF):
 
     def _geometry(self) -> Geometry:
         return Geometry(self.epw, self._lh(self.sizes.table, self.sizes.table_line), _CELL_PAD_X,
-                        _CELL_PAD_Y)
+                        self.sizes.cell_pad)
 
     def _measure(self, text: str, inner_width: float, bold: bool) -> int:
         """table.py's measuring function: lines as fpdf2's table will wrap them."""
@@ -836,7 +836,8 @@ class _SheetPDF(FPDF):
             align = self._align(text)
             inner = width - 2 * _CELL_PAD_X
             for number, line in enumerate(self._lines(text, width, _CELL_PAD_X) if text else ()):
-                self.set_xy(x + _CELL_PAD_X - self.c_margin, top + _CELL_PAD_Y + number * lh)
+                self.set_xy(x + _CELL_PAD_X - self.c_margin,
+                            top + self.sizes.cell_pad + number * lh)
                 self.cell(inner + 2 * self.c_margin, lh, line, align=align)
             x += width
         self.set_text_color(*_TEXT)
