@@ -57,6 +57,7 @@ class ErrorKind(str, enum.Enum):
     FACTORS = "factors"  # the engine refused the patient factors (code, field, message)
     SELECTION = "selection"  # an option id that the content does not have
     PATIENT_TEXT = "patient_text"  # a typed field of the sheet over its length limit
+    BUSY = "busy"  # the server's sheet workers are full: nothing lost, prepare again soon
     UNPRINTABLE = "unprintable"  # characters that no bundled font can print
     UNEXPECTED = "unexpected"  # anything else: only its code is shown and logged
 
@@ -121,8 +122,29 @@ def prepare_sheet(factors: Mapping[str, Any] | Assessment, choices: Choices, con
         return SheetOutcome(assessment, None, (
             SheetError(ErrorKind.SELECTION, "selected", message, message),))
     created = created or datetime.now().astimezone()
-    return _draw(assessment, content, sheet_choices(selected, choices, patient), created,
-                 choices.language)
+    sheet = sheet_choices(selected, choices, patient)
+    drawer = _DRAWER[0] if _DRAWER else None
+    drawn = drawer(assessment, content, sheet, created, choices.language) if drawer else None
+    return drawn or draw_sheet(assessment, content, sheet, created, choices.language)
+
+
+# Where the last step of `prepare_sheet` (build the sheet, render the PDF) may run instead of
+# the calling thread: the server's sheet workers (dashboard/adapters/render_pool.py). It
+# returns the outcome, or None for "draw it here". At most one; none for the command line.
+Drawer = Callable[[Assessment, Content, SheetChoices, datetime, str], "SheetOutcome | None"]
+_DRAWER: list[Drawer] = []
+
+
+def draw_sheets_with(drawer: Drawer | None) -> None:
+    """Let `drawer` draw the sheets of `prepare_sheet` from now on (None: the calling thread)."""
+    _DRAWER[:] = [drawer] if drawer else []
+
+
+def busy_outcome(assessment: Assessment, content: Content) -> SheetOutcome:
+    """No sheet now, because the server is drawing as many as it takes at once."""
+    message = content.string("ui.sheet_busy")
+    return SheetOutcome(assessment, None, (
+        SheetError(ErrorKind.BUSY, "", message, message, "BUSY"),))
 
 
 def sheet_choices(selected: tuple[str, ...], choices: Choices,
@@ -165,8 +187,9 @@ def sheet_page_count(assessment: Assessment, sheet: SheetChoices, content: Conte
         return None
 
 
-def _draw(assessment: Assessment, content: Content, choices: SheetChoices, created: datetime,
-          language: str) -> SheetOutcome:
+def draw_sheet(assessment: Assessment, content: Content, choices: SheetChoices,
+               created: datetime, language: str) -> SheetOutcome:
+    """The last step of `prepare_sheet`, in this thread: build the sheet and render the PDF."""
     from dashboard.adapters.pdf import (  # fpdf2 loads on the first sheet only
         UnprintableText,
         render,

@@ -31,7 +31,7 @@ MAY_IMPORT = {
     "web": {"core", "web"},
     "screen": {"core", "service", "adapters", "web", "screen"},
     "cli": {"core", "service", "adapters", "cli"},
-    "launcher": {"web", "screen"},
+    "launcher": {"web", "screen", "adapters"},  # starts the sheet workers (render_pool)
 }
 RENDERER = ("dashboard.adapters.pdf",)
 # Third-party packages that a layer must never import.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 import pytest
 
@@ -12,6 +13,7 @@ from tests.conftest import ROOT
 def _bench():
     spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "bench_load.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_load", module)  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -31,7 +33,7 @@ def test_the_load_bench_never_runs_more_than_twenty_sessions_or_ten_rounds(level
 def test_the_load_bench_has_time_limits_and_the_four_levels():
     bench = _bench()
     assert bench.LEVELS == (1, 5, 10, 20) and bench.MAX_SESSIONS == 20
-    assert 0 < bench.STEP_TIMEOUT <= bench.LEVEL_TIMEOUT <= bench.RUN_TIMEOUT <= 1800
+    assert 0 < bench.STEP_TIMEOUT <= bench.LEVEL_TIMEOUT <= bench.RUN_TIMEOUT <= 240
 
 
 def test_the_percentiles_are_the_usual_ones():

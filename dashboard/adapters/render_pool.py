@@ -1,0 +1,233 @@
+"""Sheets drawn off the server's GIL: a small pool of worker processes (issue #12, Load; H140).
+
+Streamlit runs every session's script in a thread of one process, and the PDF is pure Python
+(fpdf2): under the global interpreter lock one process draws one sheet at a time, however many
+cores the machine has, and every other session's script waits for it. The launcher
+(`dashboard/serve.py`) starts this pool once, with the server, and hands it to the one
+pipeline (`service.draw_sheets_with`): `service.prepare_sheet` still checks everything itself
+and gives only its last step (build the sheet, render the PDF) to a worker; the script thread
+waits for the bytes with the GIL released.
+
+* **Memory only.** A job (the assessment, the sheet's choices, the date, the language) goes to
+  a worker and its PDF comes back through the pool's pipes (`multiprocessing`, spawn: a
+  server runs threads, and forking a process with threads can deadlock the child). Nothing is
+  written to disk, nothing is logged but an error's code.
+* **No per-patient state in a worker.** A worker keeps the content and the fonts it loaded at
+  start; a job's values live only while it is drawn (tested: after a sheet, none of the
+  worker's live objects holds the patient's name). No text measurements are shared between
+  sheets, unlike a clinic day's own workers, whose sheets are all one care team's.
+* **Bounded.** At most `max_pending` sheets are admitted at once (drawn or waiting for a
+  worker); one more is refused at once with a clear message (`ErrorKind.BUSY`), never queued
+  without end, and a sheet not drawn within `timeout` seconds gets the same message.
+* **Never a lost sheet.** Content that differs from the server's, a worker that died or a pool
+  that cannot start: the sheet is drawn in the calling thread instead, as without a pool, and
+  a broken pool is replaced for the next sheet.
+
+Settings (environment of the server): `PREP_SHEET_WORKERS` workers, 0-8 (default: one per CPU
+core, at most 4; 0: no pool, sheets drawn in the script thread); `PREP_SHEET_QUEUE` sheets
+admitted at once, 1-200 (default 32).
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures as futures
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+from typing import Any
+
+from dashboard import service
+from dashboard.core.assessment import Assessment
+from dashboard.core.content import Content
+from dashboard.core.sheet import SheetChoices
+
+_LOG = logging.getLogger("dashboard")
+
+MAX_WORKERS = 8
+DEFAULT_QUEUE = 32
+MAX_QUEUE = 200
+TIMEOUT = 60.0  # seconds a sheet may take from admission to its bytes
+
+
+def _setting(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.isdigit() and low <= int(raw) <= high else default
+
+
+def configured_workers() -> int:
+    return _setting("PREP_SHEET_WORKERS", min(os.cpu_count() or 1, 4), 0, MAX_WORKERS)
+
+
+def configured_queue() -> int:
+    return _setting("PREP_SHEET_QUEUE", DEFAULT_QUEUE, 1, MAX_QUEUE)
+
+
+class SheetPool:
+    """Worker processes that draw sheets for `service.prepare_sheet`. Thread-safe."""
+
+    def __init__(self, workers: int, max_pending: int = DEFAULT_QUEUE,
+                 timeout: float = TIMEOUT) -> None:
+        if workers < 1 or max_pending < 1:
+            raise ValueError("a sheet pool needs at least one worker and one place")
+        self.workers = workers
+        self.max_pending = max_pending
+        self.timeout = timeout
+        self.drawn_by: collections.Counter[int] = collections.Counter()  # worker pid -> sheets
+        self._slots = threading.BoundedSemaphore(max_pending)
+        self._lock = threading.Lock()
+        self._executor: futures.ProcessPoolExecutor | None = None
+
+    # ----------------------------------------------------------------------- life cycle
+
+    def start(self) -> SheetPool:
+        """Start the workers now (each loads the content and the fonts once)."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = self._new_executor()
+        return self
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _new_executor(self) -> futures.ProcessPoolExecutor:
+        from dashboard.core.loader import CONTENT_DIR
+
+        executor = futures.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=(str(CONTENT_DIR),))
+        for _ in range(self.workers):  # spawn every worker now, not at the first sheets
+            executor.submit(os.getpid)
+        return executor
+
+    def _replace(self, broken: futures.ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = self._new_executor()
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def worker_pids(self) -> set[int]:
+        """The process ids of the live workers (for tests and the operator)."""
+        executor = self._executor
+        processes = getattr(executor, "_processes", None) or {}
+        return {pid for pid, process in dict(processes).items() if process.is_alive()}
+
+    # ----------------------------------------------------------------------- drawing
+
+    @contextlib.contextmanager
+    def admission(self) -> Iterator[bool]:
+        """One of the `max_pending` places, held for the block; False when all are taken."""
+        admitted = self._slots.acquire(blocking=False)
+        try:
+            yield admitted
+        finally:
+            if admitted:
+                self._slots.release()
+
+    def draw(self, assessment: Assessment, content: Content, choices: SheetChoices,
+             created: datetime, language: str) -> service.SheetOutcome | None:
+        """The sheet drawn by a worker; a BUSY outcome when the pool is full or too slow;
+        None when it must be drawn by the caller (no pool, a broken pool, other content)."""
+        with self.admission() as admitted:
+            if not admitted:
+                return service.busy_outcome(assessment, content)
+            executor = self._executor
+            if executor is None:
+                return None
+            try:
+                future = executor.submit(_draw_job, assessment, choices, created, language,
+                                         content.version)
+                pid, drawn = future.result(timeout=self.timeout)
+            except futures.TimeoutError:
+                future.cancel()
+                return service.busy_outcome(assessment, content)
+            except (BrokenProcessPool, RuntimeError, OSError) as exc:
+                _LOG.warning("sheet pool replaced (%s); sheet drawn here", type(exc).__name__)
+                self._replace(executor)
+                return None
+        if drawn is None:  # this worker's content is not the server's
+            return None
+        with self._lock:
+            self.drawn_by[pid] += 1
+        pdf, errors, file_name = drawn
+        return service.SheetOutcome(assessment, pdf, errors, file_name)
+
+
+# --------------------------------------------------------------------------- in a worker
+
+_WORKER: dict[str, Any] = {}  # the content and nothing else: never a job's values
+
+
+def _start_worker(root: str) -> None:
+    from dashboard.adapters.pdf import load_fonts, render  # noqa: F401 - fpdf2 loaded now
+    from dashboard.core.loader import load_content
+
+    _WORKER["content"] = load_content(root)
+    load_fonts()
+
+
+def _draw_job(assessment: Assessment, choices: SheetChoices, created: datetime, language: str,
+              version: str) -> tuple[int, tuple[bytes | None, tuple, str] | None]:
+    content = _WORKER.get("content")
+    if content is None or content.version != version:
+        return os.getpid(), None
+    outcome = service.draw_sheet(assessment, content, choices, created, language)
+    return os.getpid(), (outcome.pdf, outcome.errors, outcome.file_name)
+
+
+def holds(backwards: str) -> bool:
+    """Whether any live object of this process holds the text `backwards` spells backwards (a
+    test's probe, run in a worker after its sheets: a worker must keep nothing of a patient;
+    the probe's own argument must not count as a hit)."""
+    import gc
+
+    text = backwards[::-1]  # a plain local: a closure's cell would itself be a hit
+    gc.collect()
+    # From every object the collector tracks, through everything they refer to: a dict or
+    # tuple holding only strings is not tracked itself (CPython leaves them out).
+    seen: set[int] = set()
+    stack: list[Any] = gc.get_objects()
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, str):
+            if text in obj:
+                return True
+        elif not isinstance(obj, bytes | int | float):
+            stack.extend(gc.get_referents(obj))
+    return False
+
+
+# --------------------------------------------------------------------------- the server's pool
+
+@contextlib.contextmanager
+def serving(workers: int | None = None, max_pending: int | None = None) -> Iterator[
+        SheetPool | None]:
+    """The server's pool while the block runs: started, handed to `service.prepare_sheet`,
+    then withdrawn and stopped. With 0 workers (or a pool that cannot start), no pool."""
+    workers = configured_workers() if workers is None else workers
+    pool = None
+    if workers > 0:
+        try:
+            pool = SheetPool(workers, configured_queue() if max_pending is None
+                             else max_pending).start()
+        except (OSError, RuntimeError) as exc:
+            _LOG.warning("no sheet pool (%s); sheets drawn in the script thread",
+                         type(exc).__name__)
+    service.draw_sheets_with(pool.draw if pool else None)
+    try:
+        yield pool
+    finally:
+        service.draw_sheets_with(None)
+        if pool is not None:
+            pool.close()
