@@ -237,6 +237,24 @@ def tick_suggested(page) -> None:
 
 PREPARE = ".st-key-prepare button"
 DOWNLOAD = ".st-key-download button"
+NAME_LINE = ".st-key-sheet_name_line"  # "The sheet will print the name: …" / "… no name."
+
+
+def name_line_words(ready: bool = False) -> str:
+    """The panel's words before the name it will print (before Prepare, or under Sheet ready),
+    from content."""
+    from dashboard.core.loader import load_content
+
+    key = "ui.sheet_prints_name" if ready else "ui.sheet_will_print_name"
+    return load_content().string(key).split("{name}")[0]
+
+
+def server_has_name(page) -> bool:
+    """Whether the panel says the sheet will print a name (so the server has one): the field
+    can show a name the server never received (H120). The name itself is compared by the
+    tests that type one, after cleaning (REL-5 may print it otherwise)."""
+    line = page.locator(NAME_LINE)
+    return bool(line.count()) and line.first.inner_text().startswith(name_line_words().strip())
 
 
 def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "",
@@ -249,8 +267,8 @@ def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "
     redrawn can be lost (the screen then rightly clears the review box for new options). So
     each round reads the panel's own words, clicks what they ask for, and waits, bounded, for
     the state that matters: Prepare enabled (the sync twin of ui_safety_support's
-    `async_ready_to_prepare`). With `name`, it makes sure the server has the name: the chart
-    note's "Include the patient's name" box is enabled only then."""
+    `async_ready_to_prepare`). With `name`, it makes sure the server has the name: the panel
+    then says the sheet will print it (`server_has_name`)."""
     from playwright.sync_api import TimeoutError as StillDisabled
 
     if tick:
@@ -267,7 +285,7 @@ def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "
     enabled = page.locator(f"{PREPARE}:not([disabled])")
     for attempt in range(attempts):
         wait_for_app(page)
-        if name and attempt and not page.locator(".st-key-s_note_name input").is_enabled():
+        if name and attempt and not server_has_name(page):
             type_text(page, "s_name", name)  # typed while the page reran: dropped, again
             wait_for_app(page)
         if tick and page.get_by_text("Tick at least one option to prepare the sheet").count():
@@ -276,7 +294,7 @@ def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "
             page.locator(".st-key-s_confirmed label").click()
         try:
             enabled.wait_for(timeout=timeout / attempts)
-            if not name or page.locator(".st-key-s_note_name input").is_enabled():
+            if not name or server_has_name(page):
                 break  # Prepare enabled and, with a name, the server has it
         except StillDisabled:  # read the panel again
             if attempt == attempts - 1:

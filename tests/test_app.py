@@ -85,6 +85,19 @@ def results_shown(at: AppTest) -> bool:
     return True
 
 
+def open_expanders(at: AppTest, content) -> AppTest:
+    """Open every expander whose content is drawn only while open ("Why?", help, About, the
+    comparison table, the chart note), as a clinician clicking each would, and run."""
+    from dashboard.screen import form, frame, results, sheet_panel
+
+    keys = [frame.ABOUT, results.COMPARE, sheet_panel.NOTE,
+            *(results.WHY + o.id for o in content.options),
+            *(form.HELP + group for group, _ in content.groups)]
+    for key in keys:
+        at.session_state[key] = True
+    return at.run()
+
+
 def prepare(at: AppTest, name: str = "") -> AppTest:
     """Tick the suggested options, type the name, tick the review box, press Prepare."""
     at.button(key="tick_suggested").click().run()
@@ -123,6 +136,7 @@ def test_every_input_starts_empty(app, content):
 
 @pytest.mark.hazard("H13")
 def test_about_this_tool_states_intended_use_and_content_version(app, content):
+    open_expanders(app, content)
     about = app.expander[0]
     text = " ".join(m.value for m in about.markdown)
     assert about.label == content.string("ui.intended_use_heading")
@@ -174,7 +188,7 @@ def test_cards_keep_the_content_order_and_each_has_a_why_panel(app, content):
 def test_why_lists_every_rule_with_its_source_and_evidence_tag(app, content):
     factors = make_factors(liver_tumour_count=2, largest_tumour_cm=2.5, remnant_adequate="unknown")
     result = assess(factors, content).result("resection")
-    submit(fill(app, content, factors))
+    open_expanders(submit(fill(app, content, factors)), content)
 
     why = " ".join(m.value for m in app.get_by_key("card_resection").expander[0].markdown)
     plain = why.replace("\\", "")
@@ -196,6 +210,7 @@ def test_unknown_values_are_shown_as_not_yet_known(app, content):
 def test_the_systemic_card_shows_its_line_of_therapy_and_agent_notes(app, content):
     submit(fill(app, content, make_factors(prior_liver_transplant=True,
                                            transplant_candidate=False)))
+    open_expanders(app, content)
 
     card = " ".join(m.value for m in app.get_by_key("card_systemic").markdown).replace("\\", "")
     assert content.string("ui.line_heading_first") in card
@@ -218,6 +233,7 @@ def test_child_pugh_is_computed_from_labs_in_either_unit(app, content):
 def test_the_comparison_table_switches_between_chosen_and_all_options(app, content):
     submit(fill(app, content, make_factors(recurrence_site="extrahepatic_only",
                                            liver_tumour_count=0, largest_tumour_cm=0)))
+    open_expanders(app, content)
     chosen = app.table[0].value
 
     app.button_group(key="table_scope").set_value("All options").run()
@@ -231,7 +247,7 @@ def test_the_comparison_table_switches_between_chosen_and_all_options(app, conte
 
 @pytest.mark.hazard("H14")
 def test_no_ranking_words_appear_on_the_screen(app, content):
-    submit(fill(app, content, BASELINE))
+    open_expanders(submit(fill(app, content, BASELINE)), content)
 
     shown = " ".join(texts(app)).lower()
     assert "recommended" not in shown and not re.search(r"\bbest\b", shown)
@@ -602,3 +618,53 @@ def test_an_error_after_results_removes_every_card_and_the_sheet(app, content):
     assert not results_shown(app)
     assert not app.get("download_button")
     assert not [b for b in app.button if b.key == "prepare"]
+
+
+@pytest.mark.hazard("H60")
+def test_an_open_why_panel_and_table_follow_a_value_changed_after_they_were_opened(app,
+                                                                                 content):
+    """Closed expanders draw nothing (their content is drawn only while open); one opened
+    before a change shows the rules and values read of the new values, never the old ones."""
+    submit(fill(app, content, BASELINE))
+    closed = app.get_by_key("card_resection").expander[0]
+    assert not closed.markdown and not app.table  # nothing drawn while closed
+
+    open_expanders(app, content)
+    app.get_by_key("f_ecog").set_value(3).run()
+
+    why = " ".join(m.value for m in app.get_by_key("card_resection").expander[0].markdown)
+    plain = why.replace("\\", "")
+    new = assess(make_factors(ecog=3), content).result("resection")
+    assert new.main_finding.rule_id in plain and "ECOG performance status: **3" in plain
+    assert "ECOG performance status: **0" not in plain
+    rows = [name.replace("\\", "") for name in app.table[0].value.index]
+    fitting = assess(make_factors(ecog=3), content).results
+    assert rows == [content.option(r.option_id).name("en") for r in fitting
+                    if r.verdict.value != "not_applicable"]  # the new values' options only
+    assert content.option("resection").name("en") not in rows
+
+
+# --------------------------------------------------------------------------- the name line (H120)
+
+
+def _name_line(at: AppTest) -> str:
+    return " ".join(t.value for t in at.get_by_key("sheet_name_line").text)
+
+
+@pytest.mark.hazard("H120")
+def test_the_panel_says_which_name_the_sheet_prints_before_and_after_preparing(app, content):
+    submit(fill(app, content, BASELINE))
+    assert _name_line(app) == content.string("ui.sheet_will_print_no_name")
+
+    prepare(app, name=" Zoë O’Brien ")
+    printed = content.string("ui.sheet_prints_name").format(name="Zoë O’Brien")
+    assert _name_line(app) == printed  # as the sheet prints it (outer spaces gone)
+    from pypdf import PdfReader
+    data = app.session_state["sheet_prepared"]["data"]
+    assert "Zoë O’Brien" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+    app.text_input(key="s_name").set_value("").run()  # the sheet is withdrawn: no name now
+    assert _name_line(app) == content.string("ui.sheet_will_print_no_name")
+    app.checkbox(key="s_confirmed").check().run()
+    app.button(key="prepare").click().run()
+    assert _name_line(app) == content.string("ui.sheet_prints_no_name")

@@ -26,7 +26,7 @@ from dashboard import selftest
 from dashboard.core.engine import assess
 from tests.conftest import BASELINE, ROOT, make_factors
 from tests.safety_support import label_value, new_marker
-from tests.test_app import fill, prepare, results_shown, start, submit
+from tests.test_app import fill, open_expanders, prepare, results_shown, start, submit
 
 INJECTION = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
              "**Bob** :smile: email:a@b.ca", "$x$ costs $5", "[x](javascript:alert(1))",
@@ -55,13 +55,21 @@ def _pdf_text(at: AppTest) -> str:
 
 def _all_text(at: AppTest) -> str:
     """Every string the screen shows outside input widgets (labels and values of elements),
-    except the fields' help (content, the same for every patient)."""
+    except the fields' help (content, the same for every patient) and the line that says which
+    name the sheet prints (st.text, shown literally: it echoes the name on purpose). Every
+    expander is opened first (their content is drawn only while open), so nothing shown on a
+    click is missed."""
+    open_expanders(at, loader.load_content())
     kinds = ("markdown", "error", "warning", "info", "success", "text", "code", "caption",
              "title", "header", "subheader", "exception")
     help_text = {m.value for e in at.expander if e.label == "Help for these fields"
                  for m in e.markdown}
+    try:  # the line saying which name the sheet prints (H120): plain text, meant to echo it
+        name_line = {id(t) for t in at.get_by_key("sheet_name_line").text}
+    except KeyError:
+        name_line = set()
     out = [str(e.value) for kind in kinds for e in getattr(at, kind)
-           if not (kind == "markdown" and e.value in help_text)]
+           if not (kind == "markdown" and e.value in help_text) and id(e) not in name_line]
     out += [e.label for e in at.expander] + [str(t.value) for t in at.table]
     return "\n".join(out)
 
@@ -237,7 +245,7 @@ def test_case_22_bilirubin_in_the_wrong_unit_holds_back_results_until_confirmed(
 @pytest.mark.bad_input_case(24)
 def test_case_24_an_unknown_factor_names_itself_on_the_cards_that_depend_on_it(app, content):
     expected = assess(make_factors(ecog=None), content)
-    submit(fill(app, content, make_factors(ecog=None)))
+    open_expanders(submit(fill(app, content, make_factors(ecog=None))), content)
 
     assert results_shown(app)
     dependent = [r.option_id for r in expected.results
@@ -306,7 +314,7 @@ def test_case_28_an_option_named_na_stays_literal_on_cards_and_in_the_table(monk
     path.write_text(text.replace(name_line, 'name.en = "NA"'), encoding="utf-8")
     _with_content(monkeypatch, root)
 
-    at = submit(fill(start(), content, BASELINE))
+    at = open_expanders(submit(fill(start(), content, BASELINE)), content)
     at.button_group(key="table_scope").set_value("All options").run()
 
     assert "**NA**" in " ".join(m.value for m in at.get_by_key("card_pei").markdown)

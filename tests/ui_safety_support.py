@@ -14,7 +14,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.browser_support import ROOT, SERVED, _healthy, free_port, terminate
+from tests.browser_support import (
+    NAME_LINE,
+    ROOT,
+    SERVED,
+    _healthy,
+    free_port,
+    name_line_words,
+    terminate,
+)
 from tests.safety_support import Sandbox
 
 
@@ -84,14 +92,16 @@ async def async_ready_to_prepare(page, name: str | None = None, attempts: int = 
     under such load a box may even look ticked while the server has it unticked (the panel
     then says so). So each round reads the server's own words in the panel, clicks what they
     ask for, and waits (boundedly) for Prepare to be enabled. With `name`, it also makes sure
-    the server has the typed name: the chart note's "Include the patient's name" box is
-    enabled only then (a name typed while the page reran can be dropped by Streamlit, while
-    the field still shows it).
+    the server has the typed name: the panel then says the sheet will print a name (a name
+    typed while the page reran can be dropped by Streamlit, while the field still shows it:
+    H120).
     """
     prepare = page.locator(".st-key-prepare button")
     for _ in range(attempts):
         await async_wait_for_app(page)
-        if name and not await page.locator(".st-key-s_note_name input").is_enabled():
+        line = page.locator(NAME_LINE)
+        if name and not (await line.count() and (await line.first.inner_text()).startswith(
+                name_line_words().strip())):
             field = page.locator(".st-key-s_name input")
             await field.fill("")
             await field.fill(name)

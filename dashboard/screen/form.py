@@ -19,10 +19,12 @@ from dashboard.core.assessment import Assessment, Derived
 from dashboard.core.content import Content, Factor, text_in
 from dashboard.core.derive import CHILD_PUGH_LABS, albi_grade, child_pugh_class
 from dashboard.screen import view
+from dashboard.screen.results import lazy_expander
 from dashboard.screen.view import LANG, ScreenIssues, esc, label_md
 
 FIELD = "f_"  # widget keys of patient factors: f_<field id>
 UNIT = "u_"  # unit switches: u_<field id>
+HELP = "help_"  # each group's help expander: help_<group id>
 YES_NO = ("yes", "no", "unknown")
 CALCULATOR_FIELDS = ("child_pugh_score", "albi_grade", *CHILD_PUGH_LABS)  # drawn together
 PANE_HEIGHT = 600  # px: form and options scroll inside their panes, so both stay in view
@@ -100,16 +102,19 @@ def _group(content: Content, group_id: str, label: str, form: FactorForm) -> Non
             _field(content, factor, form)
             if factor.id == "albi_grade":  # the scores, then what the labs give, then the labs
                 form.calculator = st.container(key="calculator", border=True)
-    _help(factors if group_id != "liver" else _group_fields(content, group_id) + factors)
+    _help(group_id, factors if group_id != "liver" else _group_fields(content, group_id) + factors)
 
 
-def _help(factors: list[Factor]) -> None:
-    """The fields' help in one expander per group: one Tab stop, not one per field."""
+def _help(group_id: str, factors: list[Factor]) -> None:
+    """The fields' help in one expander per group: one Tab stop, not one per field; drawn
+    only while open (see `results.lazy_expander`)."""
     lines = [f"- **{esc(text_in(f.label, LANG))}**: {esc(text_in(f.help, LANG))}"
              for f in factors if text_in(f.help, LANG)]
     if lines:
-        with st.expander("Help for these fields", icon=":material/help:"):
-            st.markdown("\n".join(lines))
+        help_box = lazy_expander("Help for these fields", key=f"{HELP}{group_id}",
+                                 icon=":material/help:")
+        if help_box.open:
+            help_box.markdown("\n".join(lines))
 
 
 def _field(content: Content, factor: Factor, form: FactorForm) -> None:

@@ -20,10 +20,12 @@ from dashboard.core.content import Content
 from dashboard.core.loader import ContentError
 from dashboard.screen import form, view
 from dashboard.screen.downloads import forget_sheet_links
+from dashboard.screen.results import lazy_expander
 from dashboard.screen.view import LANG, esc
 
 TITLE = "Recurrent liver cancer: options to discuss"
 PANE_MIN_WIDTH = 400  # px: two panes from a 1024 px screen up, one below
+ABOUT = "about"  # the intended-use expander (drawn only while open)
 RESET_SWEEP = "reset_sweep"  # set by New patient: one more run releases the old sheet
 _LOG = logging.getLogger("dashboard")
 
@@ -142,7 +144,10 @@ def _about(content: Content) -> None:
     def s(key: str) -> Any:
         return content.string(f"ui.{key}", LANG)
 
-    with st.expander(s("intended_use_heading"), icon=":material/info:"):
+    about = lazy_expander(s("intended_use_heading"), key=ABOUT, icon=":material/info:")
+    if not about.open:
+        return
+    with about:
         lines = [esc(s("intended_use")), "", "**Intended users**"]
         lines += [f"- {esc(item)}" for item in s("intended_users")]
         lines += ["", "**What it does not do**"] + [f"- {esc(item)}" for item in s("not_for")]

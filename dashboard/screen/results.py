@@ -21,6 +21,17 @@ from dashboard.screen.view import LANG, esc
 
 CARD_MIN_WIDTH = 190  # px: cards reflow to fewer per row on narrower panes
 CARDS_HEIGHT = 480  # px: the cards scroll inside the options pane, beside the form
+WHY = "why_"  # "Why?" expanders: why_<option id>
+COMPARE = "compare"  # the comparison table's expander
+
+
+def lazy_expander(label: str, *, key: str, icon: str | None = None) -> Any:
+    """An expander whose content is drawn only while it is open (`.open`): every closed
+    "Why?", table or note is then not sent, laid out and styled in the browser on each change
+    of a value (most of a change's time went there: bench/bench_screen.py). Opening it reruns
+    the page (or the fragment holding it), which draws its content from the values then on
+    screen. Its open state lives in the session only (`key`), like any widget's."""
+    return st.expander(label, key=key, icon=icon, on_change="rerun")
 
 
 def show_results(content: Content, assessment: Assessment, values: dict[str, Any]) -> None:
@@ -44,8 +55,11 @@ def show_results(content: Content, assessment: Assessment, values: dict[str, Any
 def show_comparison(content: Content, assessment: Assessment) -> None:
     """The options side by side on each aspect, full width under the panes."""
     aspects = ", ".join(title.lower() for title, _ in frames.comparison_aspects(content, LANG))
-    with st.expander(f"Compare the options: {aspects}", icon=":material/table_chart:"):
-        _comparison(content, assessment)
+    compare = lazy_expander(f"Compare the options: {aspects}", key=COMPARE,
+                            icon=":material/table_chart:")
+    if compare.open:
+        with compare:
+            _comparison(content, assessment)
 
 
 def _summary(content: Content, assessment: Assessment) -> None:
@@ -60,22 +74,28 @@ def _card(content: Content, assessment: Assessment, result: OptionResult,
           facts: dict[str, Any]) -> None:
     option = content.option(result.option_id)
     with st.container(border=True, key=f"card_{option.id}"):
-        st.markdown(f"**{esc(option.name(LANG))}**  \n{view.badge(content, result.verdict)}")
-        st.markdown(esc(view.card_reason(content, result.main_finding, LANG)))
+        # One Markdown element per card (each one drawn costs the browser about as much as a
+        # card's text: bench/bench_screen.py), its parts as paragraphs.
+        parts = [f"**{esc(option.name(LANG))}**  \n{view.badge(content, result.verdict)}",
+                 esc(view.card_reason(content, result.main_finding, LANG))]
         unknown = view.option_unknown(content, result, LANG)
         if unknown and not result.main_finding.unknown:
-            st.markdown(esc(content.string("ui.unknown_clinician", LANG).format(
+            parts.append(esc(content.string("ui.unknown_clinician", LANG).format(
                 fields=", ".join(unknown))))
         if result.track_verdicts:
-            st.markdown(" · ".join(f"{esc(track.capitalize())} track: "
-                                   f"{esc(verdict_words(v, content, LANG))}"
-                                   for track, v in result.track_verdicts.items()))
+            parts.append(" · ".join(f"{esc(track.capitalize())} track: "
+                                    f"{esc(verdict_words(v, content, LANG))}"
+                                    for track, v in result.track_verdicts.items()))
         if result.line and result.verdict is not Verdict.NOT_APPLICABLE:
-            st.markdown(f"**{esc(content.string(f'ui.line_heading_{result.line}', LANG))}** "
-                        "(agents under Why?)")
-        with st.expander(f"Why? {len(result.findings)} "
-                         f"{'rule' if len(result.findings) == 1 else 'rules'}"):
-            _why(content, assessment, result, facts)
+            parts.append(f"**{esc(content.string(f'ui.line_heading_{result.line}', LANG))}** "
+                         "(agents under Why?)")
+        st.markdown("\n\n".join(parts))
+        why = lazy_expander(f"Why? {len(result.findings)} "
+                            f"{'rule' if len(result.findings) == 1 else 'rules'}",
+                            key=f"{WHY}{option.id}")
+        if why.open:
+            with why:
+                _why(content, assessment, result, facts)
 
 
 def _why(content: Content, assessment: Assessment, result: OptionResult,

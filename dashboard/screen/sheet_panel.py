@@ -18,15 +18,18 @@ from dashboard.core.localise import locale_for
 from dashboard.core.sheet import DEFAULT_AT_MOST, SheetChoices, default_selection, user_text
 from dashboard.screen import form, view
 from dashboard.screen.downloads import sheet_download_button
+from dashboard.screen.results import lazy_expander
 from dashboard.screen.view import LANG, PAPERS, esc, label_md, paper_name
 
 SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
-PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint"}
+PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint", "name"}
 CONFIRMED_FOR = "sheet_confirmed_for"  # check code the review tick was given for
 PAGES = "sheet_pages"  # {"signature", "pages"}: the page count of the sheet as now chosen
 SUGGEST_AT_MOST = DEFAULT_AT_MOST  # options that fit a two-page sheet (one rule, in the core)
 TICK_MIN_WIDTH = 230  # px
 FIELD_MIN_WIDTH = 220  # px
+NAME_LINE = "sheet_name_line"  # what name the sheet prints (H120)
+NOTE = "chart_note"  # the chart note's expander (its code block is drawn only while open)
 
 
 def selected_options(content: Content) -> tuple[str, ...]:
@@ -96,24 +99,29 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
     clicked = row.button(_w(content, "sheet_prepare").format(language=language), key="prepare",
                          type="primary", disabled=not ready, icon=":material/description:")
-    pages = _page_count(content, assessment, choices, lang) if selected and not problems else None
+    # The count needs a layout of the sheet (a few hundred ms): only once Prepare can be
+    # pressed. A change of any value clears the review tick, so typing never pays for it.
+    pages = _page_count(content, assessment, choices, lang) if ready else None
     if pages:
         row.markdown(esc(_w(content, "sheet_pages_one" if pages == 1 else "sheet_pages").format(
             pages=pages, language=language, paper=paper_name(choices.paper))))
+    printed = "" if problems else user_text(choices)[0].get("patient_name", "")
     if clicked and ready:  # a click that arrives as the button turns disabled makes nothing
         with st.spinner("Preparing the sheet…", show_time=True):
-            prepared = _prepare(content, assessment, choices, signature, lang)
+            prepared = _prepare(content, assessment, choices, signature, lang, printed)
+    if not (prepared and not stale):
+        _name_line(content, printed, ready=False)
     if not confirmed:
         st.markdown("Tick the review box to prepare the sheet.")
     if prepared and not stale:
         st.success(_w(content, "sheet_ready").format(language=esc(language),
                                                      code=esc(prepared["fingerprint"])),
                    icon=":material/check:")
+        _name_line(content, prepared["name"], ready=True)
         sheet_download_button(_w(content, "sheet_download").format(language=language),
                               prepared["data"], prepared["file_name"], key="download",
                               icon=":material/download:", type="primary")
-    _copy_note(content, assessment, choices, "" if problems else user_text(choices)[0].get(
-        "patient_name", ""))
+    _copy_note(content, assessment, choices, printed)
     if stale:
         st.rerun(scope="app")
 
@@ -121,6 +129,16 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
 def _w(content: Content, key: str) -> Any:
     """Words of the clinician's screen (content/ui.toml, in the screen's language)."""
     return content.string(f"ui.{key}", LANG)
+
+
+def _name_line(content: Content, name: str, *, ready: bool) -> None:
+    """The name the sheet prints, or that it prints none, in words beside Prepare and under
+    "Sheet ready" (H120): a name typed but never received by the server (a lost round trip)
+    would otherwise print no name unnoticed. Shown as plain text (SEC-3), in this session's
+    page only; never logged or put in a URL."""
+    key = ("sheet_prints_" if ready else "sheet_will_print_") + ("name" if name else "no_name")
+    with st.container(key=NAME_LINE):
+        st.text(_w(content, key).format(name=name))
 
 
 def _language(content: Content) -> str:
@@ -156,7 +174,11 @@ def _copy_note(content: Content, assessment: Assessment, choices: SheetChoices,
                printed_name: str) -> None:
     """A plain-text note for the chart (the code block has a copy button). The name goes in
     only when the clinician asks for it, as the sheet would print it."""
-    with st.expander("Note for the chart (copy into the record)", icon=":material/content_copy:"):
+    note = lazy_expander("Note for the chart (copy into the record)", key=NOTE,
+                         icon=":material/content_copy:")
+    if not note.open:
+        return
+    with note:
         goal = st.checkbox("Include what the patient wants", value=True, key=SHEET + "note_goal")
         named = st.checkbox("Include the patient's name", key=SHEET + "note_name",
                             disabled=not printed_name)
@@ -218,7 +240,7 @@ def _signature(assessment: Assessment, choices: SheetChoices, confirmed: bool | 
 
 
 def _prepare(content: Content, assessment: Assessment, choices: SheetChoices,
-             signature: str, lang: str) -> dict | None:
+             signature: str, lang: str, printed_name: str) -> dict | None:
     sheet_choices, patient = service.split_sheet_choices(choices, lang)
     outcome = service.prepare_sheet(assessment, sheet_choices, content, patient=patient)
     if not outcome.ok:
@@ -235,6 +257,6 @@ def _prepare(content: Content, assessment: Assessment, choices: SheetChoices,
             st.error(f"The sheet was not prepared: {esc(error.message)}", icon=":material/error:")
         return None
     prepared = {"signature": signature, "data": outcome.pdf, "file_name": outcome.file_name,
-                "fingerprint": outcome.check_code}
+                "fingerprint": outcome.check_code, "name": printed_name}
     st.session_state[PREPARED] = prepared
     return prepared
