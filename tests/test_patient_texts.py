@@ -207,10 +207,15 @@ NAMED_CONTRADICTIONS = [
     ("sbrt_liver_damage_uncommon", dict(child_pugh_score=8, cirrhosis=True)),
     ("main_portal_vein_invaded", dict(portal_vein_invasion="lobar")),
     ("portal_vein_branch_invaded", dict(portal_vein_invasion="main")),
+    # ablation questions and reasons said "my tumour" / "the tumour is" to 2 or 3 tumours
+    ("one_liver_tumour", dict(liver_tumour_count=3, largest_tumour_cm=2.5,
+                              ablation_site_risky=True)),
+    ("one_liver_tumour", dict(liver_tumour_count=2, largest_tumour_cm=6)),
+    ("one_liver_tumour", dict(liver_tumour_count=None, largest_tumour_cm=11)),
 ]
 
 
-@pytest.mark.hazard("H106")
+@pytest.mark.hazard("H106", "H112")
 @pytest.mark.parametrize("claim_id,overrides", NAMED_CONTRADICTIONS)
 def test_each_named_contradiction_is_checked_and_absent_in_french(claim_id, overrides):
     assessment = assess(make_factors(**overrides), CONTENT)
@@ -264,7 +269,7 @@ def test_the_loader_refuses_a_claim_without_french_phrases(tmp_path):
 # on a patient for whom it is false. They fail if the claim is removed or its sentence returns.
 @pytest.mark.parametrize("claim_id,overrides", NAMED_CONTRADICTIONS)
 @pytest.mark.hazard("H36")
-@pytest.mark.hazard("H37")
+@pytest.mark.hazard("H37", "H112")
 def test_each_named_contradiction_is_checked_and_absent(claim_id, overrides):
     assessment = assess(make_factors(**overrides), CONTENT)
     claim = next(c for c in CONTENT.claims if c.id == claim_id)

@@ -23,6 +23,7 @@ from dashboard.core.document import (
     TickBoxes,
 )
 from dashboard.core.engine import assess
+from dashboard.core.explain import option_items
 from dashboard.core.sheet import (
     DEFAULT_AT_MOST,
     FIT_WORDS,
@@ -278,6 +279,41 @@ def test_questions_are_tick_boxes_general_ones_and_at_most_two_per_option(conten
     ticks3 = next(b for b in _blocks_after(three, content.string("sheet.questions_heading"))
                   if isinstance(b, TickBoxes))
     assert len(ticks3.items) == len(general) + 3
+
+
+# (tumours in the liver, surgery ruled out?) -> what the ablation questions must and must not say
+ABLATION_QUESTIONS = [
+    (1, False, "Is my tumour", "Are my tumours", True),
+    (1, True, "Is my tumour", "Are my tumours", False),
+    (3, False, "Are my tumours", "Is my tumour", True),
+    (3, True, "Are my tumours", "Is my tumour", False),
+    (None, False, "tumours in my liver", "my tumour ", True),
+    (None, True, "tumours in my liver", "my tumour ", False),
+]
+
+
+@pytest.mark.hazard("H112")
+@pytest.mark.parametrize("count, no_surgery, says, never, compares", ABLATION_QUESTIONS)
+@pytest.mark.parametrize("option_id", ["rfa", "mwa"])
+def test_ablation_questions_are_true_for_the_number_of_tumours_and_the_surgery_verdict(
+        content, option_id, count, no_surgery, says, never, compares):
+    """Several variants of one text: the first whose condition holds wins (content order, the
+    most particular first), so the number of tumours and the surgery verdict are both
+    respected; with the number not yet known the usual, count-free list is used. ("Is my
+    tumour small enough" was said to a patient with three tumours.)"""
+    overrides = {"liver_tumour_count": count, "largest_tumour_cm": 2.5}
+    if no_surgery:
+        overrides["fit_for_major_surgery"] = False
+    assessment = assess(make_factors(**overrides), content)
+    assert (assessment.result("resection").verdict is Verdict.NOT_APPLICABLE) is no_surgery
+    questions = option_items(content, assessment, option_id, "questions", "en")
+    french = option_items(content, assessment, option_id, "questions", "fr")
+
+    assert any(says in q for q in questions) and not any(never in q for q in questions)
+    assert any("surgery" in q for q in questions) is compares
+    assert any("opération" in q for q in french) is compares
+    assert any(("ma tumeur" in q.lower()) for q in french) is (count == 1)
+    assert any("mes tumeurs" in q.lower() for q in french) is (count == 3)
 
 
 def test_next_steps_name_the_team_phone(content):
