@@ -33,7 +33,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--leave-out-not-fitting", action="store_true",
                         help="leave out the section on options that do not fit right now")
     parser.add_argument("--lang", default="en", metavar="LANG",
-                        help="the sheets' language (en, fr) where a row has no language of its own")
+                        help="the sheets' language (en, fr) where a row has no language of its "
+                             "own, and the tumour-board list's")
     parser.add_argument("--no-tumour-board", action="store_true",
                         help="leave the one-page tumour-board list out of the ZIP")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
@@ -76,7 +77,7 @@ def run_batch(args) -> int:
                              workers=max(1, args.workers))
     _report(day)
     try:  # a temporary file beside the target, moved into place only once complete
-        write_file(args.output, _archive(day, content, not args.no_tumour_board))
+        write_file(args.output, _archive(day, content, not args.no_tumour_board, args.lang))
     except OutputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -119,8 +120,9 @@ def _report(day: ClinicDayOutcome) -> None:
               f"{patient.sheet.check_code if patient.sheet else ''})")
 
 
-def _archive(day: ClinicDayOutcome, content: Content, board: bool) -> bytes:
+def _archive(day: ClinicDayOutcome, content: Content, board: bool, lang: str) -> bytes:
+    """The ZIP: every sheet, and the tumour-board list in the list's language (--lang)."""
     from dashboard.adapters.archive import day_archive
     from dashboard.adapters.tumour_board import board_pdf
 
-    return day_archive(day, content, board_pdf(day, content) if board else None)
+    return day_archive(day, content, board_pdf(day, content, lang) if board else None)

@@ -86,3 +86,70 @@ def test_every_column_is_as_wide_as_its_longest_word_and_the_table_fills_the_pag
     for width, heading in zip(widths, headings):
         inner = width - 2 * tumour_board.PAD
         assert all(pdf.get_string_width(w) < inner for w in heading.split()), heading
+
+
+def _board_words(content, lang: str) -> list[str]:
+    return [content.string(f"clinic_day.board_{key}", lang) for key in
+            ("title", "mdt_note", "verdict_applicable", "verdict_caution",
+             "verdict_not_applicable")]
+
+
+def _flat(data: bytes) -> str:
+    return " ".join(pdf_text(data).split())
+
+
+@pytest.mark.hazard("H113")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_board_is_in_the_language_asked_for_title_note_and_verdict_words(day, content,
+                                                                              lang):
+    """A French care team gets the whole list in French (the note and the verdict words were
+    always in English); only the warnings' own messages stay in English."""
+    text = _flat(board_pdf(day, content, lang))
+    other = "en" if lang == "fr" else "fr"
+    for words in _board_words(content, lang):
+        assert " ".join(words.split()) in text, words
+    for words in _board_words(content, other)[1:]:
+        assert " ".join(words.split()) not in text, words
+
+
+@pytest.mark.slow
+@pytest.mark.hazard("H113")
+def test_batch_lang_gives_the_board_in_that_language(content, tmp_path, monkeypatch):
+    import io
+    import json
+    import zipfile
+
+    from dashboard.adapters.archive import BOARD
+    from dashboard.cli import main
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(CREATED.timestamp())))
+    (tmp_path / "day.json").write_text(json.dumps([make_factors(), make_factors(ecog=2)]),
+                                       encoding="utf-8")
+    for lang in ("fr", "en"):
+        out = tmp_path / f"{lang}.zip"
+        assert main(["batch", str(tmp_path / "day.json"), "-o", str(out), "--lang", lang,
+                     "--select", "resection", "--workers", "1"]) == 0
+        board = zipfile.ZipFile(io.BytesIO(out.read_bytes())).read(BOARD)
+        assert content.string("clinic_day.board_title", lang) in _flat(board)
+        note = " ".join(content.string("clinic_day.board_mdt_note", "fr").split())
+        assert (note in _flat(board)) is (lang == "fr")
+
+
+@pytest.mark.slow
+@pytest.mark.hazard("H113")
+def test_the_clinic_day_page_makes_the_board_in_the_language_chosen(content):
+    import io
+    import zipfile
+
+    from dashboard.adapters.archive import BOARD
+    from dashboard.screen import clinic_day
+    from tests.test_clinic_day_page import _cells, _list, _page, _upload
+
+    at = _upload(_page(), _list(content, [_cells(name="Ann Lee")]))
+    at.radio(key=clinic_day.KEY + "lang").set_value("fr").run()
+    at.button(key="day_prepare").click().run()
+    assert not at.exception
+    prepared = at.session_state[clinic_day.PREPARED]
+    board = zipfile.ZipFile(io.BytesIO(prepared["zip"])).read(BOARD)
+    assert content.string("clinic_day.board_title", "fr") in _flat(board)
+    assert " ".join(content.string("clinic_day.board_mdt_note", "fr").split()) in _flat(board)

@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace
 from dashboard.core.assessment import Verdict
 from dashboard.core.clinic_day import option_heading
 from dashboard.core.content import Content
+from dashboard.core.localise import label, locale_for
 from dashboard.service import CARE_TEAM_LANG, ClinicDayOutcome
 
 FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
@@ -38,12 +39,15 @@ def board_pdf(day: ClinicDayOutcome, content: Content, lang: str = CARE_TEAM_LAN
     pdf.set_auto_page_break(True, margin=12)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 13)
-    pdf.cell(0, 7, f"{title}: {day.created.date().isoformat()}", new_x="LMARGIN", new_y="NEXT")
+    heading = label(title, locale_for(content, lang))  # "Liste … : " in French
+    pdf.cell(0, 7, f"{heading} {day.created.date().isoformat()}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 8)
     pdf.multi_cell(0, 4, f"{content.label} · {content.version}. "
-                   + content.string("ui.mdt_note", lang), new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 4, "   ".join(f"{MARKS[v]} {content.string(f'ui.verdict_{v.value}', lang)}"
-                                    for v in Verdict), new_x="LMARGIN", new_y="NEXT")
+                   + content.string("clinic_day.board_mdt_note", lang), new_x="LMARGIN",
+                   new_y="NEXT")
+    pdf.multi_cell(0, 4, "   ".join(
+        f"{MARKS[v]} {content.string(f'clinic_day.board_verdict_{v.value}', lang)}"
+        for v in Verdict), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     _table(pdf, day, content, lang)
     _legend(pdf, day, content, lang)

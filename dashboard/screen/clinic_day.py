@@ -110,7 +110,7 @@ def _prepare(content: Content, patients: intake.PatientList, choices: service.Ch
 
     bar.empty()
     prepared = {"signature": signature, "day": day,
-                "zip": day_archive(day, content, board_pdf(day, content)),
+                "zip": day_archive(day, content, board_pdf(day, content, choices.language)),
                 "file_name": f"clinic-day-{day.created.date().isoformat()}.zip"}
     st.session_state[PREPARED] = prepared
     return prepared
