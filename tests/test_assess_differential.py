@@ -1,9 +1,11 @@
 """The fast `assess` path (issue #15) against the reference, record by record.
 
 The fast path is the command's: `assess_many` in chunks (on two worker processes for a long
-list), and the writer that splices cached, once-encoded pieces (adapters/assessments.py). The
-reference is the engine's `assess` of each profile alone, made into its record by
-`core.explain.assessment_record` (the JSON contract). They must agree on every profile: over
+list), with every rule condition compiled to Python source (core/compiled.py), and the writer
+that splices cached, once-encoded pieces (adapters/assessments.py). The reference is the
+engine's `assess` of each profile alone with the conditions evaluated by core/conditions.py
+(`reference=True`), made into its record by `core.explain.assessment_record` (the JSON
+contract). They must agree on every profile: over
 100,000 generated profiles (slow: about a minute of CPU on a quiet machine) and on
 Hypothesis' valid patients. No timing is asserted here; bench/bench_assess.py measures.
 """
@@ -50,11 +52,11 @@ class _Checker(io.RawIOBase):
 
 def _reference(items: list[Any], content) -> Iterator[dict[str, Any]]:
     for item in items:
-        yield assessment_record(assess(item, content), content)
+        yield assessment_record(assess(item, content, reference=True), content)
 
 
 @pytest.mark.slow
-@pytest.mark.hazard("H79")
+@pytest.mark.hazard("H79", "H130")
 def test_the_fast_path_equals_the_engine_on_100000_generated_profiles():
     content = shared_content()  # the command's own content: long parts go to worker processes
     checked = refused = 0
@@ -82,3 +84,15 @@ def test_the_fast_writer_equals_the_record_on_any_valid_patient(data):
         records = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.split("\n")
                                                           if x]
         assert records == [assessment_record(assess(data, content), content)] * 2
+
+
+@pytest.mark.hazard("H130")
+def test_the_compiled_engine_gives_the_reference_engines_assessment_on_generated_profiles():
+    """Whole assessments, every field (findings, variants, notes, facts read, derived values,
+    warnings, errors): compiled conditions against the reference's."""
+    content = shared_content()
+    items = profiles(content, 3000, seed=77)
+    compiled = [assess(item, content) for item in items]
+    reference = [assess(item, content, reference=True) for item in items]
+    assert compiled == reference
+    assert sum(a.ok for a in compiled) > 1000 and any(not a.ok for a in compiled)

@@ -257,6 +257,11 @@ def _compare_unknown(check: Callable[[Any], bool], value: Unknown) -> bool | Unk
     return outcomes.pop() if len(outcomes) == 1 else Unknown(value.fields)
 
 
+# The reference comparisons, public for core/compiled.py (which must compare exactly so).
+operator_check = _check
+compare_unknown = _compare_unknown
+
+
 # --------------------------------------------------------------------------- written conditions
 # A condition may also be written as text, one clause per line, in a small closed language that
 # is parsed (never evaluated as code) into the same Compare / AllOf / AnyOf / NoneOf / Always:

@@ -11,9 +11,10 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from .assessment import Assessment, Derived, Finding, Issue, OptionResult, PatientFactors, Verdict
+from .compiled import compiled_test
 from .conditions import Unknown
 from .content import Content, Option, Rule, Variant, text_in
 from .derive import facts_and_derived
@@ -22,18 +23,22 @@ from .factors import parse_factors
 _ORDER = (Verdict.APPLICABLE, Verdict.CAUTION, Verdict.NOT_APPLICABLE)
 
 
-def assess(data: Any, content: Content) -> Assessment:
-    """Assess one patient-factors object (as decoded from JSON) against the content."""
+def assess(data: Any, content: Content, *, reference: bool = False) -> Assessment:
+    """Assess one patient-factors object (as decoded from JSON) against the content.
+
+    The conditions of the rules run compiled to Python source (core/compiled.py);
+    `reference=True` runs them as core/conditions.py evaluates them instead, which is what
+    tests/test_compiled.py compares the compiled engine with."""
     factors, errors, range_errors = parse_factors(data, content)
     if factors is None:
         return _refused(content, errors + range_errors, factors)
     facts, derived = facts_and_derived(factors.values, factors.unknown, content)
-    codes_errors, warnings = _validation(content, facts, derived)
+    codes_errors, warnings = _validation(content, facts, derived, reference)
     named = {f for issue in codes_errors for f in _fields_of(issue, content)}
     errors = codes_errors + [e for e in range_errors if e.field not in named]
     if errors:
         return _refused(content, errors, factors, warnings)
-    results = _classify(content, facts)
+    results = _classify(content, facts, reference)
     return Assessment(content_version=content.version, results=results,
                       warnings=tuple(warnings), errors=(), derived=derived,
                       fingerprint=fingerprint(factors, content), factors=factors, facts=facts)
@@ -54,6 +59,10 @@ def assess_many(items: list[Any], content: Content) -> list[Assessment]:
             gc.enable()
 
 
+# json.dumps(..., sort_keys=True, default=str), without making a new encoder per call
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
 def fingerprint(factors: PatientFactors, content: Content) -> str:
     """A short check code of the clinical inputs and content version (shown on screen and sheet).
 
@@ -61,8 +70,8 @@ def fingerprint(factors: PatientFactors, content: Content) -> str:
     """
     values = {key: float(value) if type(value) in (int, float) else value
               for key, value in factors.values.items()}  # 12 and 12.0 are the same value
-    payload = json.dumps({"values": values, "unknown": sorted(factors.unknown),
-                          "content": content.version}, sort_keys=True, default=str)
+    payload = _FINGERPRINT_JSON({"values": values, "unknown": sorted(factors.unknown),
+                                 "content": content.version})
     digest = hashlib.sha256(payload.encode()).hexdigest()[:8].upper()
     return f"{digest[:4]}-{digest[4:]}"
 
@@ -84,12 +93,12 @@ def _code_ids(content: Content) -> set[str]:
     return {code.id for code in content.validation}
 
 
-def _validation(content: Content, facts: Mapping[str, Any],
-                derived: Derived) -> tuple[list[Issue], list[Issue]]:
+def _validation(content: Content, facts: Mapping[str, Any], derived: Derived,
+                reference: bool = False) -> tuple[list[Issue], list[Issue]]:
     errors: list[Issue] = []
     warnings: list[Issue] = []
-    for code in content.validation:
-        if code.test(facts) is True:
+    for code, test in _plan(content, reference).validation:
+        if test(facts) is True:
             issue = Issue(code.id, code.fields[0] if code.fields else "",
                           _message(text_in(code.clinician, "en"), derived))
             (errors if code.severity == "error" else warnings).append(issue)
@@ -106,54 +115,133 @@ def _message(text: str, derived: Derived) -> str:
     return text.format_map({k: "unknown" if v is None else v for k, v in values.items()})
 
 
-def _classify(content: Content, facts: dict[str, Any]) -> tuple[OptionResult, ...]:
+def _classify(content: Content, facts: dict[str, Any],
+              reference: bool = False) -> tuple[OptionResult, ...]:
     """Phases in order (8.1 step 4); each phase may read the base verdicts of earlier phases."""
-    results: dict[str, OptionResult] = {}
-    for phase_options in _plan(content):
-        for option, tracks, rules in phase_options:
-            results[option.id] = _base_result(option, facts, content, tracks, rules)
-        for option, _tracks, _rules in phase_options:
-            facts[f"verdict.{option.id}"] = _verdict_fact(results[option.id], option)
+    plan = _plan(content, reference)
+    results: dict[str, _Base] = {}
+    for phase_steps in plan.phases:
+        for step in phase_steps:
+            results[step.option.id] = _base_result(step, facts)
+        for step in phase_steps:
+            facts[f"verdict.{step.option.id}"] = _verdict_fact(results[step.option.id],
+                                                               step.option)
     # the global rules read the same facts for every active option: applied once per patient
-    global_findings = [f for rule in content.global_rules if (f := _apply(rule, facts))]
-    return tuple(_final_result(results[o.id], o, content, facts, global_findings)
-                 for o in content.options)
+    global_findings = [f for rule in plan.global_rules if (f := rule.finding(facts))]
+    return tuple(_final_result(results[step.option.id], step, plan, facts, global_findings)
+                 for step in plan.steps)
 
 
-_Step = tuple[Option, tuple[str, ...], tuple[tuple[Any, str, Verdict, str], ...]]
-_PLANS: dict[int, tuple[Content, tuple[tuple[_Step, ...], ...]]] = {}
+class _RuleStep:
+    """A rule of the plan: its test, and its findings made once and shared (findings are
+    immutable): the one when it holds, one per set of unknown fields when it cannot be
+    decided."""
+
+    __slots__ = ("holds", "rule_id", "test", "track", "unknowns")
+
+    def __init__(self, test: Any, rule_id: str, verdict: Verdict, track: str):
+        self.test, self.rule_id, self.track = test, rule_id, track
+        self.holds = Finding(rule_id, verdict, track)
+        self.unknowns: dict[frozenset[str], Finding] = {}
+
+    def finding(self, facts: Mapping[str, Any]) -> Finding | None:
+        """The finding of the rule: its verdict if it holds, caution if it cannot be decided
+        yet (as `_apply`)."""
+        outcome = self.test(facts)
+        if outcome is True:
+            return self.holds
+        if outcome is False:
+            return None
+        return self.unknown(outcome)
+
+    def unknown(self, outcome: Unknown) -> Finding:
+        found = self.unknowns.get(outcome.fields)
+        if found is None:
+            found = Finding(self.rule_id, Verdict.CAUTION, self.track,
+                            unknown=tuple(sorted(outcome.fields)))
+            if len(self.unknowns) < _SHARED_MOST:
+                self.unknowns[outcome.fields] = found
+        return found
 
 
-def _plan(content: Content) -> tuple[tuple[_Step, ...], ...]:
-    """The options of each phase, in phase order, with the tracks each option combines and its
-    rules as (test, id, verdict, track) (the same for every patient: worked out once per
-    content, not once per patient)."""
-    known = _PLANS.get(id(content))
+class _OptionStep:
+    """An option of the plan: its rules, tracks, default reason per track, notes and text
+    variants, each test compiled once per content (the same for every patient)."""
+
+    __slots__ = ("defaults", "notes", "option", "rules", "tracks", "variant_keys", "worst")
+
+    def __init__(self, option: Option, content: Content, test_of: Any):
+        self.option = option
+        self.rules = tuple(_RuleStep(test_of(rule), rule.id, _verdict(rule), rule.track)
+                           for rule in option.rules)
+        self.tracks = _tracks(option)
+        self.worst = option.combine != "best_of_tracks"
+        # track -> (optional fields read, not-entered tuple -> the default finding)
+        self.defaults: dict[str, tuple[tuple[str, ...], dict[tuple[str, ...], Finding]]] = {
+            track: (content.optional_reads(option.id, track), {}) for track in self.tracks}
+        self.notes = tuple((test_of(note), note.id) for note in option.notes)
+        tests = [(i, v.key, test_of(v)) for i, v in enumerate(option.variants)]
+        # text key -> (index among the option's variants, test) of the variants of that key
+        self.variant_keys = tuple((key, tuple((i, t) for i, k, t in tests if k == key))
+                                  for key in dict.fromkeys(k for _, k, _ in tests))
+
+    def default(self, track: str, facts: Mapping[str, Any]) -> Finding:
+        """The option's "no rule applied" reason for a track, naming the optional fields its
+        rules read that were left empty (8.3 T2)."""
+        reads, made = self.defaults[track]
+        not_entered = tuple(f for f in reads if _empty(f, facts))
+        found = made.get(not_entered)
+        if found is None:
+            found = Finding(self.option.default.id, Verdict.APPLICABLE, track, default=True,
+                            not_entered=not_entered)
+            if len(made) < _SHARED_MOST:
+                made[not_entered] = found
+        return found
+
+
+class _Plan:
+    """Everything about the content the classification needs, worked out once per content."""
+
+    def __init__(self, content: Content, reference: bool):
+        # reference: each condition as core/conditions.py evaluates it (the loader's closures);
+        # otherwise compiled to Python source (core/compiled.py), proven equal by tests
+        test_of = (lambda item: item.test) if reference else (
+            lambda item: compiled_test(item.when))
+        self.steps = tuple(_OptionStep(o, content, test_of) for o in content.options)
+        self.phases = tuple(tuple(s for s in self.steps if s.option.phase == phase)
+                            for phase in sorted({o.phase for o in content.options}))
+        self.global_rules = tuple(_RuleStep(test_of(r), r.id, _verdict(r), r.track)
+                                  for r in content.global_rules)
+        self.validation = tuple((code, test_of(code)) for code in content.validation)
+        # rule id -> (tests of its text variants, verdict facts it reads), or None (most rules)
+        rules = [*(r for o in content.options for r in (*o.rules, o.default)),
+                 *content.global_rules]
+        self.naming: dict[str, Any] = {}
+        for rule_id in dict.fromkeys(r.id for r in rules):
+            variants, reads = content.rule(rule_id).variants, content.verdict_reads(rule_id)
+            self.naming[rule_id] = (tuple(test_of(v) for v in variants), reads) \
+                if variants or reads else None
+        self.named: dict[tuple[Finding, int, tuple[str, ...]], Finding] = {}
+
+
+_SHARED_MOST = 4096  # findings kept per rule or default (a bound: they depend on content only)
+_PLANS: dict[tuple[int, bool], tuple[Content, _Plan]] = {}
+
+
+def _plan(content: Content, reference: bool = False) -> _Plan:
+    known = _PLANS.get((id(content), reference))
     if known is not None and known[0] is content:
         return known[1]
-    plan = tuple(tuple((o, _tracks(o), _rule_steps(o)) for o in content.options
-                       if o.phase == phase)
-                 for phase in sorted({o.phase for o in content.options}))
+    plan = _Plan(content, reference)
     if len(_PLANS) >= 8:  # a few contents at most (tests load variants); never grows without end
         _PLANS.clear()
-    _PLANS[id(content)] = (content, plan)  # holding the content keeps its id from being reused
+    _PLANS[(id(content), reference)] = (content, plan)  # holding the content keeps its id
     return plan
-
-
-def _rule_steps(option: Option) -> tuple[tuple[Any, str, Verdict, str], ...]:
-    return tuple((rule.test, rule.id, _verdict(rule), rule.track) for rule in option.rules)
 
 
 def _tracks(option: Option) -> tuple[str, ...]:
     return tuple(sorted({rule.track for rule in option.rules} | {option.default.track})) \
         if option.combine == "best_of_tracks" else ("main",)
-
-
-def _not_entered(option: Option, track: str, facts: Mapping[str, Any],
-                 content: Content) -> tuple[str, ...]:
-    """Optional fields the option's rules (of this track) read that were left empty (8.3 T2):
-    its "nothing ruled it out" reason must say so rather than claim their values."""
-    return tuple(f for f in content.optional_reads(option.id, track) if _empty(f, facts))
 
 
 def _empty(field: str, facts: Mapping[str, Any]) -> bool:
@@ -162,52 +250,32 @@ def _empty(field: str, facts: Mapping[str, Any]) -> bool:
     return facts.get(field) is None
 
 
-def _with_variants(findings: list[Finding], content: Content,
+def _with_variants(findings: list[Finding], plan: _Plan,
                    facts: Mapping[str, Any]) -> list[Finding]:
     """Each finding with the index of the rule text variant that holds for this patient, and
     the earlier options whose "applicable" verdict it read (to name them, 8.3 T3)."""
-    naming = _naming(content)
+    naming = plan.naming
     out = []
     for finding in findings:
-        named_by = naming.get(finding.rule_id, _UNSEEN)
-        if named_by is _UNSEEN:  # not a rule of the plan: look it up as ever
-            rule = content.rule(finding.rule_id)
-            reads = content.verdict_reads(finding.rule_id)
-            named_by = (rule.variants, reads) if rule.variants or reads else None
+        named_by = naming.get(finding.rule_id)  # every finding's rule is in the plan
         if named_by is None:
             out.append(finding)
             continue
-        variants, reads = named_by
-        index = first_variant(variants, facts)
+        tests, reads = named_by
+        index = _first(tests, facts)
         options = () if finding.unknown or finding.default else tuple(
             fact[8:] for fact in reads if _surely_applicable(facts.get(fact)))
-        named = replace(finding, variant=index, options=options) \
-            if index >= 0 or options else finding
-        out.append(named)
+        if index >= 0 or options:
+            key = (finding, index, options)
+            named = plan.named.get(key)
+            if named is None:
+                named = replace(finding, variant=index, options=options)
+                if len(plan.named) < _SHARED_MOST:
+                    plan.named[key] = named
+            out.append(named)
+            continue
+        out.append(finding)
     return out
-
-
-_UNSEEN = object()
-_NAMING: dict[int, tuple[Content, dict[str, Any]]] = {}
-
-
-def _naming(content: Content) -> dict[str, Any]:
-    """For every rule that can make a finding (options' rules and defaults, global rules): its
-    text variants and the verdicts it reads, or None when it has neither (most rules), looked
-    up once per content rather than once per finding."""
-    known = _NAMING.get(id(content))
-    if known is not None and known[0] is content:
-        return known[1]
-    rules = [*(r for o in content.options for r in (*o.rules, o.default)),
-             *content.global_rules]
-    naming: dict[str, Any] = {}
-    for rule_id in dict.fromkeys(r.id for r in rules):
-        variants, reads = content.rule(rule_id).variants, content.verdict_reads(rule_id)
-        naming[rule_id] = (variants, reads) if variants or reads else None
-    if len(_NAMING) >= 8:
-        _NAMING.clear()
-    _NAMING[id(content)] = (content, naming)
-    return naming
 
 
 def _surely_applicable(value: Any) -> bool:
@@ -226,32 +294,42 @@ def first_variant(variants: tuple[Variant, ...], facts: Mapping[str, Any],
     return -1
 
 
-def _base_result(option: Option, facts: Mapping[str, Any], content: Content,
-                 tracks: tuple[str, ...] | None = None,
-                 rules: tuple[tuple[Any, str, Verdict, str], ...] | None = None) -> OptionResult:
+def _first(tests: tuple[Any, ...], facts: Mapping[str, Any]) -> int:
+    """`first_variant` over the (compiled) tests of a rule's variants."""
+    for index, test in enumerate(tests):
+        if test(facts) is True:
+            return index
+    return -1
+
+
+class _Base(NamedTuple):
+    """An option's result before the preference step (only the engine sees it)."""
+
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    track_verdicts: dict[str, Verdict]
+
+
+def _base_result(step: _OptionStep, facts: Mapping[str, Any]) -> _Base:
     findings = []
-    for test, rule_id, rule_verdict, track in (  # the hot loop: _apply inlined
-            _rule_steps(option) if rules is None else rules):
-        outcome = test(facts)
+    for rule in step.rules:  # the hot loop: _RuleStep.finding inlined
+        outcome = rule.test(facts)
         if outcome is True:
-            findings.append(Finding(rule_id, rule_verdict, track))
+            findings.append(rule.holds)
         elif outcome is not False:
-            findings.append(Finding(rule_id, Verdict.CAUTION, track,
-                                    unknown=tuple(sorted(outcome.fields))))
-    tracks = _tracks(option) if tracks is None else tracks
+            findings.append(rule.unknown(outcome))
+    tracks = step.tracks
     track_verdicts = {}
     for track in tracks:
-        in_track = [f for f in findings if f.track == track or option.combine == "worst"]
+        in_track = findings if step.worst else [f for f in findings if f.track == track]
         if not in_track:
-            default = Finding(option.default.id, Verdict.APPLICABLE, track, default=True,
-                              not_entered=_not_entered(option, track, facts, content))
+            default = step.default(track, facts)
             findings.append(default)
             in_track = [default]
         track_verdicts[track] = Verdict.worst([f.verdict for f in in_track])
-    combine = Verdict.best if option.combine == "best_of_tracks" else Verdict.worst
+    combine = Verdict.worst if step.worst else Verdict.best
     verdict = combine(list(track_verdicts.values()))
-    return OptionResult(option.id, verdict, tuple(findings), verdict,
-                        track_verdicts=track_verdicts if len(tracks) > 1 else {})
+    return _Base(verdict, tuple(findings), track_verdicts if len(tracks) > 1 else {})
 
 
 def _apply(rule: Rule, facts: Mapping[str, Any]) -> Finding | None:
@@ -264,12 +342,12 @@ def _apply(rule: Rule, facts: Mapping[str, Any]) -> Finding | None:
     return None
 
 
-def _verdict_fact(result: OptionResult, option: Option) -> Any:
+def _verdict_fact(result: _Base | OptionResult, option: Option) -> Any:
     """An earlier option's verdict as a fact; Unknown (with what it could still be) when unknown
     values could change it, so a later rule never treats a guess as settled."""
     unsettled = [f for f in result.findings if f.unknown]
     if not unsettled or option.combine != "worst":
-        return result.verdict.value if not unsettled else Unknown(
+        return result.verdict._value_ if not unsettled else Unknown(
             frozenset().union(*(f.unknown for f in unsettled)))
     settled = Verdict.worst([f.verdict for f in result.findings if not f.unknown])
     ceiling = Verdict.worst([settled] + [option_rule_verdict(option, f.rule_id)
@@ -289,24 +367,25 @@ def option_rule_verdict(option: Option, rule_id: str) -> Verdict:
     return next(_verdict(rule) for rule in option.rules if rule.id == rule_id)
 
 
-def _final_result(base: OptionResult, option: Option, content: Content,
+def _final_result(base: _Base, step: _OptionStep, plan: _Plan,
                   facts: Mapping[str, Any], global_findings: list[Finding]) -> OptionResult:
     """The preference step (8.1 step 5) for active options, then agent notes and line of therapy.
     `global_findings`: the global rules applied to these facts (the same for every option)."""
+    option = step.option
     findings = list(base.findings)
     if option.active:
         findings += global_findings
     verdict = Verdict.worst([base.verdict] + [f.verdict for f in findings[len(base.findings):]])
-    notes = tuple(note.id for note in option.notes if note.test(facts) is True)
+    notes = tuple(note_id for test, note_id in step.notes if test(facts) is True)
     line = ""
     if option.lines:  # derived.toml `second_line` says when the second-line list applies
         line = "second" if facts.get("second_line") is True and "second" in option.lines \
             else "first"
     texts = {}
-    for key in dict.fromkeys(v.key for v in option.variants):
-        index = first_variant(option.variants, facts, key)
-        if index >= 0:
-            texts[key] = index
-    return OptionResult(option.id, verdict, tuple(_with_variants(findings, content, facts)),
+    for key, tests in step.variant_keys:
+        for index, test in tests:  # the first variant of the key whose condition holds
+            if test(facts) is True:
+                texts[key] = index
+                break
+    return OptionResult(option.id, verdict, tuple(_with_variants(findings, plan, facts)),
                         base.verdict, notes, line, base.track_verdicts, texts)
-
