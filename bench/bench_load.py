@@ -1,33 +1,44 @@
 """Load: 1, 5, 10 and 20 sessions pressing "Prepare" at the same moment (issue #12, Load).
 
-Real browser pages, on 127.0.0.1. One headless Chromium holds up to 20 contexts (each a
-clinician: its own cookies, so its own session and sheet links); each page fills the form
-(tumour size, cirrhosis), ticks the suggested options and the review box until "Prepare" is
-enabled, with the same bounded, self-correcting steps as the browser tests
-(tests/ui_safety_support.py). Then, per level, the first N pages press Prepare together:
+Real browser pages, on 127.0.0.1. One headless Chromium holds a few contexts (clinicians:
+their own cookies and sheet links) with several tabs each; every tab is its own Streamlit
+session. Each tab fills the form (tumour size, cirrhosis), ticks the suggested options and the
+review box until "Prepare" is enabled, with the same bounded, self-correcting steps as the
+browser tests (tests/ui_safety_support.py). Then, per level, the first N tabs press Prepare
+together:
 
 * **ready**: from the click to the Download button appearing, timed inside each page
   (`performance.now()` and a MutationObserver), so a slow test driver does not count;
-* **download**: from the Download click to the whole PDF received by the browser.
+* **download**: from the Download click to the whole PDF received by the browser;
+* **CPU per sheet**: what the server process and its sheet workers used from the clicks to
+  the last download (from /proc), divided by the sheets made, and the share of it in the
+  server's own process (the one GIL): a figure a busy machine disturbs far less than the
+  wall-clock ones.
 
-Between rounds each page unticks and ticks again the review box, which withdraws its sheet,
-so the next click prepares a new one. Every server prepares one sheet untimed first.
+Tabs are opened as the levels need them (1, then 4 more, ...), outside the timed steps; if the
+run's time limit is reached while opening, the higher levels are not run and the output says
+so. Between rounds each tab unticks and ticks again the review box, which withdraws its sheet,
+so the next click prepares a new one. Every server prepares one sheet untimed first. Rounds:
+at least five sheets per level (`--rounds` sets a fixed number).
 
 Side by side in one run, interleaved level by level: the launcher as shipped (sheets drawn by
 its worker processes, `dashboard/adapters/render_pool.py`) and the same launcher with
-`PREP_SHEET_WORKERS=0` (sheets drawn in the script thread, under the one GIL). Printed: p50 /
-p95 per level, each level's p50 against one session on the same server, and the ratio
-in-script / workers. Bounded: at most 20 sessions and 10 rounds, a time limit per level and
-for the run; every server and the browser are stopped at the end. Figures taken while other
-work runs on the machine are not reliable (the ratios, measured side by side, are less so).
+`PREP_SHEET_WORKERS=0` (sheets drawn in the script thread, under the one GIL), the latter up
+to 10 sessions (20 more tabs to open would not fit the time limit). Printed: p50 / p95 per
+level, each level's p50 against one session on the same server, and the ratio in-script /
+workers. Bounded: at most 20 sessions and 10 rounds, a time limit per level and one for the
+whole run (about four minutes), after which no step starts; every server and the browser are
+stopped at the end. Wall-clock figures taken while other work runs on the machine are not
+reliable; the ratios, measured side by side, and the CPU figures less so.
 
-Run: .venv/bin/python bench/bench_load.py [--levels 1,5,10,20] [--rounds 2] [--setups pool,inline]
+Run: .venv/bin/python bench/bench_load.py [--levels 1,5,10,20] [--rounds N] [--setups pool,inline]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import sys
@@ -43,13 +54,15 @@ from tests.conftest import BASELINE  # noqa: E402
 from tests.ui_safety_support import async_ready_to_prepare, async_wait_for_app  # noqa: E402
 
 LEVELS = (1, 5, 10, 20)
-ROUNDS = 2
+SHEETS_PER_LEVEL = 5  # rounds per level: at least this many sheets (at least one round)
 MAX_SESSIONS = 20
 MAX_ROUNDS = 10
 STEP_TIMEOUT = 60.0  # one prepare, one download, one page's setup step
 LEVEL_TIMEOUT = 90.0  # all rounds of one level on one server
-RUN_TIMEOUT = 230.0  # no level starts after this; the whole run stays under 4 minutes
+RUN_TIMEOUT = 210.0  # no step starts after this; the whole run stays under 4 minutes
 SETUPS = {"pool": {}, "inline": {"PREP_SHEET_WORKERS": "0"}}
+SETUP_SESSIONS = {"pool": MAX_SESSIONS, "inline": 10}  # tabs set up per server, at most
+TABS_PER_CONTEXT = 5  # a few clinicians with several tabs: Chromium shares their caches
 SETUP_NAMES = {"pool": "worker processes", "inline": "in the script thread"}
 
 # Clicks Prepare and times, inside the page, until the Download button appears.
@@ -73,12 +86,20 @@ class Figures:
     ready: list[float] = field(default_factory=list)
     download: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    cpu: tuple[float, float] = (float("nan"), float("nan"))  # server process, its workers
+
+    @property
+    def cpu_per_sheet(self) -> float:
+        return sum(self.cpu) / len(self.ready) if self.ready else float("nan")
+
+    @property
+    def server_share(self) -> float:
+        total = sum(self.cpu)
+        return self.cpu[0] / total if total > 0 else float("nan")
 
 
-async def _open_session(browser, url: str, index: int):
-    """A new clinician (browser context) with the form filled and Prepare enabled."""
-    context = await browser.new_context(accept_downloads=True,
-                                        viewport={"width": 1400, "height": 900})
+async def _open_session(context, url: str, index: int):
+    """A new session (a tab of `context`) with the form filled and Prepare enabled."""
     page = await context.new_page()
     page.set_default_timeout(STEP_TIMEOUT * 1000)
     await page.goto(url)
@@ -118,15 +139,27 @@ async def _prepare_and_download(page, figures: Figures) -> None:
     await download.delete()
 
 
-async def _level(pages: list, rounds: int) -> Figures:
+async def _level(pages: list, rounds: int, deadline: float, pid: int | None = None) -> Figures:
+    """`rounds` times: every page withdraws its sheet, then all press Prepare at once and
+    download. With `pid` (the server's), the CPU it and its workers used from the clicks to
+    the last download is added up (the withdrawing steps are not counted)."""
     figures = Figures()
+    used = [0.0, 0.0]
 
     async def rounds_of_level() -> None:
         for _ in range(rounds):
+            if time.monotonic() > deadline:
+                figures.failures.append("fewer rounds: the run's time limit")
+                return
             await asyncio.gather(*(_withdraw(p) for p in pages))
+            before = _cpu_seconds(pid) if pid else (float("nan"),) * 2
             await asyncio.gather(*(p.evaluate(CLICK_JS) for p in pages))  # all at once
             results = await asyncio.gather(*(_prepare_and_download(p, figures) for p in pages),
                                            return_exceptions=True)
+            after = _cpu_seconds(pid) if pid else (float("nan"),) * 2
+            used[0] += after[0] - before[0]
+            used[1] += after[1] - before[1]
+            figures.cpu = (used[0], used[1])
             figures.failures += [f"{type(r).__name__}: {str(r).splitlines()[0]}"
                                  for r in results if isinstance(r, BaseException)]
 
@@ -145,10 +178,87 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def bounds(levels: str, rounds: int) -> tuple[list[int], int]:
-    """The levels and rounds asked for, held to at most MAX_SESSIONS and MAX_ROUNDS."""
+def bounds(levels: str, rounds: int | None) -> tuple[list[int], int | None]:
+    """The levels and rounds asked for, held to at most MAX_SESSIONS and MAX_ROUNDS (None:
+    rounds chosen per level, `rounds_for`)."""
     asked = [int(n) for n in levels.split(",") if n.strip()]
-    return [max(1, min(n, MAX_SESSIONS)) for n in asked][:8], max(1, min(rounds, MAX_ROUNDS))
+    held = None if rounds is None else max(1, min(rounds, MAX_ROUNDS))
+    return [max(1, min(n, MAX_SESSIONS)) for n in asked][:8], held
+
+
+def rounds_for(sessions: int, rounds: int | None) -> int:
+    """About SHEETS_PER_LEVEL sheets per level, unless a number of rounds was asked for."""
+    return rounds if rounds is not None else max(1, -(-SHEETS_PER_LEVEL // sessions))
+
+
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by process `pid` and by its child processes (its sheet
+    workers), from /proc; (nan, nan) where /proc cannot be read."""
+    def used(p: int) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    try:
+        children = {int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                    for c in (task / "children").read_text().split()}
+        return used(pid), sum(used(c) for c in children)
+    except (OSError, ValueError, IndexError):
+        return float("nan"), float("nan")
+
+
+def _pipeline_side_by_side(sessions: tuple[int, ...] = (1, 10), repeats: int = 2) -> None:
+    """The pipeline alone, no browser, no Streamlit: N threads call `service.prepare_sheet`
+    at the same moment (as N script threads do), with a pool of sheet workers and without,
+    alternated. Printed: the slowest and the median of each burst, and the CPU seconds per
+    sheet of this process and of the workers."""
+    import threading
+
+    from dashboard import service
+    from dashboard.adapters import render_pool
+    from dashboard.core.loader import load_content
+    from dashboard.core.sheet import default_selection
+
+    content = load_content()
+    assessment = service.assess(BASELINE, content)
+    choices = service.Choices(selected=default_selection(assessment))
+
+    def burst(n: int) -> tuple[float, float]:
+        took: list[float] = []
+
+        def one() -> None:
+            began = time.perf_counter()
+            service.prepare_sheet(assessment, choices, content)
+            took.append(time.perf_counter() - began)
+
+        threads = [threading.Thread(target=one) for _ in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return max(took), statistics.median(took)
+
+    workers = render_pool.configured_workers() or 2
+    print(f"\nThe pipeline alone (threads calling service.prepare_sheet at once; {workers} "
+          "workers; slowest / median of a burst; CPU seconds per sheet here + in workers):")
+    with render_pool.serving(workers=workers) as pool:
+        if pool is None:
+            print("  no pool could be started")
+            return
+        burst(workers * 2)  # warm both ways
+        service.draw_sheets_with(None)
+        burst(1)
+        for n in sessions:
+            for _ in range(repeats):
+                for name, drawer in (("in the thread", None), ("workers", pool.draw)):
+                    service.draw_sheets_with(drawer)
+                    before = _cpu_seconds(os.getpid())
+                    slowest, median = burst(n)
+                    after = _cpu_seconds(os.getpid())
+                    here, there = ((after[i] - before[i]) / n for i in (0, 1))
+                    print(f"  {n:2d} at once, {name:>13}: slowest {slowest:5.2f} s, median "
+                          f"{median:5.2f} s; CPU/sheet {here:.2f} s here + {there:.2f} s in "
+                          "workers", flush=True)
+        service.draw_sheets_with(pool.draw)
 
 
 def _bare_render_seconds() -> float:
@@ -165,44 +275,72 @@ def _bare_render_seconds() -> float:
     return statistics.median(times)
 
 
-async def _run(urls: dict[str, str], levels: list[int], rounds: int, began: float,
+class Tabs:
+    """One server's sessions, opened as the levels need them (a few contexts, several tabs
+    each), so that a time limit reached while opening costs only the highest levels."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.browser, self.url = browser, url
+        self.pages: list = []
+        self.contexts: list = []
+
+    async def grow(self, count: int, deadline: float) -> bool:
+        """At least `count` tabs, ready to prepare; False if the run's time ran out first."""
+        gate = asyncio.Semaphore(5)  # a few at a time: two cores set them up
+
+        async def opened(i: int):
+            while len(self.contexts) <= i // TABS_PER_CONTEXT:
+                self.contexts.append(await self.browser.new_context(
+                    accept_downloads=True, viewport={"width": 1400, "height": 900}))
+            async with gate:
+                return await _open_session(self.contexts[i // TABS_PER_CONTEXT], self.url, i)
+
+        missing = range(len(self.pages), count)
+        if not missing:
+            return True
+        try:
+            self.pages += await asyncio.wait_for(asyncio.gather(*(opened(i) for i in missing)),
+                                                 timeout=max(1.0, deadline - time.monotonic()))
+        except TimeoutError:
+            return False
+        return True
+
+
+async def _run(servers: dict, levels: list[int], rounds: int | None, deadline: float,
                table: dict[tuple[str, int], Figures]) -> None:
     from playwright.async_api import async_playwright
 
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         raise SystemExit("bench_load: Chromium is needed (apt-get install chromium)")
-    most = max(levels)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=executable, headless=True,
                                            args=CHROMIUM_ARGS)
         try:
-            sessions: dict[str, list] = {}
-            for setup, url in urls.items():
-                opening = time.monotonic()
-                gate = asyncio.Semaphore(5)  # a few at a time: two cores set them up
-
-                async def opened(i: int, url: str = url, gate: asyncio.Semaphore = gate):
-                    async with gate:
-                        return await _open_session(browser, url, i)
-
-                sessions[setup] = await asyncio.wait_for(
-                    asyncio.gather(*(opened(i) for i in range(most))), timeout=RUN_TIMEOUT)
-                await _level(sessions[setup][:1], 1)  # warm: workers, fonts, first sheet
-                print(f"{SETUP_NAMES[setup]}: {most} sessions ready in "
-                      f"{time.monotonic() - opening:.0f} s", flush=True)
+            tabs = {setup: Tabs(browser, server.url) for setup, server in servers.items()}
+            for setup in servers:  # warm: workers, fonts, the first sheet (untimed)
+                if await tabs[setup].grow(1, deadline):
+                    await _level(tabs[setup].pages[:1], 1, deadline)
             for sessions_now in levels:  # interleaved: a busy moment hits both setups alike
-                for setup in urls:
-                    if time.monotonic() - began > RUN_TIMEOUT:
+                for setup, server in servers.items():
+                    if sessions_now > SETUP_SESSIONS[setup]:
+                        continue
+                    opening = time.monotonic()
+                    if time.monotonic() > deadline or not await tabs[setup].grow(sessions_now,
+                                                                                 deadline):
                         print(f"bench_load: the run's time limit ({RUN_TIMEOUT:.0f} s) was "
                               f"reached; level {sessions_now} ({setup}) not run", flush=True)
                         continue
-                    figures = await _level(sessions[setup][:sessions_now], rounds)
+                    opened = time.monotonic() - opening
+                    figures = await _level(tabs[setup].pages[:sessions_now],
+                                           rounds_for(sessions_now, rounds), deadline,
+                                           server.process.pid)
                     table[(setup, sessions_now)] = figures
-                    print(f"  {SETUP_NAMES[setup]:>22}, {sessions_now:2d} sessions: ready p50 "
+                    print(f"  {SETUP_NAMES[setup]:>22}, {sessions_now:2d} sessions "
+                          f"(tabs opened in {opened:3.0f} s): ready p50 "
                           f"{_p(figures.ready, 50):5.2f} s p95 {_p(figures.ready, 95):5.2f} s; "
-                          f"download p50 {_p(figures.download, 50):5.2f} s "
-                          f"({len(figures.ready)} prepares"
+                          f"download p50 {_p(figures.download, 50):5.2f} s; CPU/sheet "
+                          f"{figures.cpu_per_sheet:.2f} s ({len(figures.ready)} prepares"
                           f"{'; ' + figures.failures[0] if figures.failures else ''})",
                           flush=True)
         finally:
@@ -210,58 +348,65 @@ async def _run(urls: dict[str, str], levels: list[int], rounds: int, began: floa
 
 
 def _print_table(table: dict[tuple[str, int], Figures], setups: list[str], levels: list[int],
-                 rounds: int, bare: float) -> None:
-    print(f"\nN sessions pressing Prepare at the same moment ({rounds} rounds; seconds; "
-          "ready = Prepare to Download button, download = click to PDF received):")
+                 bare: float) -> None:
+    print("\nN sessions pressing Prepare at the same moment (seconds; ready = Prepare to "
+          "Download button; download = click to PDF received; CPU = server + workers per "
+          "sheet, and the share in the server's own process):")
     for setup in setups:
         print(f"\n{SETUP_NAMES[setup]}:")
         print(f"{'sessions':>8} | ready p50   p95 | download p50   p95 | p50 vs 1 session | "
-              "prepares")
+              "CPU/sheet  in server | sheets")
         one = table.get((setup, 1))
         for n in levels:
             f = table.get((setup, n))
             if f is None:
-                print(f"{n:>8} | not run (time limit)")
+                print(f"{n:>8} | not run")
                 continue
             ratio = (_p(f.ready, 50) / _p(one.ready, 50)) if one and one.ready else float("nan")
             note = f" ({f.failures[0]})" if f.failures else ""
             print(f"{n:>8} | {_p(f.ready, 50):9.2f} {_p(f.ready, 95):5.2f} | "
                   f"{_p(f.download, 50):12.2f} {_p(f.download, 95):5.2f} | "
-                  f"{ratio:15.1f}x | {len(f.ready)}{note}")
+                  f"{ratio:15.1f}x | {f.cpu_per_sheet:9.2f} {f.server_share:9.0%} | "
+                  f"{len(f.ready)}{note}")
     if len(setups) == 2:
         a, b = setups
-        print(f"\np95 ready, {SETUP_NAMES[b]} / {SETUP_NAMES[a]}: " + ", ".join(
+        print(f"\np95 ready, {SETUP_NAMES[b]} / {SETUP_NAMES[a]}: " + (", ".join(
             f"{n} sessions {_p(table[(b, n)].ready, 95) / _p(table[(a, n)].ready, 95):.2f}"
             for n in levels if (a, n) in table and (b, n) in table
-            and table[(a, n)].ready and table[(b, n)].ready))
-    if (setups[0], 1) in table and table[(setups[0], 1)].ready:
+            and table[(a, n)].ready and table[(b, n)].ready) or "not measured"))
+    first = table.get((setups[0], 1))
+    if first and first.ready:
         print(f"one session ({SETUP_NAMES[setups[0]]}) / the same sheet drawn in-process, no "
-              f"server ({bare:.2f} s): {_p(table[(setups[0], 1)].ready, 50) / bare:.2f}x")
+              f"server ({bare:.2f} s): {_p(first.ready, 50) / bare:.2f}x")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default=",".join(map(str, LEVELS)))
-    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--setups", default="pool,inline",
                         help="pool (as shipped), inline (PREP_SHEET_WORKERS=0), or both")
     args = parser.parse_args(argv)
     levels, rounds = bounds(args.levels, args.rounds)
     setups = [s for s in dict.fromkeys(args.setups.split(",")) if s in SETUPS] or ["pool"]
     began = time.monotonic()
+    deadline = began + RUN_TIMEOUT
     bare = _bare_render_seconds()
+    if "pool" in setups and "inline" in setups:
+        _pipeline_side_by_side()
     servers = {}
     table: dict[tuple[str, int], Figures] = {}
     try:
         for setup in setups:
             servers[setup] = start_server(SERVED, env=SETUPS[setup])
-        asyncio.run(_run({s: servers[s].url for s in setups}, levels, rounds, began, table))
+        asyncio.run(_run(servers, levels, rounds, deadline, table))
     finally:
         for server in servers.values():
             stop_server(server)
-    _print_table(table, setups, levels, rounds, bare)
+    _print_table(table, setups, levels, bare)
     print(f"(total {time.monotonic() - began:.0f} s)")
-    complete = all((s, n) in table for s in setups for n in levels)
+    expected = [(s, n) for s in setups for n in levels if n <= SETUP_SESSIONS[s]]
+    complete = all(key in table for key in expected)
     return 0 if complete and all(not f.failures for f in table.values()) else 1
 
 

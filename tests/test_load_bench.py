@@ -22,6 +22,7 @@ def _bench():
     ("1,5,10,20", 3, ([1, 5, 10, 20], 3)),
     ("1000,0,-4", 99, ([20, 1, 1], 10)),
     ("5", 0, ([5], 1)),
+    ("1,10", None, ([1, 10], None)),
 ])
 @pytest.mark.hazard("H85")
 def test_the_load_bench_never_runs_more_than_twenty_sessions_or_ten_rounds(levels, rounds,
@@ -34,6 +35,20 @@ def test_the_load_bench_has_time_limits_and_the_four_levels():
     bench = _bench()
     assert bench.LEVELS == (1, 5, 10, 20) and bench.MAX_SESSIONS == 20
     assert 0 < bench.STEP_TIMEOUT <= bench.LEVEL_TIMEOUT <= bench.RUN_TIMEOUT <= 240
+
+
+def test_each_level_makes_at_least_five_sheets_unless_rounds_are_given():
+    bench = _bench()
+    assert [bench.rounds_for(n, None) for n in (1, 2, 5, 10, 20)] == [5, 3, 1, 1, 1]
+    assert [bench.rounds_for(n, 3) for n in (1, 20)] == [3, 3]
+
+
+def test_the_in_script_comparison_stops_at_ten_sessions_and_tabs_share_few_browsers():
+    bench = _bench()
+    assert bench.SETUP_SESSIONS == {"pool": 20, "inline": 10}
+    assert set(bench.SETUPS) == {"pool", "inline"}
+    assert bench.SETUPS["inline"] == {"PREP_SHEET_WORKERS": "0"} and bench.SETUPS["pool"] == {}
+    assert 1 < bench.TABS_PER_CONTEXT <= bench.MAX_SESSIONS
 
 
 def test_the_percentiles_are_the_usual_ones():

@@ -82,7 +82,8 @@ def proxy(tmp_path_factory):
                     "-subj", "/CN=127.0.0.1", "-keyout", str(tmp / "key.pem"),
                     "-out", str(tmp / "cert.pem")], check=True, capture_output=True,
                    timeout=120)
-    servers = [start_server(SERVED) for _ in range(2)]
+    # as deployment.md section 3 starts them: replicas x sheet workers = this machine's cores
+    servers = [start_server(SERVED, env={"PREP_SHEET_WORKERS": "1"}) for _ in range(2)]
     port = free_port()
     conf = _render(tmp, port, [int(s.url.rsplit(":", 1)[1]) for s in servers])
     process = None

@@ -170,8 +170,21 @@ def _start_worker(root: str) -> None:
     from dashboard.adapters.pdf import load_fonts, render  # noqa: F401 - fpdf2 loaded now
     from dashboard.core.loader import load_content
 
-    _WORKER["content"] = load_content(root)
+    content = _WORKER["content"] = load_content(root)
     load_fonts()
+    _warm(content)
+
+
+def _warm(content: Content) -> None:
+    """Draw one sheet for nobody (every core factor not yet known), so that a worker's first
+    clinician does not wait for what a process does once (imports, caches: about a second)."""
+    from datetime import UTC
+
+    unknown = {factor.id: None for factor in content.factors if factor.core}
+    try:
+        service.prepare_sheet(unknown, service.Choices(), content, created=datetime.now(UTC))
+    except Exception:  # noqa: BLE001 - a warm-up only: a real sheet reports its own error
+        _LOG.warning("sheet worker not warmed up")
 
 
 def _draw_job(assessment: Assessment, choices: SheetChoices, created: datetime, language: str,
