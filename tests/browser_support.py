@@ -198,7 +198,7 @@ def enter_factors(page, content, data: dict) -> None:
         elif factor.kind == "count":
             choose(page, key, "Diffuse / too many to count" if value == "diffuse" else str(value))
         elif factor.kind == "choice" or factor.value_labels:
-            words = view.format_value(factor, value)
+            words = view.format_value(content, factor, value)
             if page.locator(f".st-key-{key} input[type='radio']").count():
                 pick_radio(page, key, words)
             else:

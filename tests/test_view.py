@@ -14,11 +14,11 @@ from tests.conftest import BASELINE, make_factors
 
 
 def test_unknown_and_absent_values_are_words_not_blanks(content):
-    assert view.format_value(content.factor("cirrhosis"), None) == "Not yet known"
-    assert view.format_value(content.factor("inr"), None) == "Not entered"
-    assert view.format_value(content.factor("bilirubin_umol_l"), 12) == "12 µmol/L"
-    assert view.format_value(content.factor("ecog"), 1) == "1 – light work only"
-    assert view.format_value(content.factor("cirrhosis"), False) == "No"
+    assert view.format_value(content, content.factor("cirrhosis"), None) == "Not yet known"
+    assert view.format_value(content, content.factor("inr"), None) == "Not entered"
+    assert view.format_value(content, content.factor("bilirubin_umol_l"), 12) == "12 µmol/L"
+    assert view.format_value(content, content.factor("ecog"), 1) == "1 – light work only"
+    assert view.format_value(content, content.factor("cirrhosis"), False) == "No"
 
 
 def test_the_review_banner_date_appears_only_once_a_review_date_has_passed(content):

@@ -31,14 +31,14 @@ def consultation() -> None:
         entered = form.factor_form(content)
     with right:
         if entered.data is None:
-            st.header("2. Options side by side", anchor="options")
+            st.header(view.words(content, "options_heading"), anchor="options")
             form.show_waiting(content)
             return
         assessment = assess(entered.data, content)
         issues = view.screen_issues(content, entered.data, assessment)
         form.show_messages(content, entered, issues)
         if issues.errors:
-            st.header("2. Options side by side", anchor="options")
+            st.header(view.words(content, "options_heading"), anchor="options")
             form.error_list(content, entered, issues)
             return
         if not form.values_confirmed(content, assessment, entered.data):
@@ -50,10 +50,13 @@ def consultation() -> None:
 
 def main() -> None:
     frame.sweep_after_reset()  # just after "New patient": one more run releases the old sheet
-    if frame.ready_content() is None:  # signed out, fonts broken or content broken: stop here
+    content = frame.ready_content()
+    if content is None:  # signed out, fonts broken or content broken: stop here
         st.stop()
-    pages = [st.Page(consultation, title="Consultation", icon="🩺", default=True),
-             st.Page("clinic_day.py", title="Prepare a clinic day", icon="📋")]
+    pages = [st.Page(consultation, title=view.words(content, "page_consultation"), icon="🩺",
+                     default=True),
+             st.Page("clinic_day.py", title=content.string("clinic_day.page_title"),
+                     icon="📋")]
     st.navigation(pages, position="top" if len(pages) > 1 else "hidden").run()
 
 

@@ -21,7 +21,7 @@ from dashboard.core.content import Content
 from dashboard.core.localise import locale_for
 from dashboard.screen import frame
 from dashboard.screen.downloads import sheet_download_button
-from dashboard.screen.view import LANG, PAPERS, esc, paper_index, paper_name
+from dashboard.screen.view import LANG, PAPERS, esc, label_md, paper_index, paper_name, words
 
 KEY = "day_"  # widget keys of this page
 PREPARED = "day_prepared"  # {"signature", "zip", "file_name", "day"}
@@ -78,11 +78,13 @@ def _choices(content: Content) -> service.Choices:
     language = st.radio(_w(content, "language_label"), list(names), horizontal=True,
                         key=KEY + "lang", format_func=names.get, help=_w(content, "language_help"))
     a, b, c = st.columns(3)
-    not_fitting = a.checkbox("Include the options that do not fit right now", value=True,
+    not_fitting = a.checkbox(label_md(words(content, "sheet_not_fitting_label")), value=True,
                              key=KEY + "not_fitting")
-    large = b.checkbox("Large print", key=KEY + "large_print")
-    paper = c.radio("Paper size", PAPERS, horizontal=True, key=KEY + "paper",
-                    index=paper_index(), format_func=paper_name)
+    large = b.checkbox(label_md(words(content, "sheet_large_print_label")),
+                       key=KEY + "large_print")
+    paper = c.radio(label_md(words(content, "sheet_paper_label")), PAPERS, horizontal=True,
+                    key=KEY + "paper", index=paper_index(),
+                    format_func={p: paper_name(content, p) for p in PAPERS}.get)
     return service.Choices(large_print=large, paper=paper, leave_out_not_fitting=not not_fitting,
                            language=language)
 

@@ -8,7 +8,6 @@ values live only in `st.session_state` (widget keys `f_<field id>`, unit switche
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from dashboard.core.content import Content, Factor, text_in
 from dashboard.core.derive import CHILD_PUGH_LABS, albi_grade, child_pugh_class
 from dashboard.screen import view
 from dashboard.screen.results import lazy_expander
-from dashboard.screen.view import LANG, ScreenIssues, esc, label_md
+from dashboard.screen.view import LANG, ScreenIssues, esc, label_md, words
 
 FIELD = "f_"  # widget keys of patient factors: f_<field id>
 UNIT = "u_"  # unit switches: u_<field id>
@@ -47,7 +46,7 @@ class FactorForm:
 
 def factor_form(content: Content) -> FactorForm:
     """The grouped factor form, in a pane that scrolls on its own (values reach Python live)."""
-    st.header("1. Patient factors", anchor="patient-factors")
+    st.header(words(content, "form_heading"), anchor="patient-factors")
     form = FactorForm(data=None)
     with st.container(key="factor_form", height=PANE_HEIGHT, border=True):
         grid = st.grid(2, min_column_width=GROUP_MIN_WIDTH, gap="medium")
@@ -96,22 +95,23 @@ def _group(content: Content, group_id: str, label: str, form: FactorForm) -> Non
     for factor in factors:
         _field(content, factor, form)
     if group_id == "liver":
-        st.markdown("#### Child-Pugh and ALBI")
+        st.markdown(f"#### {esc(words(content, 'calculator_heading'))}")
         factors = [content.factor(f) for f in CALCULATOR_FIELDS]
         for factor in factors:
             _field(content, factor, form)
             if factor.id == "albi_grade":  # the scores, then what the labs give, then the labs
                 form.calculator = st.container(key="calculator", border=True)
-    _help(group_id, factors if group_id != "liver" else _group_fields(content, group_id) + factors)
+    _help(content, group_id,
+          factors if group_id != "liver" else _group_fields(content, group_id) + factors)
 
 
-def _help(group_id: str, factors: list[Factor]) -> None:
+def _help(content: Content, group_id: str, factors: list[Factor]) -> None:
     """The fields' help in one expander per group: one Tab stop, not one per field; drawn
     only while open (see `results.lazy_expander`)."""
     lines = [f"- **{esc(text_in(f.label, LANG))}**: {esc(text_in(f.help, LANG))}"
              for f in factors if text_in(f.help, LANG)]
     if lines:
-        help_box = lazy_expander("Help for these fields", key=f"{HELP}{group_id}",
+        help_box = lazy_expander(words(content, "form_help"), key=f"{HELP}{group_id}",
                                  icon=":material/help:")
         if help_box.open:
             help_box.markdown("\n".join(lines))
@@ -122,49 +122,52 @@ def _field(content: Content, factor: Factor, form: FactorForm) -> None:
     label = text_in(factor.label, LANG)
     key = FIELD + factor.id
     if aliases:
-        _unit_number(factor, aliases, label)
+        _unit_number(content, factor, aliases, label)
     elif factor.kind == "yes_no" and factor.core:
         st.radio(label_md(label), YES_NO, index=None, horizontal=True, key=key,
-                 format_func=_yes_no_words)
+                 format_func={v: _yes_no_words(content, v) for v in YES_NO}.get)
     elif factor.kind == "yes_no":
         st.checkbox(label_md(label), key=key, wrap=True)
     elif factor.kind == "choice" or (factor.kind == "integer" and factor.value_labels):
         values = factor.values or tuple(int(v) for v in factor.value_labels)
-        words = functools.partial(view.format_value, factor)
+        # format_func is kept in the session (pickled): a dict's get, not a function of content
+        shown = {v: view.format_value(content, factor, v) for v in values}
         if len(values) <= 5:  # every choice visible, wrapping: nothing is ever cut off
-            longest = max(len(words(v)) for v in values)
-            st.radio(label_md(label), values, index=None, key=key, format_func=words,
+            longest = max(len(words) for words in shown.values())
+            st.radio(label_md(label), values, index=None, key=key, format_func=shown.get,
                      horizontal=longest <= RADIO_MAX_CHARS)
         else:
-            st.selectbox(label_md(label), values, index=None, key=key, format_func=words,
-                         placeholder=_placeholder(factor))
+            st.selectbox(label_md(label), values, index=None, key=key, format_func=shown.get,
+                         placeholder=_placeholder(content, factor))
     elif factor.kind == "count":
         counts = (*range(int(factor.minimum or 0), int(factor.maximum or 10) + 1), "diffuse")
         st.selectbox(label_md(label), counts, index=None, key=key,
-                     placeholder=_placeholder(factor), format_func=_count_words)
+                     placeholder=_placeholder(content, factor),
+                     format_func={c: _count_words(content, c) for c in counts}.get)
     else:
         unit = f" ({factor.unit})" if factor.unit and factor.unit not in label else ""
-        _number(factor, label + unit)
+        _number(content, factor, label + unit)
     form.slots[factor.id] = st.container(key=f"msg_{factor.id}")
 
 
-def _yes_no_words(value: str) -> str:
-    return {"yes": "Yes", "no": "No"}.get(value, "Not known")
+def _yes_no_words(content: Content, value: str) -> str:
+    return words(content, {"yes": "value_yes", "no": "value_no"}.get(value,
+                                                                    "value_unknown_choice"))
 
 
-def _count_words(value: int | str) -> str:
-    return "Diffuse / too many to count" if value == "diffuse" else str(value)
+def _count_words(content: Content, value: int | str) -> str:
+    return words(content, "value_count_diffuse") if value == "diffuse" else str(value)
 
 
-def _placeholder(factor: Factor) -> str:
+def _placeholder(content: Content, factor: Factor) -> str:
     if factor.core:
-        return view.NOT_KNOWN
+        return words(content, "value_not_known")
     if factor.default is not None:
-        return f"{view.NOT_ENTERED} (counts as {factor.default})"
-    return view.NOT_ENTERED
+        return words(content, "value_not_entered_default", default=factor.default)
+    return words(content, "value_not_entered")
 
 
-def _number(factor: Factor, label: str, key: str | None = None) -> None:
+def _number(content: Content, factor: Factor, label: str, key: str | None = None) -> None:
     """A number typed as text and read by `usertext.parse_number` (safety case 21).
 
     Not `st.number_input`: its browser widget drops a decimal comma as it is typed, so "2,5" cm
@@ -173,7 +176,7 @@ def _number(factor: Factor, label: str, key: str | None = None) -> None:
     ("use a decimal point"), and range errors come from the engine too.
     """
     st.text_input(label_md(label), key=key or FIELD + factor.id,
-                  placeholder=_placeholder(factor), max_chars=NUMBER_MAX_CHARS,
+                  placeholder=_placeholder(content, factor), max_chars=NUMBER_MAX_CHARS,
                   autocomplete="off")
 
 
@@ -182,11 +185,12 @@ def _typed_number(factor: Factor) -> bool:
     return factor.kind == "number" or (factor.kind == "integer" and not factor.value_labels)
 
 
-def _unit_number(factor: Factor, aliases: list[Factor], label: str) -> None:
+def _unit_number(content: Content, factor: Factor, aliases: list[Factor], label: str) -> None:
     """A lab value with its unit switch on the line below (never squeezed beside it)."""
     units = (factor, *aliases)
-    _number(factor, label)
-    st.radio(f"{label_md(label)} unit", [u.unit for u in units], key=UNIT + factor.id,
+    _number(content, factor, label)
+    st.radio(label_md(words(content, "unit_switch_label", field=label)), [u.unit for u in units],
+             key=UNIT + factor.id,
              horizontal=True, label_visibility="collapsed")
 
 
@@ -259,7 +263,8 @@ def error_list(content: Content, form: FactorForm, issues: ScreenIssues) -> None
     lines = []
     for issue in issues.errors:
         fields = _issue_fields(content, issue)
-        names = ", ".join(_field_name(content, f) for f in fields) or "Patient factors"
+        names = ", ".join(_field_name(content, f) for f in fields) or words(content,
+                                                                            "errors_form")
         group = _group_of(content, fields[0]) if fields else ""
         link = f"[{esc(names)}](#group-{group})" if group else esc(names)
         lines.append(f"- {link}: {esc(view.issue_words(content, issue, values))}")
@@ -302,12 +307,11 @@ def values_confirmed(content: Content, assessment: Assessment, values: dict[str,
     confirmed = True
     for warning in pending:
         st.warning(esc(view.issue_words(content, warning, values)), icon=":material/warning:")
-        label = f"{_field_name(content, warning.field)}: the value and its unit are right"
+        label = words(content, "confirm_value", field=_field_name(content, warning.field))
         key = f"confirm_{warning.code}_{assessment.fingerprint}"
         confirmed &= st.checkbox(label_md(label), key=key, wrap=True)
     if not confirmed:
-        st.info("Options are shown once the flagged value is confirmed here or corrected in the "
-                "form.", icon=":material/fact_check:")
+        st.info(esc(words(content, "confirm_waiting")), icon=":material/fact_check:")
     return confirmed
 
 
@@ -334,51 +338,53 @@ def calculator(content: Content, form: FactorForm, derived: Derived | None) -> N
     values = form.data or {}
     with box:
         if derived is None:
-            st.markdown("**Child-Pugh and ALBI from labs**: fill in bilirubin, albumin, INR, "
-                        "ascites and encephalopathy to compute them here.")
+            st.markdown(words(content, "calculator_empty"))
             return
         st.markdown("\n".join(_child_pugh_lines(content, derived, values)))
-        st.markdown("\n".join(_albi_lines(derived)))
+        st.markdown("\n".join(_albi_lines(content, derived)))
 
 
 def _child_pugh_lines(content: Content, derived: Derived, values: dict[str, Any]) -> list[str]:
     entered = values.get("child_pugh_score")
     if derived.child_pugh_points:
         total = sum(derived.child_pugh_points.values())
-        lines = [f"**Child-Pugh from labs: {total} points, class {child_pugh_class(total)}**"]
+        lines = [words(content, "cp_from_labs", total=total, cls=child_pugh_class(total))]
         for item in CHILD_PUGH_LABS:
             factor = content.factor(item)
             points = derived.child_pugh_points[item]
-            lines.append(f"- {esc(text_in(factor.label, LANG))}: "
-                         f"{esc(_entered(content, factor, values))} → "
-                         f"{points} {'point' if points == 1 else 'points'}")
+            lines.append("- " + esc(words(content, "cp_item_one" if points == 1 else "cp_item",
+                                          field=text_in(factor.label, LANG),
+                                          value=_entered(content, factor, values),
+                                          points=points)))
     else:
         missing = [text_in(content.factor(f).label, LANG) for f in CHILD_PUGH_LABS
                    if _typed(content, f, values) is None]
-        lines = [esc("Child-Pugh from labs: " + ", ".join(missing) + " not entered yet.")]
+        lines = [esc(words(content, "cp_labs_missing", fields=", ".join(missing)))]
     used = derived.child_pugh_score
     if used is None:
-        lines.append("\n**The rules use**: Child-Pugh not yet known.")
+        lines.append("\n" + words(content, "cp_rules_unknown"))
     else:
-        source = "from the labs" if derived.child_pugh_from_labs else "as entered"
-        both = (f" (entered {entered}, labs {sum(derived.child_pugh_points.values())}: "
-                "the rules use the score shown)" if entered is not None
-                and derived.child_pugh_points and
-                sum(derived.child_pugh_points.values()) != entered else "")
-        lines.append(f"\n**The rules use**: Child-Pugh {used}, class "
-                     f"{derived.child_pugh_class or child_pugh_class(used)}, {source}{both}.")
+        labs = sum(derived.child_pugh_points.values()) if derived.child_pugh_points else None
+        both = entered is not None and labs is not None and labs != entered
+        lines.append("\n" + words(
+            content, "cp_rules_use_both" if both else "cp_rules_use", score=used,
+            cls=derived.child_pugh_class or child_pugh_class(used), entered=entered, labs=labs,
+            source=words(content, "source_labs" if derived.child_pugh_from_labs
+                         else "source_entered")))
     return lines
 
 
-def _albi_lines(derived: Derived) -> list[str]:
+def _albi_lines(content: Content, derived: Derived) -> list[str]:
     if derived.albi_score is not None:
         score = f"{derived.albi_score:.2f}".replace("-", "−")
-        line = f"**ALBI from labs: {esc(score)}, grade {albi_grade(derived.albi_score)}**"
+        line = words(content, "albi_from_labs", score=esc(score),
+                     grade=albi_grade(derived.albi_score))
     else:
-        line = "ALBI from labs: bilirubin and albumin not entered yet."
+        line = esc(words(content, "albi_labs_missing"))
     if derived.albi_grade is not None:
-        source = "from the labs" if derived.albi_from_labs else "as entered"
-        line += f"  \n**The rules use**: ALBI grade {derived.albi_grade}, {source}."
+        line += "  \n" + words(content, "albi_rules_use", grade=derived.albi_grade,
+                               source=words(content, "source_labs" if derived.albi_from_labs
+                                            else "source_entered"))
     return [line]
 
 
@@ -394,10 +400,10 @@ def _entered(content: Content, factor: Factor, values: dict) -> str:
     """The value used, with the value as typed when it was given in another unit."""
     for alias in (content.factor(a) for a in content.aliases_of(factor.id)):
         if values.get(alias.id) is not None:
-            typed = view.format_value(alias, values[alias.id], LANG)
+            typed = view.format_value(content, alias, values[alias.id], LANG)
             converted = view.convert_value(alias, values[alias.id])
-            return f"{typed} = {view.format_value(factor, converted, LANG)}"
-    return view.format_value(factor, values.get(factor.id), LANG)
+            return f"{typed} = {view.format_value(content, factor, converted, LANG)}"
+    return view.format_value(content, factor, values.get(factor.id), LANG)
 
 
 def show_waiting(content: Content) -> None:

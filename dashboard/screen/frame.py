@@ -21,8 +21,10 @@ from dashboard.core.loader import ContentError
 from dashboard.screen import form, view
 from dashboard.screen.downloads import forget_sheet_links
 from dashboard.screen.results import lazy_expander
-from dashboard.screen.view import LANG, esc
+from dashboard.screen.view import LANG, esc, words
 
+# The words shown before content is read, or when it cannot be (sign-in, a broken install,
+# broken content, an unexpected error), are the frame's own: content cannot supply them.
 TITLE = "Recurrent liver cancer: options to discuss"
 PANE_MIN_WIDTH = 400  # px: two panes from a 1024 px screen up, one below
 ABOUT = "about"  # the intended-use expander (drawn only while open)
@@ -120,13 +122,12 @@ def header(content: Content, today: date) -> None:
     """Title, New patient (asks first), the review banner and the About expander."""
     left, right = st.columns([3, 1], vertical_alignment="center")
     left.title(TITLE)
-    with right.popover("New patient", icon=":material/refresh:", width="stretch"):
-        st.markdown("Clear every patient value, the options and any prepared sheet?")
-        st.button("Yes, clear everything", key="new_patient", on_click=_new_patient,
-                  args=(content,), type="primary", icon=":material/delete:")
-    st.markdown("For the care team, before and during the appointment. Enter what is known; "
-                "empty fields count as not yet known. The options update as you type; they are "
-                "listed side by side, never ranked.")
+    with right.popover(words(content, "new_patient"), icon=":material/refresh:", width="stretch"):
+        st.markdown(esc(words(content, "new_patient_question")))
+        st.button(words(content, "new_patient_confirm"), key="new_patient",
+                  on_click=_new_patient, args=(content,), type="primary",
+                  icon=":material/delete:")
+    st.markdown(esc(words(content, "screen_intro")))
     overdue = view.overdue_review(content, today)
     if overdue:
         st.warning(esc(content.string("ui.review_overdue_banner", LANG).format(
@@ -148,12 +149,16 @@ def _about(content: Content) -> None:
     if not about.open:
         return
     with about:
-        lines = [esc(s("intended_use")), "", "**Intended users**"]
+        columns = [s(k) for k in ("about_option", "about_reviewed_by", "about_last_reviewed",
+                                  "about_next_review")]
+        lines = [esc(s("intended_use")), "", f"**{esc(s('about_users'))}**"]
         lines += [f"- {esc(item)}" for item in s("intended_users")]
-        lines += ["", "**What it does not do**"] + [f"- {esc(item)}" for item in s("not_for")]
-        lines += ["", "**Limitations**"] + [f"- {esc(item)}" for item in s("limitations")]
-        lines += ["", f"**Content version** {esc(content.version)}: {esc(content.label)}", "",
-                  "| Option | Reviewed by | Last reviewed | Next review |", "|---|---|---|---|"]
+        lines += ["", f"**{esc(s('about_not_for'))}**"] + [f"- {esc(i)}" for i in s("not_for")]
+        lines += ["", f"**{esc(s('about_limits'))}**"]
+        lines += [f"- {esc(item)}" for item in s("limitations")]
+        version = f"**{esc(s('about_version'))}** {esc(content.version)}: {esc(content.label)}"
+        lines += ["", version, "", "| " + " | ".join(esc(c) for c in columns) + " |",
+                  "|---|---|---|---|"]
         lines += [f"| {esc(o.name(LANG))} | {esc(o.reviewed_by)} | {o.last_reviewed} | "
                   f"{o.next_review} |" for o in content.options]
         st.markdown("\n".join(lines))

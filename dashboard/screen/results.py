@@ -17,7 +17,7 @@ from dashboard.core.assessment import Assessment, OptionResult, Verdict
 from dashboard.core.content import Content, text_in
 from dashboard.core.explain import line_text, recurrence_label, verdict_words
 from dashboard.screen import view
-from dashboard.screen.view import LANG, esc
+from dashboard.screen.view import LANG, esc, words
 
 CARD_MIN_WIDTH = 190  # px: cards reflow to fewer per row on narrower panes
 CARDS_HEIGHT = 480  # px: the cards scroll inside the options pane, beside the form
@@ -37,7 +37,7 @@ def lazy_expander(label: str, *, key: str, icon: str | None = None) -> Any:
 def show_results(content: Content, assessment: Assessment, values: dict[str, Any]) -> None:
     """Warnings, the summary line and the option cards (in the results pane); `values` are
     the form's values as typed (for the warnings' words)."""
-    st.header("2. Options side by side", anchor="options")
+    st.header(words(content, "options_heading"), anchor="options")
     for warning in assessment.warnings:
         st.warning(esc(view.issue_words(content, warning, values)),
                    icon=":material/warning:")
@@ -55,7 +55,7 @@ def show_results(content: Content, assessment: Assessment, values: dict[str, Any
 def show_comparison(content: Content, assessment: Assessment) -> None:
     """The options side by side on each aspect, full width under the panes."""
     aspects = ", ".join(title.lower() for title, _ in frames.comparison_aspects(content, LANG))
-    compare = lazy_expander(f"Compare the options: {aspects}", key=COMPARE,
+    compare = lazy_expander(words(content, "compare_label", aspects=aspects), key=COMPARE,
                             icon=":material/table_chart:")
     if compare.open:
         with compare:
@@ -67,7 +67,7 @@ def _summary(content: Content, assessment: Assessment) -> None:
     parts = [view.badge(content, v, f": {counts[v]}") for v in Verdict]
     st.markdown(f"**{esc(recurrence_label(assessment, content, LANG))}**  \n"
                 + " ".join(parts)
-                + f"  \nCheck code **{esc(assessment.fingerprint)}** (printed on the sheet)")
+                + "  \n" + words(content, "check_code_line", code=esc(assessment.fingerprint)))
 
 
 def _card(content: Content, assessment: Assessment, result: OptionResult,
@@ -83,16 +83,16 @@ def _card(content: Content, assessment: Assessment, result: OptionResult,
             parts.append(esc(content.string("ui.unknown_clinician", LANG).format(
                 fields=", ".join(unknown))))
         if result.track_verdicts:
-            parts.append(" · ".join(f"{esc(track.capitalize())} track: "
-                                    f"{esc(verdict_words(v, content, LANG))}"
+            parts.append(" · ".join(esc(words(content, "track_verdict", track=track.capitalize(),
+                                              verdict=verdict_words(v, content, LANG)))
                                     for track, v in result.track_verdicts.items()))
         if result.line and result.verdict is not Verdict.NOT_APPLICABLE:
             parts.append(f"**{esc(content.string(f'ui.line_heading_{result.line}', LANG))}** "
-                         "(agents under Why?)")
+                         + esc(words(content, "line_agents")))
         st.markdown("\n\n".join(parts))
-        why = lazy_expander(f"Why? {len(result.findings)} "
-                            f"{'rule' if len(result.findings) == 1 else 'rules'}",
-                            key=f"{WHY}{option.id}")
+        count = len(result.findings)
+        why = lazy_expander(words(content, "why_label_one") if count == 1 else
+                            words(content, "why_label", count=count), key=f"{WHY}{option.id}")
         if why.open:
             with why:
                 _why(content, assessment, result, facts)
@@ -101,20 +101,23 @@ def _card(content: Content, assessment: Assessment, result: OptionResult,
 def _why(content: Content, assessment: Assessment, result: OptionResult,
          facts: dict[str, Any]) -> None:
     option = content.option(result.option_id)
+    w = {k: words(content, k) for k in ("why_deciding", "why_also_noted", "why_no_source",
+                                         "why_sources", "why_values_read", "why_no_values")}
     items = view.finding_views(assessment, content, result.option_id, LANG, facts)
     main = result.findings.index(result.main_finding)
     parts = []
     for i, item in enumerate(items):
-        heading = "**Deciding rule**" if i == main else "**Also noted**"
-        track = f" ({esc(item.track)} track)" if item.track != "main" else ""
+        heading = f"**{esc(w['why_deciding'] if i == main else w['why_also_noted'])}**"
+        track = (" " + esc(words(content, "why_track", track=item.track))
+                 if item.track != "main" else "")
         sources = "  \n".join(f"{esc(s.id)}: {esc(s.citation)}"
                               + (f" [{esc(_host(s.url))}]({s.url})" if s.url else "")
-                              for s in item.sources) or "No source listed"
+                              for s in item.sources) or esc(w["why_no_source"])
         values = " · ".join(f"{esc(label)}: **{esc(value)}**" for label, value in item.values)
         parts.append(f"{heading} {view.verdict_text(content, item.verdict)} "
                      f"**{esc(item.rule_id)}**{track} · *{esc(item.tag)}*  \n{esc(item.text)}  \n"
-                     f"**Sources**  \n{sources}  \n**Values read** "
-                     f"{values or 'none: this rule applies whatever the values'}")
+                     f"**{esc(w['why_sources'])}**  \n{sources}  \n"
+                     f"**{esc(w['why_values_read'])}** {values or esc(w['why_no_values'])}")
     if result.line and result.verdict is not Verdict.NOT_APPLICABLE:
         parts.append(f"**{esc(content.string(f'ui.line_heading_{result.line}', LANG))}**  \n"
                      f"{esc(line_text(content, assessment, result.option_id, LANG))}")
@@ -123,8 +126,9 @@ def _why(content: Content, assessment: Assessment, result: OptionResult,
                  for n in result.notes]
         parts.append(f"**{esc(content.string('ui.notes_heading', LANG))}**\n\n" + "\n".join(notes)
                      + f"\n\n{esc(content.string('ui.funding_note', LANG))}")
-    parts.append(f"*Content {esc(content.version)}, reviewed {option.last_reviewed} by "
-                 f"{esc(option.reviewed_by)}; next review {option.next_review}.*")
+    parts.append("*" + esc(words(content, "why_review", version=content.version,
+                                 last=option.last_reviewed, by=option.reviewed_by,
+                                 next=option.next_review)) + "*")
     st.markdown("\n\n---\n\n".join(parts))
 
 
@@ -133,13 +137,13 @@ def _host(url: str) -> str:
 
 
 def _comparison(content: Content, assessment: Assessment) -> None:
-    scope = st.segmented_control("Show in the table", ["Options that may fit", "All options"],
-                                 default="Options that may fit", key="table_scope",
-                                 required=True)
-    chosen = None if scope == "All options" else [
+    fitting, every = words(content, "compare_fitting"), words(content, "compare_all")
+    scope = st.segmented_control(words(content, "compare_scope"), [fitting, every],
+                                 default=fitting, key="table_scope", required=True)
+    chosen = None if scope == every else [
         r.option_id for r in assessment.results if r.verdict is not Verdict.NOT_APPLICABLE]
     frame = frames.comparison_frame(content, assessment, chosen, LANG)
     if frame.empty:
-        st.markdown("No option may fit these factors: choose *All options*.")
+        st.markdown(words(content, "compare_none"))
         return
     st.table(frame.map(esc).rename(index=esc))

@@ -19,7 +19,7 @@ from dashboard.core.sheet import DEFAULT_AT_MOST, SheetChoices, default_selectio
 from dashboard.screen import form, view
 from dashboard.screen.downloads import sheet_download_button
 from dashboard.screen.results import lazy_expander
-from dashboard.screen.view import LANG, PAPERS, esc, label_md, paper_name
+from dashboard.screen.view import LANG, PAPERS, esc, label_md, paper_name, words
 
 SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
 PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint", "name"}
@@ -51,7 +51,7 @@ def sheet_panel(content: Content, assessment: Assessment, values: dict[str, Any]
     of the patient factors reruns the page, which redraws this panel with the new assessment.
     `values` are the factors `assessment` was made from.
     """
-    st.header("3. Discussion sheet for the patient", anchor="sheet", divider="gray")
+    st.header(words(content, "sheet_heading"), anchor="sheet", divider="gray")
     _panel(content, assessment, values)
 
 
@@ -64,9 +64,9 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
     # typed values (streamlit/streamlit#11266), which could drop a name just typed.
     stale = form.values_now(content) != values
     suggested = suggested_options(assessment)
-    st.markdown("**Choose the options to talk about** (up to three fit a two-page sheet)")
-    st.button(f"Tick the {len(suggested)} that may fit best on the sheet"
-              if suggested else "No option may fit: tick what you will discuss",
+    st.markdown(words(content, "sheet_choose"))
+    st.button(words(content, "sheet_tick_suggested", count=len(suggested))
+              if suggested else words(content, "sheet_tick_none"),
               key="tick_suggested", on_click=_tick, args=(content, suggested),
               disabled=not suggested, icon=":material/checklist:")
     grid = st.grid("auto", min_column_width=TICK_MIN_WIDTH, gap="small")
@@ -76,24 +76,23 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
                       key=f"{SHEET}opt_{option.id}", wrap=True)  # plain words: read aloud
     selected = selected_options(content)
     if not selected:
-        st.info("Tick at least one option to prepare the sheet.", icon=":material/checklist:")
+        st.info(esc(words(content, "sheet_tick_one")), icon=":material/checklist:")
     elif len(selected) > SUGGEST_AT_MOST:
-        st.warning(f"{len(selected)} options are ticked: the sheet will be longer than two pages. "
-                   "Three or fewer keep it to two.", icon=":material/description:")
+        st.warning(esc(words(content, "sheet_too_many", count=len(selected))),
+                   icon=":material/description:")
     lang = _language(content)
     choices, problems = _sheet_fields(content, selected)
     if st.session_state.get(CONFIRMED_FOR) != assessment.fingerprint:  # new options: ask again
         st.session_state[SHEET + "confirmed"] = False
         st.session_state[CONFIRMED_FOR] = assessment.fingerprint
-    confirmed = st.checkbox("I have reviewed these options and the sheet is for a discussion "
-                            "with the care team", key=SHEET + "confirmed", wrap=True)
+    confirmed = st.checkbox(label_md(words(content, "sheet_review")), key=SHEET + "confirmed",
+                            wrap=True)
     signature = _signature(assessment, choices, confirmed, lang)
     prepared = st.session_state.get(PREPARED)
     if prepared and prepared["signature"] != signature:
         del st.session_state[PREPARED]
         prepared = None
-        st.info("The inputs changed after the sheet was prepared, so that sheet was withdrawn. "
-                "Prepare it again.", icon=":material/sync_problem:")
+        st.info(esc(words(content, "sheet_withdrawn")), icon=":material/sync_problem:")
     ready = confirmed and bool(selected) and not problems and not stale
     language = locale_for(content, lang).name
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
@@ -104,15 +103,15 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
     pages = _page_count(content, assessment, choices, lang) if ready else None
     if pages:
         row.markdown(esc(_w(content, "sheet_pages_one" if pages == 1 else "sheet_pages").format(
-            pages=pages, language=language, paper=paper_name(choices.paper))))
+            pages=pages, language=language, paper=paper_name(content, choices.paper))))
     printed = "" if problems else user_text(choices)[0].get("patient_name", "")
     if clicked and ready:  # a click that arrives as the button turns disabled makes nothing
-        with st.spinner("Preparing the sheet…", show_time=True):
+        with st.spinner(words(content, "sheet_preparing"), show_time=True):
             prepared = _prepare(content, assessment, choices, signature, lang, printed)
     if not (prepared and not stale):
         _name_line(content, printed, ready=False)
     if not confirmed:
-        st.markdown("Tick the review box to prepare the sheet.")
+        st.markdown(esc(words(content, "sheet_tick_review")))
     if prepared and not stale:
         st.success(_w(content, "sheet_ready").format(language=esc(language),
                                                      code=esc(prepared["fingerprint"])),
@@ -174,13 +173,14 @@ def _copy_note(content: Content, assessment: Assessment, choices: SheetChoices,
                printed_name: str) -> None:
     """A plain-text note for the chart (the code block has a copy button). The name goes in
     only when the clinician asks for it, as the sheet would print it."""
-    note = lazy_expander("Note for the chart (copy into the record)", key=NOTE,
+    note = lazy_expander(words(content, "note_label"), key=NOTE,
                          icon=":material/content_copy:")
     if not note.open:
         return
     with note:
-        goal = st.checkbox("Include what the patient wants", value=True, key=SHEET + "note_goal")
-        named = st.checkbox("Include the patient's name", key=SHEET + "note_name",
+        goal = st.checkbox(label_md(words(content, "note_goal_label")), value=True,
+                           key=SHEET + "note_goal")
+        named = st.checkbox(label_md(words(content, "note_name_label")), key=SHEET + "note_name",
                             disabled=not printed_name)
         text = view.chart_note(content, assessment, choices.selected, today=date.today(),
                                patient_name=printed_name if named else "", with_goal=goal)
@@ -191,25 +191,29 @@ def _sheet_fields(content: Content,
                   selected: tuple[str, ...]) -> tuple[SheetChoices, dict[str, str]]:
     """The sheet's header fields and options; problems maps a field to its message."""
     a = b = c = d = st.grid("auto", min_column_width=FIELD_MIN_WIDTH, gap="small")
-    name = a.text_input("Patient name (optional)", key=SHEET + "name",
+    def label(key: str) -> str:
+        return label_md(words(content, key))
+
+    name = a.text_input(label("sheet_name_label"), key=SHEET + "name",
                         max_chars=usertext.NAME_MAX, autocomplete="off",
-                        help="Printed on the sheet only; never used in the file name.")
-    when = b.date_input("Appointment date", value=None, key=SHEET + "date", format="YYYY-MM-DD")
-    clinician = c.text_input("Clinician or care team", key=SHEET + "clinician",
+                        help=esc(words(content, "sheet_name_help")))
+    when = b.date_input(label("sheet_date_label"), value=None, key=SHEET + "date",
+                        format="YYYY-MM-DD")
+    clinician = c.text_input(label("sheet_clinician_label"), key=SHEET + "clinician",
                              max_chars=usertext.FIELD_MAX, autocomplete="off")
-    phone = d.text_input("Team phone", key=SHEET + "phone", max_chars=usertext.FIELD_MAX,
-                         autocomplete="off")
-    notes = st.text_area("Notes for the patient (optional)", key=SHEET + "notes",
+    phone = d.text_input(label("sheet_phone_label"), key=SHEET + "phone",
+                         max_chars=usertext.FIELD_MAX, autocomplete="off")
+    notes = st.text_area(label("sheet_notes_label"), key=SHEET + "notes",
                          max_chars=SHEET_NOTES_MAX, height=100,
-                         help="What two pages hold; longer notes belong in the chart.")
+                         help=esc(words(content, "sheet_notes_help")))
     e = f = g = st.grid("auto", min_column_width=FIELD_MIN_WIDTH, gap="small")
-    not_fitting = e.checkbox("Include the options that do not fit right now",
+    not_fitting = e.checkbox(label("sheet_not_fitting_label"),
                              value=False, key=SHEET + "not_fitting", wrap=True,
-                             help="One line each with its plain reason; the sheet may then "
-                                  "run past two pages.")
-    large = f.checkbox("Large print", key=SHEET + "large_print")
-    paper = g.radio("Paper size", PAPERS, horizontal=True, key=SHEET + "paper",
-                    index=view.paper_index(), format_func=paper_name)
+                             help=esc(words(content, "sheet_not_fitting_help")))
+    large = f.checkbox(label("sheet_large_print_label"), key=SHEET + "large_print")
+    paper = g.radio(label("sheet_paper_label"), PAPERS, horizontal=True, key=SHEET + "paper",
+                    index=view.paper_index(),
+                    format_func={p: paper_name(content, p) for p in PAPERS}.get)
     choices = SheetChoices(selected=selected, patient_name=name or "",
                            appointment_date=_date_words(when), clinician=clinician or "",
                            team_phone=phone or "", notes=notes or "",
@@ -220,7 +224,8 @@ def _sheet_fields(content: Content,
         if key in problems:
             st.error(esc(problems[key]))
         elif typed and value != typed.strip():  # REL-5: show what the sheet will print
-            st.text(f"{key.replace('_', ' ').capitalize()} will print as: {value}")
+            st.text(words(content, "sheet_prints_as", field=words(content, f"sheet_field_{key}"),
+                          value=value))
     return choices, problems
 
 
@@ -246,15 +251,15 @@ def _prepare(content: Content, assessment: Assessment, choices: SheetChoices,
     if not outcome.ok:
         error = outcome.errors[0]
         if error.kind is service.ErrorKind.UNPRINTABLE:
-            st.error(f"The sheet was not prepared. {esc(error.message)}. Change the "
-                     f"{esc(error.field.replace('_', ' '))} and prepare again.",
-                     icon=":material/error:")
+            field = words(content, f"sheet_field_{error.field}")
+            st.error(esc(words(content, "sheet_unprintable", message=error.message,
+                               field=field[:1].lower() + field[1:])), icon=":material/error:")
         elif error.kind is service.ErrorKind.UNEXPECTED:  # case 35: never a traceback
-            st.error(f"The sheet could not be prepared (code {esc(error.code)}). Nothing was "
-                     "saved. Try again; if it happens again, report the code.",
+            st.error(esc(words(content, "sheet_unexpected", code=error.code)),
                      icon=":material/error:")
         else:
-            st.error(f"The sheet was not prepared: {esc(error.message)}", icon=":material/error:")
+            st.error(esc(words(content, "sheet_not_prepared", message=error.message)),
+                     icon=":material/error:")
         return None
     prepared = {"signature": signature, "data": outcome.pdf, "file_name": outcome.file_name,
                 "fingerprint": outcome.check_code, "name": printed_name}

@@ -37,11 +37,15 @@ from dashboard.core.factors import parse_factors
 from dashboard.service import PAPER_SIZES, Choices
 
 LANG = "en"  # the screen's language (a French screen is a content change, issue #14)
-NOT_KNOWN = "Not yet known"
-NOT_ENTERED = "Not entered"
-NOT_AVAILABLE = "Not available (labs not entered)"
 _LABEL_SPECIAL = re.compile(r"([\\`*_\[\]$~:|])")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def words(content: Content, key: str, lang: str = LANG, **fields: Any) -> Any:
+    """The screen's words for `key` (content/ui.toml), with `fields` filled in: no clinician
+    wording lives in screen code (tests/test_screen_words.py)."""
+    text = content.string(f"ui.{key}", lang)
+    return text.format(**fields) if fields else text
 
 
 def esc(text: str) -> str:
@@ -65,11 +69,10 @@ VERDICT_STYLE = MappingProxyType({  # colour, icon: always shown with the words,
 
 
 PAPERS = PAPER_SIZES  # paper sizes offered for a sheet, the pipeline's
-_PAPER_NAMES = MappingProxyType({"letter": "US Letter", "a4": "A4"})
 
 
-def paper_name(paper: str) -> str:
-    return _PAPER_NAMES[paper]
+def paper_name(content: Content, paper: str) -> str:
+    return words(content, f"paper_{paper}")
 
 
 def paper_index() -> int:
@@ -135,19 +138,19 @@ def overdue_review(content: Content, today: date) -> date | None:
     return earliest if earliest < today else None
 
 
-def format_value(factor: Factor, value: Any, lang: str = "en") -> str:
+def format_value(content: Content, factor: Factor, value: Any, lang: str = "en") -> str:
     """A field value as the screen shows it, with its unit; unknown and absent are words."""
     if isinstance(value, Unknown) or (value is None and factor.core):
-        return NOT_KNOWN
+        return words(content, "value_not_known", lang)
     if value is None:
-        return NOT_ENTERED
+        return words(content, "value_not_entered", lang)
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return words(content, "value_yes" if value else "value_no", lang)
     label = factor.value_labels.get(str(value))
     if label:
         return text_in(label, lang)
     if value == "diffuse":
-        return "Diffuse"
+        return words(content, "value_diffuse", lang)
     if isinstance(value, float):
         value = f"{value:g}"
     return f"{value} {factor.unit}".strip()
@@ -220,7 +223,8 @@ def _facts_read(finding: Finding, option: Option, content: Content) -> list[str]
 
 def _fact_label(fact: str, content: Content, lang: str) -> str:
     if fact.startswith("verdict."):
-        return f"{content.option(fact[8:]).name(lang)} (its verdict before the patient's wishes)"
+        return words(content, "fact_verdict_before_wishes", lang,
+                     option=content.option(fact[8:]).name(lang))
     if fact in DERIVED_FACTS:  # labels in content/ui.toml, one per derived fact
         return content.string(f"ui.derived_{fact}", lang)
     return text_in(content.factor(fact).label, lang)
@@ -231,14 +235,16 @@ def _fact_value(fact: str, facts: dict[str, Any], content: Content, lang: str) -
     if fact.startswith("verdict."):
         if isinstance(value, Verdict):
             return verdict_words(value, content, lang)
-        return NOT_KNOWN
+        return words(content, "value_not_known", lang)
     if fact in DERIVED_FACTS:
         if isinstance(value, Unknown):
-            return NOT_KNOWN
+            return words(content, "value_not_known", lang)
         if value is None:
-            return NOT_AVAILABLE
-        return ("Yes" if value else "No") if isinstance(value, bool) else str(value)
-    return format_value(content.factor(fact), value, lang)
+            return words(content, "value_not_available", lang)
+        if isinstance(value, bool):
+            return words(content, "value_yes" if value else "value_no", lang)
+        return str(value)
+    return format_value(content, content.factor(fact), value, lang)
 
 
 def _source(content: Content, ref_id: str) -> SourceLine:
@@ -367,22 +373,22 @@ def chart_note(content: Content, assessment: Assessment, selected: tuple[str, ..
     """A plain-text consultation note for the record: date, the options discussed with their
     verdict and deciding reason, what the patient wants (if asked for), content version and
     check code. The patient's name appears only when the clinician entered one."""
-    lines = [f"Liver cancer options discussed, {today.isoformat()}"]
+    lines = [words(content, "note_heading", lang, date=today.isoformat())]
     if patient_name.strip():
-        lines.append(f"Patient: {' '.join(patient_name.split())}")
+        lines.append(words(content, "note_patient", lang,
+                           name=" ".join(patient_name.split())))
     lines.append(recurrence_label(assessment, content, lang))
     chosen = selected or tuple(r.option_id for r in assessment.results)
-    lines.append("Options discussed:" if selected
-                 else "Options shown (none ticked for discussion yet):")
+    lines.append(words(content, "note_discussed" if selected else "note_shown", lang))
     for option_id in chosen:
         result = assessment.result(option_id)
-        words = verdict_words(result.verdict, content, lang)
+        verdict = verdict_words(result.verdict, content, lang)
         reason = card_reason(content, result.main_finding, lang)
-        lines.append(f"- {content.option(option_id).name(lang)}: {words}. {reason}")
+        lines.append(f"- {content.option(option_id).name(lang)}: {verdict}. {reason}")
     goal = content.factor("patient_goal")
     if with_goal and assessment.factors is not None:
-        lines.append(f"What the patient wants: "
-                     f"{format_value(goal, assessment.factors.values.get(goal.id), lang)}")
-    lines.append(f"Content version {content.version}; check code {assessment.fingerprint}. "
-                 "Decision support for the care team; the tumour board decides.")
+        lines.append(words(content, "note_goal", lang, goal=format_value(
+            content, goal, assessment.factors.values.get(goal.id), lang)))
+    lines.append(words(content, "note_footer", lang, version=content.version,
+                       code=assessment.fingerprint))
     return "\n".join(lines)
