@@ -18,7 +18,8 @@ waits for the bytes with the GIL released.
   sheets, unlike a clinic day's own workers, whose sheets are all one care team's.
 * **Bounded.** At most `max_pending` sheets are admitted at once (drawn or waiting for a
   worker); one more is refused at once with a clear message (`ErrorKind.BUSY`), never queued
-  without end, and a sheet not drawn within `timeout` seconds gets the same message.
+  without end, and a sheet not drawn within `timeout` seconds gets the same message (its
+  place stays taken until its worker is done with it, so the bound holds after a timeout).
 * **Never a lost sheet.** Content that differs from the server's, a worker that died or a pool
   that cannot start: the sheet is drawn in the calling thread instead, as without a pool, and
   a broken pool is replaced for the next sheet.
@@ -108,6 +109,13 @@ class SheetPool:
             executor.submit(os.getpid)
         return executor
 
+    def _draw_here(self, executor: futures.ProcessPoolExecutor | None,
+                   exc: BaseException) -> None:
+        """The caller draws this sheet; a broken pool is replaced for the next ones."""
+        _LOG.warning("sheet drawn in the script thread (%s)", type(exc).__name__)
+        if executor is not None and isinstance(exc, BrokenProcessPool):
+            self._replace(executor)
+
     def _replace(self, broken: futures.ProcessPoolExecutor) -> None:
         with self._lock:
             if self._executor is broken:
@@ -136,23 +144,26 @@ class SheetPool:
              created: datetime, language: str) -> service.SheetOutcome | None:
         """The sheet drawn by a worker; a BUSY outcome when the pool is full or too slow;
         None when it must be drawn by the caller (no pool, a broken pool, other content)."""
-        with self.admission() as admitted:
-            if not admitted:
-                return service.busy_outcome(assessment, content)
-            executor = self._executor
+        if not self._slots.acquire(blocking=False):
+            return service.busy_outcome(assessment, content)
+        executor = self._executor
+        try:
             if executor is None:
-                return None
-            try:
-                future = executor.submit(_draw_job, assessment, choices, created, language,
-                                         content.version)
-                pid, drawn = future.result(timeout=self.timeout)
-            except futures.TimeoutError:
-                future.cancel()
-                return service.busy_outcome(assessment, content)
-            except (BrokenProcessPool, RuntimeError, OSError) as exc:
-                _LOG.warning("sheet pool replaced (%s); sheet drawn here", type(exc).__name__)
-                self._replace(executor)
-                return None
+                raise RuntimeError("the pool is closed")
+            future = executor.submit(_draw_job, assessment, choices, created, language,
+                                     content.version)
+        except RuntimeError as exc:  # a broken (BrokenProcessPool) or closed pool
+            self._slots.release()
+            return self._draw_here(executor, exc)
+        # The place is held until the worker is done with the job, even after a timeout.
+        future.add_done_callback(lambda _done: self._slots.release())
+        try:
+            pid, drawn = future.result(timeout=self.timeout)
+        except futures.TimeoutError:
+            future.cancel()  # still waiting for a worker: never drawn
+            return service.busy_outcome(assessment, content)
+        except Exception as exc:  # noqa: BLE001 - a dead worker, a pipe: never a traceback
+            return self._draw_here(executor, exc)
         if drawn is None:  # this worker's content is not the server's
             return None
         with self._lock:
