@@ -513,3 +513,64 @@ def test_no_heading_is_left_alone_at_the_bottom_of_a_page(large_print, paper):
                 and not any(t in f or f in t for f in footer)]
         assert body, number
         assert body[-1] not in headings, (number, body[-1])
+
+
+def _sheet_texts_en_fr() -> list[str]:
+    from dashboard.core.engine import assess
+    from dashboard.core.loader import load_content
+    from dashboard.core.sheet import SheetChoices, build_sheet, discussable
+    from tests.conftest import make_factors
+
+    content = load_content()
+    assessment = assess(make_factors(liver_tumour_count=2, ecog=None), content)
+    texts = []
+    for lang in ("en", "fr"):
+        sheet = build_sheet(assessment, content, SheetChoices(
+            discussable(assessment), notes="Ligne 1\nLigne 2 : « à jeun »",
+            include_not_fitting=True, full_sources=True), today=datetime(2026, 12, 1).date(),
+            lang=lang)
+        texts += [text for _field, text in pdf_module.strings(sheet)]
+    return texts
+
+
+@pytest.mark.slow
+def test_the_running_width_sum_is_fpdf2s_width_exactly_so_every_line_breaks_the_same():
+    """_SummedFragment keeps a line's width as a running sum (fpdf2 sums the whole line again
+    for every character): widths equal to the last bit, and the same lines as plain fpdf2 for
+    every text of an English and a French sheet, at each print size and several widths."""
+    from fpdf import FPDF
+    from fpdf.enums import MethodReturnValue
+    from fpdf.line_break import Fragment
+
+    texts = list(dict.fromkeys(t for t in _sheet_texts_en_fr() if t.strip()))
+    sheet = make_sheet(Paragraph(" ".join(texts)))
+    plan = pdf_module._preflight(sheet)
+    ours = pdf_module._SheetPDF(sheet, plan)
+    plain = FPDF(unit="mm", format="Letter")
+    fonts.register(plain, plan)
+    for pdf in (ours, plain):
+        pdf.add_page()
+    checked = 0
+    for size, style in ((9.5, ""), (16, "B")):
+        for pdf in (ours, plain):
+            pdf.set_font(fonts.MAIN_FAMILY, style, size)
+        for text in texts:
+            fragment = next(iter(plain._parse_chars(text, False)))
+            summed = pdf_module._SummedFragment.of(fragment.clone(""))
+            assert type(summed) is pdf_module._SummedFragment
+            growing = Fragment("", fragment.graphics_state, fragment.k)
+            for char in fragment.characters[:80]:
+                summed.characters.append(char)
+                growing.characters.append(char)
+                assert summed.get_width() == growing.get_width()
+            for line in (summed, growing):  # a line cut back at a space, then written on
+                line.trim(len(line.characters) // 2)
+                line.characters.extend(fragment.characters[::-1][:90])
+            assert summed.get_width() == growing.get_width()
+            for width in (33.3, 183.9):
+                lines = [list(pdf.multi_cell(width, 5, text, dry_run=True, markdown=False,
+                                             output=MethodReturnValue.LINES))
+                         for pdf in (ours, plain)]
+                assert lines[0] == lines[1], (text[:40], width, size)
+                checked += 1
+    assert checked > 500

@@ -23,6 +23,7 @@ from typing import Any
 import fpdf
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, ResourceAccessPolicy, WrapMode, XPos, YPos
+from fpdf.fonts import TTFFont
 from fpdf.line_break import Fragment
 from fpdf.prefs import ViewerPreferences
 
@@ -191,6 +192,61 @@ _TABLE_ROW_FILL = (246, 248, 251)
 _CELL_PAD_X = 2.2
 
 
+class _SummedFragment(Fragment):
+    """fpdf2's Fragment, with the width of its whole text kept as a running sum.
+
+    fpdf2 2.8.9 breaks a line by adding one character at a time and asking, for each, the width
+    of the whole line so far (CurrentLine.width sums every character again): measuring a text
+    costs the square of its line length, about half the time of a sheet. This sums only the
+    characters added since the last call, in the same order as fpdf2's own sum() over the same
+    integer glyph widths, with the same size and scale arithmetic: the widths, and so every
+    line break and every byte, are the same (tests/test_pdf.py compares with fpdf2's). Anything
+    else (text shaping, character spacing, stretching, a part of the text) is fpdf2's own."""
+
+    _summed: tuple[list[str], int, float] | None = None  # (the list, characters summed, sum)
+    _plain = False  # a TTF font, no shaping, spacing or stretching: set by of()
+    _size = 0.0
+
+    @classmethod
+    def of(cls, fragment: Fragment) -> Fragment:
+        if type(fragment) is not Fragment:
+            return fragment
+        font = fragment.font
+        if (not isinstance(font, TTFFont) or font.is_symbol or fragment.text_shaping_parameters
+                or fragment.font_stretching != 100 or fragment.char_spacing != 0):
+            return fragment
+        summed = cls(fragment.characters, fragment.graphics_state, fragment.k, fragment.link)
+        summed._plain, summed._size = True, fragment.font_size_pt
+        return summed
+
+    def clone(self, characters: list[str] | str = "", link: int | str | None = None) -> Fragment:
+        twin = super().clone(characters, link)
+        twin._plain, twin._size = self._plain, self._size  # type: ignore[attr-defined]
+        return twin
+
+    def get_width(self, start: int = 0, end: int | None = None, chars: str | None = None,
+                  initial_cs: bool = True) -> float:
+        if not self._plain:
+            return super().get_width(start, end, chars, initial_cs)
+        font, size, characters = self.font, self._size, self.characters
+        if size > font.biggest_size_pt:  # as fpdf2's get_text_width records it
+            font.biggest_size_pt = size
+        cw = font.cw
+        total: float = 0
+        if chars is not None or start or end is not None:  # one character, or a part
+            for char in (chars if chars is not None else characters[start:end]):
+                total += cw[ord(char)]
+            return total * size * 0.001 / self.k
+        summed = self._summed
+        done = 0
+        if summed is not None and summed[0] is characters and summed[1] <= len(characters):
+            total, done = summed[2], summed[1]
+        for char in characters[done:]:
+            total += cw[ord(char)]
+        self._summed = (characters, len(characters), total)
+        return total * size * 0.001 / self.k
+
+
 class _SheetPDF(FPDF):
     """One document. Created per render; fpdf2 objects cannot be reused after output()."""
 
@@ -233,8 +289,11 @@ class _SheetPDF(FPDF):
         name as one run: correct joining across ZWJ, and extraction in logical order.
         """
         fragments = list(super()._parse_chars(text, markdown, **kwargs))
-        if len(fragments) < 3 or not self._fallback_font_ids or fpdf.__version__ != PINNED_FPDF:
+        if fpdf.__version__ != PINNED_FPDF:
             yield from fragments
+            return
+        if len(fragments) < 3 or not self._fallback_font_ids:
+            yield from map(_SummedFragment.of, fragments)
             return
         merged: list[Fragment] = [fragments[0]]
         index = 1
@@ -250,7 +309,7 @@ class _SheetPDF(FPDF):
                 continue
             merged.append(gap)
             index += 1
-        yield from merged
+        yield from map(_SummedFragment.of, merged)
 
     def _joinable(self, before: Fragment, gap: Fragment, after: Fragment) -> bool:
         font = before.font
