@@ -668,3 +668,25 @@ def test_the_panel_says_which_name_the_sheet_prints_before_and_after_preparing(a
     app.checkbox(key="s_confirmed").check().run()
     app.button(key="prepare").click().run()
     assert _name_line(app) == content.string("ui.sheet_prints_no_name")
+
+
+# --------------------------------------------------------------------------- the error list (H121)
+
+
+@pytest.mark.hazard("H121")
+def test_each_error_beside_its_field_carries_the_anchor_its_list_link_names(app, content):
+    from dashboard.screen import form
+
+    submit(fill(app, content, BASELINE))
+    app.text_input(key="f_largest_tumour_cm").set_value("big")
+    app.text_input(key="f_afp_ng_ml").set_value("lots").run()
+
+    listed = next(e.value for e in app.error if "](#" in e.value)
+    for number, field in enumerate(("largest_tumour_cm", "afp_ng_ml"), 1):
+        anchor = form.problem_anchor(content, number, 2)
+        heading = content.string("ui.problem_heading").format(number=number, total=2)
+        assert anchor == heading.lower().replace(" ", "-")  # the slug the browser gives it
+        assert f"(#{anchor})" in listed
+        beside = app.get_by_key(f"msg_{field}").error
+        assert len(beside) == 1 and beside[0].value.startswith(f"#### {heading}\n\n")
+    assert "#group-" not in listed  # to the field's own message, not to its group

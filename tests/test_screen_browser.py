@@ -312,3 +312,42 @@ def test_axe_core_finds_no_serious_or_critical_violation(browser, server, conten
     finally:
         context.close()
 
+
+
+# --------------------------------------------------------------------------- the error list
+
+
+@pytest.mark.hazard("H121")
+def test_each_link_in_the_error_list_leads_to_its_fields_message(browser, server, content):
+    """Two problems at once: each link of the list under the options targets the heading of
+    its own message beside the field it names (an anchor inside that field's message slot,
+    not the group heading), and following it brings that message into view."""
+    context, page = _page(browser, server)
+    try:
+        enter_factors(page, content, BASELINE)
+        type_text(page, "f_largest_tumour_cm", "big")
+        wait_for_app(page)
+        type_text(page, "f_afp_ng_ml", "lots")
+        wait_for_app(page)
+        page.locator(".st-key-msg_afp_ng_ml [data-testid='stAlertContentError']").wait_for()
+        links = page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=stAlertContentError] a')]"
+            ".filter(a => !a.closest('[class*=st-key-msg_]'))"
+            ".map(a => ({href: a.getAttribute('href'), text: a.innerText}))")
+        assert len(links) == 2, links
+        for link, field in zip(links, ("largest_tumour_cm", "afp_ng_ml")):
+            label = content.factor(field).label["en"]
+            assert link["text"] == label
+            slot = page.evaluate("id => { const t = document.getElementById(id); const s = t &&"
+                                 " t.closest('[class*=st-key-msg_]'); return s ? [...s.classList]"
+                                 ".find(c => c.startsWith('st-key-msg_')) : null; }",
+                                 link["href"][1:])
+            assert slot == f"st-key-msg_{field}", (link, slot)
+        page.locator(f"a[href='{links[1]['href']}']").first.click()
+        target = page.locator(f"[id='{links[1]['href'][1:]}']")
+        target.wait_for()
+        page.wait_for_function("id => { const r = document.getElementById(id)"
+                               ".getBoundingClientRect(); return r.top >= 0 && "
+                               "r.bottom <= window.innerHeight; }", arg=links[1]["href"][1:])
+    finally:
+        context.close()

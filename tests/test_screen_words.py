@@ -25,7 +25,8 @@ LAYOUT_ARGS = frozenset({
     "page_icon", "on_change", "mime", "text_alignment", "border"})
 NOT_SHOWN_CALLS = frozenset({  # calls whose string arguments are keys or code, never shown
     "string", "words", "_w", "s", "get", "pop", "setdefault", "startswith", "endswith",
-    "split", "replace", "get_option", "getLogger", "error_code", "Page"})
+    "split", "replace", "get_option", "getLogger", "error_code", "Page", "sub", "compile",
+    "match", "fullmatch", "search"})
 # (module, function or constant) shown before content is read or when it cannot be read
 BEFORE_CONTENT = frozenset({("frame.py", "TITLE"), ("frame.py", "signed_in"),
                             ("frame.py", "content_error"), ("frame.py", "start_up_error"),

@@ -8,6 +8,7 @@ values live only in `st.session_state` (widget keys `f_<field id>`, unit switche
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,11 +246,21 @@ def form_defaults(content: Content) -> dict[str, Any]:
 
 
 def show_messages(content: Content, form: FactorForm, issues: ScreenIssues) -> None:
-    """Every error and warning beside each field it concerns; the live calculators."""
+    """Every error and warning beside each field it concerns; the live calculators.
+
+    Each error opens, beside the first field it names, with a heading "Problem 1 of 2": the
+    error list under the options links to it (`problem_anchor`), so a link leads to the field's
+    own message, not to its group (H121). A Markdown heading is the one anchor Streamlit gives
+    an element without HTML (SEC-2); its id is the slug of its text."""
     values = form.data or {}
-    for issue in issues.errors:
-        for slot in _issue_slots(content, form, issue):
-            slot.error(esc(view.issue_words(content, issue, values)), icon=":material/error:")
+    total = len(issues.errors)
+    for number, issue in enumerate(issues.errors, 1):
+        for i, slot in enumerate(_issue_slots(content, form, issue)):
+            text = esc(view.issue_words(content, issue, values))
+            if i == 0:  # one anchor per problem, beside its first field
+                heading = words(content, "problem_heading", number=number, total=total)
+                text = f"#### {esc(heading)}\n\n{text}"
+            slot.error(text, icon=":material/error:")
     for issue in issues.warnings:
         for slot in _issue_slots(content, form, issue):
             slot.warning(esc(view.issue_words(content, issue, values)),
@@ -257,16 +268,29 @@ def show_messages(content: Content, form: FactorForm, issues: ScreenIssues) -> N
     calculator(content, form, issues.derived)
 
 
+def problem_anchor(content: Content, number: int, total: int) -> str:
+    """The id Streamlit gives the heading of problem `number` beside its field: the slug of the
+    heading's words (lower case, each run of other characters one hyphen). The content words
+    are plain ASCII, so the slug is exactly this (a browser test follows every link)."""
+    heading = words(content, "problem_heading", number=number, total=total)
+    return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+
+
 def error_list(content: Content, form: FactorForm, issues: ScreenIssues) -> None:
-    """The errors listed together, each linking to the part of the form that holds its field."""
+    """The errors listed together, each linking to its message beside the field it names (or,
+    for a field without a place in the form, to the group that holds it)."""
     values = form.data or {}
     lines = []
-    for issue in issues.errors:
+    total = len(issues.errors)
+    for number, issue in enumerate(issues.errors, 1):
         fields = _issue_fields(content, issue)
         names = ", ".join(_field_name(content, f) for f in fields) or words(content,
                                                                             "errors_form")
         group = _group_of(content, fields[0]) if fields else ""
-        link = f"[{esc(names)}](#group-{group})" if group else esc(names)
+        if _issue_slots(content, form, issue):
+            link = f"[{esc(names)}](#{problem_anchor(content, number, total)})"
+        else:
+            link = f"[{esc(names)}](#group-{group})" if group else esc(names)
         lines.append(f"- {link}: {esc(view.issue_words(content, issue, values))}")
     st.error(f"**{esc(content.string('ui.errors_heading', LANG))}**\n\n" + "\n".join(lines),
              icon=":material/error:")
