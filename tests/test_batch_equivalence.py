@@ -1,7 +1,9 @@
-"""A clinic day draws its sheets faster by sharing how texts wrap (#13), and every sheet stays
-byte for byte the sheet drawn alone: the measurements shared between a day's sheets never
-change a file (each sheet gives its characters their glyphs first, in code-point order), and the
-shared measurements, which hold patient text, live only for that one day in one thread.
+"""A clinic day draws its sheets faster by sharing how texts wrap and the parsed fonts (#13),
+and every sheet stays byte for byte the sheet drawn alone: the measurements shared between a
+day's sheets never change a file (each sheet gives its characters their glyphs first, in
+code-point order), each sheet gets its own copy of a parsed font (its own glyph set) and only a
+subset made for exactly its own glyphs, and what is shared, which holds patient text or the
+glyphs of patients' names, lives only for that one day in one thread.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import threading
 
 import pytest
 
-from dashboard.adapters.pdf import document, shared_measurements
+from dashboard.adapters.pdf import document, fonts, shared_measurements
 from dashboard.service import Choices, PatientDetails, prepare_sheet
 from tests.conftest import make_factors
 from tests.safety_support import CREATED, pdf_text
@@ -30,6 +32,8 @@ def _cases():
          PatientDetails(name="Bob Ray")),
         (make_factors(liver_tumour_count=4), QUICK, PatientDetails(name="王小明")),
         (make_factors(), QUICK, PatientDetails(name="محمد علي")),
+        (make_factors(), QUICK, PatientDetails(name="Ŵenona Ǆurić")),  # glyphs of her own
+        (make_factors(), QUICK, PatientDetails(name="Ann Lee")),  # after her: none of hers
     ]
 
 
@@ -44,7 +48,7 @@ def _content():
 
 
 @pytest.mark.slow
-@pytest.mark.hazard("H96")
+@pytest.mark.hazard("H96", "H131")
 def test_sheets_drawn_sharing_measurements_are_byte_for_byte_the_sheets_drawn_alone():
     cases = _cases()
     alone = [_draw(case) for case in cases]
@@ -52,6 +56,36 @@ def test_sheets_drawn_sharing_measurements_are_byte_for_byte_the_sheets_drawn_al
         together = [_draw(case) for case in cases + cases[::-1]]  # the second round reuses
     assert together == alone + alone[::-1]
     assert "Zoë O'Brien" in pdf_text(together[1]) and "Ann Lee" not in pdf_text(together[1])
+
+
+@pytest.mark.hazard("H131")
+def test_a_day_parses_each_font_once_and_reuses_only_subsets_of_the_same_glyphs():
+    cases = _cases()
+    with shared_measurements():
+        day = fonts._DAY_FONTS.get()
+        together = [_draw(case) for case in cases]
+        assert day.reused >= 1  # the second "Ann Lee" sheet embeds the first one's subsets
+        files = [key[2] for key in day.templates]
+        assert len(files) == len(set(files))  # each font file parsed once this day
+        glyph_sets = list(day.subsets)
+    assert together == [_draw(case) for case in cases]  # (drawn alone)
+    # the name with glyphs of its own got subsets of its own, which nobody else reused
+    assert len({names for key, names in glyph_sets if key[0] == fonts.MAIN_FAMILY}) >= 4
+
+
+@pytest.mark.hazard("H131")
+def test_the_days_fonts_end_with_the_day_and_stay_in_their_thread():
+    assert fonts._DAY_FONTS.get() is None
+    seen = []
+    with shared_measurements():
+        day = fonts._DAY_FONTS.get()
+        other = threading.Thread(target=lambda: seen.append(fonts._DAY_FONTS.get()))
+        other.start()
+        other.join()
+        _draw(_cases()[0])
+        assert day.templates and day.subsets  # glyphs of patients' names, for this day only
+    assert seen == [None]
+    assert fonts._DAY_FONTS.get() is None
 
 
 @pytest.mark.hazard("H96")

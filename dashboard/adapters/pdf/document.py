@@ -47,8 +47,10 @@ from .fonts import (
     UnprintableText,
     in_main_font,
     is_rtl_text,
+    output,
     plan_fonts,
     register,
+    shared_fonts,
 )
 from .table import (
     Geometry,
@@ -117,7 +119,8 @@ def shared_measurements() -> Iterator[None]:
     (_SheetPDF._pick_glyphs), so a measurement skipped here changes nothing in the file."""
     token = _SHARED_LINES.set({})
     try:
-        yield
+        with shared_fonts():  # and each font file is parsed once for the day
+            yield
     finally:
         _SHARED_LINES.reset(token)
 
@@ -997,4 +1000,4 @@ def _output(pdf: _SheetPDF) -> bytes:
                for code in getattr(font, "missing_glyphs", ())]
     if missing:
         raise UnprintableText("content", tuple(dict.fromkeys(missing)))
-    return bytes(pdf.output())
+    return bytes(output(pdf))  # pdf.output(), sharing a clinic day's font subsets

@@ -14,19 +14,28 @@ Reusable by any PDF of the product (the discussion sheet, a tumour-board list): 
   is drawn: fpdf2 therefore never reaches its "missing glyphs" warning (which would log patient
   characters). Private-use characters and emoji are refused on purpose.
 * Only fpdf2's public API is used here (`add_font(unicode_range=...)`, `set_fallback_fonts`,
-  `set_text_shaping`).
+  `set_text_shaping`), except inside `shared_fonts()` (a clinic day, fpdf2 2.8.9 only): each
+  font file is parsed once per day and every sheet gets its own copy of the parsed font (its
+  own glyph set, widths and fontTools font to subset), and a subset already made that day for
+  exactly the same glyphs is reused. Every sheet stays byte for byte the sheet drawn alone
+  (tests/test_batch_equivalence.py).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
+import io
 import logging
+import pickle
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fontTools.ttLib import TTFont
 
@@ -43,9 +52,11 @@ __all__ = [
     "in_main_font",
     "is_rtl_text",
     "load_fonts",
+    "output",
     "plan_fonts",
     "printable",
     "register",
+    "shared_fonts",
 ]
 
 
@@ -315,24 +326,138 @@ def register(pdf: FPDF, plan: FontPlan, like: FPDF | None = None) -> None:
     by_name = {f.name: f for f in FAMILIES}
     fallbacks = [name + style for name in plan.families
                  for style, _file in by_name[name].files]
+    day = _DAY_FONTS.get()
     if like is not None:
         for key, font in like.fonts.items():
             pdf.fonts[key] = font
+        pdf.__dict__[_SHARED] = like.__dict__.get(_SHARED, [])
     else:
         main = list(_sorted_codes(MAIN.name))
         for style, file_name in MAIN.files:
-            pdf.add_font(MAIN.name, style, FONT_DIR / file_name, unicode_range=main)
+            _add_font(pdf, MAIN.name, style, file_name, main, day)
         for name in plan.families:
             family = by_name[name]
             codes = list(_sorted_codes(family.name))
             for style, file_name in family.files:
-                pdf.add_font(family.name, style, FONT_DIR / file_name, unicode_range=codes)
+                _add_font(pdf, family.name, style, file_name, codes, day)
     if fallbacks:
         # exact_match=False: bold text may use a regular-only script font instead of losing
         # its characters (fpdf2 would otherwise drop them with only a log warning).
         pdf.set_fallback_fonts(list(dict.fromkeys(f.rstrip("B") for f in fallbacks)),
                                exact_match=False)
     pdf.set_text_shaping(plan.shaping)
+
+
+def _add_font(pdf: FPDF, name: str, style: str, file_name: str, codes: list[int],
+              day: _DayFonts | None) -> None:
+    if day is None or not day.add(pdf, name, style, file_name, codes):
+        pdf.add_font(name, style, FONT_DIR / file_name, unicode_range=codes)
+
+
+# --------------------------------------------------------------------------- a clinic day's fonts
+
+_SHARED = "_dashboard_day_fonts"  # on a document: [(its font, template key)] shared this way
+_DAY_FONTS: ContextVar[_DayFonts | None] = ContextVar("day_fonts", default=None)
+_PINNED_FPDF = "2.8.9"  # the fpdf2 whose font objects the copies below are made like
+_SUBSETS_MOST = 64 * 2**20  # bytes of subsets kept per day; beyond that they are made anew
+
+
+@contextmanager
+def shared_fonts() -> Iterator[None]:
+    """Documents registered inside this block (one clinic day, in this thread's context) share
+    each font file's parsing, and subsets for the same glyphs. Dropped with the block."""
+    import fpdf
+
+    token = _DAY_FONTS.set(_DayFonts() if fpdf.__version__ == _PINNED_FPDF else None)
+    try:
+        yield
+    finally:
+        _DAY_FONTS.reset(token)
+
+
+def output(pdf: FPDF) -> bytearray:
+    """`pdf.output()`; in a clinic day, a font whose subset for exactly the same glyphs was
+    made earlier this day gets that subset to embed (subsetting it again with the same glyphs
+    changes nothing and takes a fraction of the time), and the subsets made now are kept."""
+    day = _DAY_FONTS.get()
+    if day is None or not pdf.__dict__.get(_SHARED):
+        return pdf.output()
+    from fpdf.output import OutputProducer
+
+    class _DayOutput(OutputProducer):  # fpdf2's public output_producer_class hook
+        def bufferize(self) -> bytearray:
+            # the glyphs are final here (fpdf2 has drawn the last footer)
+            made = []
+            for font, key in pdf.__dict__[_SHARED]:
+                glyphs = (key, frozenset(font.subset.get_all_glyph_names()))
+                kept = day.subsets.get(glyphs)
+                if kept is None:
+                    made.append((font, glyphs))
+                else:
+                    font.ttfont = pickle.loads(kept)
+                    day.reused += 1
+            data = super().bufferize()
+            for font, glyphs in made:
+                day.keep(glyphs, pickle.dumps(font.ttfont, protocol=pickle.HIGHEST_PROTOCOL))
+            return data
+
+    return pdf.output(output_producer_class=_DayOutput)
+
+
+class _DayFonts:
+    """Each font of the day parsed once (fpdf2's own add_font on a scratch document), kept
+    with its fontTools font as bytes; and the subsets made, by glyph set."""
+
+    def __init__(self) -> None:
+        self.templates: dict[tuple[str, str, str], tuple[Any, bytes] | None] = {}
+        self.subsets: dict[tuple[Any, frozenset[str]], bytes] = {}
+        self.kept = 0  # bytes
+        self.reused = 0  # subsets embedded again
+
+    def add(self, pdf: FPDF, name: str, style: str, file_name: str, codes: list[int]) -> bool:
+        """Give `pdf` its own copy of the parsed font; False when this font is not shared."""
+        from fpdf.fonts import SubsetMap
+
+        key = (name, style, file_name)
+        if key not in self.templates:
+            self.templates[key] = self._template(name, style, file_name, codes)
+        template = self.templates[key]
+        if template is None or pdf.render_color_fonts is not True:
+            return False
+        parsed, pristine = template
+        font = copy.copy(parsed)  # the immutable parts shared, as fpdf2's own __deepcopy__
+        font.i = len(pdf.fonts) + 1
+        font.cw = copy.copy(parsed.cw)
+        font.glyph_ids = dict(parsed.glyph_ids)
+        font.missing_glyphs = []
+        font.desc = copy.copy(parsed.desc)
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        font.ttfont = pickle.loads(pristine)
+        font.subset = SubsetMap(font)  # this document's glyphs only
+        pdf.fonts[font.fontkey] = font
+        pdf.__dict__.setdefault(_SHARED, []).append((font, key))
+        return True
+
+    @staticmethod
+    def _template(name: str, style: str, file_name: str,
+                  codes: list[int]) -> tuple[Any, bytes] | None:
+        from fpdf import FPDF
+
+        scratch = FPDF()
+        scratch.add_font(name, style, FONT_DIR / file_name, unicode_range=codes)
+        parsed = next(iter(scratch.fonts.values()))
+        if parsed.color_font is not None or parsed.is_cff or scratch.render_color_fonts \
+                is not True:
+            return None
+        # the same fontTools font, read from memory so that it can be copied (pickled)
+        parsed.ttfont.reader.file = io.BytesIO((FONT_DIR / file_name).read_bytes())
+        return parsed, pickle.dumps(parsed.ttfont, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def keep(self, glyphs: tuple[Any, frozenset[str]], data: bytes) -> None:
+        if self.kept + len(data) <= _SUBSETS_MOST and glyphs not in self.subsets:
+            self.subsets[glyphs] = data
+            self.kept += len(data)
 
 
 def font_files() -> tuple[str, ...]:
