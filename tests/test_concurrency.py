@@ -88,7 +88,9 @@ async def _session(context, url: str, patient: dict) -> dict:
     await field.fill(patient["name"])
     await field.press("Tab")
     await async_ready_to_prepare(page, patient["name"])
-    await page.locator(".st-key-prepare button").click()
+    # Under load a rerun can leave the previous run's (disabled) Prepare on the page for a
+    # moment beside the new one: press the one that can be pressed.
+    await page.locator(".st-key-prepare button:enabled").first.click()
     button = page.locator(".st-key-download button")
     await button.wait_for(state="visible", timeout=120_000)
     async with page.expect_download() as info:
