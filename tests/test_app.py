@@ -690,3 +690,22 @@ def test_each_error_beside_its_field_carries_the_anchor_its_list_link_names(app,
         beside = app.get_by_key(f"msg_{field}").error
         assert len(beside) == 1 and beside[0].value.startswith(f"#### {heading}\n\n")
     assert "#group-" not in listed  # to the field's own message, not to its group
+
+
+@pytest.mark.hazard("H60")
+def test_options_ticked_that_no_longer_fit_after_a_change_are_named_in_the_panel(app, content):
+    submit(fill(app, content, BASELINE))
+    app.button(key="tick_suggested").click().run()
+    ticked = [o.id for o in content.options if app.checkbox(key=f"s_opt_{o.id}").value]
+    assert ticked and not [w for w in app.warning if "not applicable now" in w.value]
+
+    app.get_by_key("f_ecog").set_value(3).run()  # ECOG 3: most of them no longer fit
+
+    now = assess(make_factors(ecog=3), content)
+    gone = [content.option(o).name("en") for o in ticked
+            if now.result(o).verdict.value == "not_applicable"]
+    assert gone
+    warning = next(w.value for w in app.warning if "not applicable now" in w.value)
+    plain = warning.replace("\\", "")
+    assert all(name in plain for name in gone)
+    assert app.button(key="prepare").disabled  # and the review is asked again

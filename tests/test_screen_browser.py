@@ -343,7 +343,7 @@ def test_each_link_in_the_error_list_leads_to_its_fields_message(browser, server
                                  ".find(c => c.startsWith('st-key-msg_')) : null; }",
                                  link["href"][1:])
             assert slot == f"st-key-msg_{field}", (link, slot)
-        page.locator(f"a[href='{links[1]['href']}']").first.click()
+        page.locator(f"a[href='{links[1]['href']}']:not([aria-label='Link to heading'])").click()
         target = page.locator(f"[id='{links[1]['href'][1:]}']")
         target.wait_for()
         page.wait_for_function("id => { const r = document.getElementById(id)"

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import service
 from dashboard.core import usertext
-from dashboard.core.assessment import Assessment
+from dashboard.core.assessment import Assessment, Verdict
 from dashboard.core.content import Content
 from dashboard.core.explain import verdict_words
 from dashboard.core.limits import SHEET_NOTES_MAX
@@ -75,6 +75,11 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
         grid.checkbox(label_md(f"{option.name(LANG)} — {verdict_words(verdict, content, LANG)}"),
                       key=f"{SHEET}opt_{option.id}", wrap=True)  # plain words: read aloud
     selected = selected_options(content)
+    no_longer = [content.option(o).name(LANG) for o in selected
+                 if assessment.result(o).verdict is Verdict.NOT_APPLICABLE]
+    if no_longer:  # ticked while they fitted, then a value changed (the ticks stay as set)
+        st.warning(esc(words(content, "sheet_ticked_not_applicable",
+                             options=", ".join(no_longer))), icon=":material/block:")
     if not selected:
         st.info(esc(words(content, "sheet_tick_one")), icon=":material/checklist:")
     elif len(selected) > SUGGEST_AT_MOST:
