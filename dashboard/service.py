@@ -133,11 +133,18 @@ def prepare_sheet(factors: Mapping[str, Any] | Assessment, choices: Choices, con
 # returns the outcome, or None for "draw it here". At most one; none for the command line.
 Drawer = Callable[[Assessment, Content, SheetChoices, datetime, str], "SheetOutcome | None"]
 _DRAWER: list[Drawer] = []
+# The same for `sheet_page_count`: the page count, None when no sheet can be made, or
+# COUNT_HERE for "lay it out here".
+Counter = Callable[[Assessment, Content, SheetChoices, datetime, str], "int | None"]
+_COUNTER: list[Counter] = []
+COUNT_HERE = -1
 
 
-def draw_sheets_with(drawer: Drawer | None) -> None:
-    """Let `drawer` draw the sheets of `prepare_sheet` from now on (None: the calling thread)."""
+def draw_sheets_with(drawer: Drawer | None, counter: Counter | None = None) -> None:
+    """Let `drawer` draw the sheets of `prepare_sheet`, and `counter` lay out those of
+    `sheet_page_count`, from now on (None: the calling thread)."""
     _DRAWER[:] = [drawer] if drawer else []
+    _COUNTER[:] = [counter] if counter else []
 
 
 def busy_outcome(assessment: Assessment, content: Content) -> SheetOutcome:
@@ -180,6 +187,10 @@ def sheet_page_count(assessment: Assessment, sheet: SheetChoices, content: Conte
     if not assessment.ok:
         return None
     created = created or datetime.now().astimezone()
+    counter = _COUNTER[0] if _COUNTER else None
+    pages = counter(assessment, content, sheet, created, language) if counter else COUNT_HERE
+    if pages != COUNT_HERE:
+        return pages
     try:
         return count_pages(build_sheet(assessment, content, sheet, today=created.date(),
                                        lang=language))

@@ -48,9 +48,31 @@ def test_with_the_pool_a_sheet_is_drawn_in_a_worker_and_is_the_same_pdf(pool, co
         here = prepare_sheet(make_factors(ecog=1), ONE, content, patient=patient,
                              created=CREATED)
     finally:
-        service.draw_sheets_with(pool.draw)
+        service.draw_sheets_with(pool.draw, pool.count_pages)
     assert outcome.pdf == here.pdf and outcome.file_name == here.file_name
     assert outcome.check_code == here.check_code and "Ann Pool" in pdf_text(outcome.pdf)
+
+
+def test_with_the_pool_the_screens_page_count_is_laid_out_in_a_worker(pool, content):
+    from dashboard.core.sheet import SheetChoices
+
+    assessment = service.assess(make_factors(), content)
+    before = sum(pool.counted_by.values())
+    counts = {}
+    for options in (("resection",), ("resection", "rfa", "mwa", "tace")):
+        sheet = SheetChoices(selected=options, patient_name="Ann Count")
+        counts[options] = service.sheet_page_count(assessment, sheet, content, created=CREATED)
+    assert sum(pool.counted_by.values()) == before + 2 and os.getpid() not in pool.counted_by
+    service.draw_sheets_with(None)  # the same counts, laid out in this thread
+    try:
+        here = {options: service.sheet_page_count(assessment, SheetChoices(
+            selected=options, patient_name="Ann Count"), content, created=CREATED)
+            for options in counts}
+    finally:
+        service.draw_sheets_with(pool.draw, pool.count_pages)
+    assert counts == here and all(isinstance(n, int) and n >= 1 for n in counts.values())
+    unprintable = SheetChoices(selected=("resection",), patient_name="Ann \U0001f600")
+    assert service.sheet_page_count(assessment, unprintable, content, created=CREATED) is None
 
 
 def test_the_pool_still_reports_what_the_sheet_refuses(pool, content):
@@ -183,8 +205,9 @@ def test_a_clinicians_sheet_through_the_server_is_drawn_by_its_worker(content):
             page.goto(server.url)
             web.wait_for_app(page)
             web.enter_factors(page, content, make_factors())
-            ready_ticks = _cpu_ticks(worker)  # the worker has started and sits idle
-            web.prepare_sheet(page, name="Ann Worker", timeout=60_000)
+            web.ready_to_prepare(page, name="Ann Worker", timeout=60_000)
+            ready_ticks = _cpu_ticks(worker)  # page count laid out: the worker sits idle
+            web.press_prepare(page, timeout=60_000)
             drew_ticks = _cpu_ticks(worker)
             data, _ = web.download_sheet(page)
             context.close()

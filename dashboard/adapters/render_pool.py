@@ -6,7 +6,8 @@ cores the machine has, and every other session's script waits for it. The launch
 (`dashboard/serve.py`) starts this pool once, with the server, and hands it to the one
 pipeline (`service.draw_sheets_with`): `service.prepare_sheet` still checks everything itself
 and gives only its last step (build the sheet, render the PDF) to a worker; the script thread
-waits for the bytes with the GIL released.
+waits for the bytes with the GIL released. The screen's page count ("2 pages, in English, on
+US Letter", a full layout) is laid out by a worker the same way.
 
 * **Memory only.** A job (the assessment, the sheet's choices, the date, the language) goes to
   a worker and its PDF comes back through the pool's pipes (`multiprocessing`, spawn: a
@@ -80,6 +81,7 @@ class SheetPool:
         self.max_pending = max_pending
         self.timeout = timeout
         self.drawn_by: collections.Counter[int] = collections.Counter()  # worker pid -> sheets
+        self.counted_by: collections.Counter[int] = collections.Counter()  # pid -> page counts
         self._slots = threading.BoundedSemaphore(max_pending)
         self._lock = threading.Lock()
         self._executor: futures.ProcessPoolExecutor | None = None
@@ -172,6 +174,36 @@ class SheetPool:
         return service.SheetOutcome(assessment, pdf, errors, file_name)
 
 
+    def count_pages(self, assessment: Assessment, content: Content, choices: SheetChoices,
+                    created: datetime, language: str) -> int | None:
+        """The sheet's page count laid out by a worker (None: no sheet can be made), or
+        `service.COUNT_HERE` when the pool is full, broken or has other content: the screen's
+        page count is then laid out in the script thread, as without a pool."""
+        if not self._slots.acquire(blocking=False):
+            return service.COUNT_HERE
+        executor = self._executor
+        try:
+            if executor is None:
+                raise RuntimeError("the pool is closed")
+            future = executor.submit(_count_job, assessment, choices, created, language,
+                                     content.version)
+        except RuntimeError as exc:
+            self._slots.release()
+            self._draw_here(executor, exc)
+            return service.COUNT_HERE
+        future.add_done_callback(lambda _done: self._slots.release())
+        try:
+            pid, pages = future.result(timeout=self.timeout)
+        except Exception as exc:  # noqa: BLE001 - a timeout, a dead worker: count it here
+            future.cancel()
+            self._draw_here(executor, exc)
+            return service.COUNT_HERE
+        if pages != service.COUNT_HERE:
+            with self._lock:
+                self.counted_by[pid] += 1
+        return pages
+
+
 # --------------------------------------------------------------------------- in a worker
 
 _WORKER: dict[str, Any] = {}  # the content and nothing else: never a job's values
@@ -205,6 +237,15 @@ def _draw_job(assessment: Assessment, choices: SheetChoices, created: datetime, 
         return os.getpid(), None
     outcome = service.draw_sheet(assessment, content, choices, created, language)
     return os.getpid(), (outcome.pdf, outcome.errors, outcome.file_name)
+
+
+def _count_job(assessment: Assessment, choices: SheetChoices, created: datetime,
+               language: str, version: str) -> tuple[int, int | None]:
+    content = _WORKER.get("content")
+    if content is None or content.version != version:
+        return os.getpid(), service.COUNT_HERE
+    return os.getpid(), service.sheet_page_count(assessment, choices, content, created=created,
+                                                 language=language)
 
 
 def holds(backwards: str) -> bool:
@@ -248,7 +289,7 @@ def serving(workers: int | None = None, max_pending: int | None = None) -> Itera
         except (OSError, RuntimeError) as exc:
             _LOG.warning("no sheet pool (%s); sheets drawn in the script thread",
                          type(exc).__name__)
-    service.draw_sheets_with(pool.draw if pool else None)
+    service.draw_sheets_with(pool.draw if pool else None, pool.count_pages if pool else None)
     try:
         yield pool
     finally:
