@@ -39,7 +39,7 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import Any
@@ -114,7 +114,7 @@ class SheetPool:
     def _draw_here(self, executor: futures.ProcessPoolExecutor | None,
                    exc: BaseException) -> None:
         """The caller draws this sheet; a broken pool is replaced for the next ones."""
-        _LOG.warning("sheet drawn in the script thread (%s)", type(exc).__name__)
+        _LOG.warning("sheet work done in the script thread (%s)", type(exc).__name__)
         if executor is not None and isinstance(exc, BrokenProcessPool):
             self._replace(executor)
 
@@ -146,62 +146,61 @@ class SheetPool:
              created: datetime, language: str) -> service.SheetOutcome | None:
         """The sheet drawn by a worker; a BUSY outcome when the pool is full or too slow;
         None when it must be drawn by the caller (no pool, a broken pool, other content)."""
-        if not self._slots.acquire(blocking=False):
+        state, pid, drawn = self._run(_draw_job, content, assessment, choices, created,
+                                      language)
+        if state in (_FULL, _LATE):
             return service.busy_outcome(assessment, content)
-        executor = self._executor
-        try:
-            if executor is None:
-                raise RuntimeError("the pool is closed")
-            future = executor.submit(_draw_job, assessment, choices, created, language,
-                                     content.version)
-        except RuntimeError as exc:  # a broken (BrokenProcessPool) or closed pool
-            self._slots.release()
-            return self._draw_here(executor, exc)
-        # The place is held until the worker is done with the job, even after a timeout.
-        future.add_done_callback(lambda _done: self._slots.release())
-        try:
-            pid, drawn = future.result(timeout=self.timeout)
-        except futures.TimeoutError:
-            future.cancel()  # still waiting for a worker: never drawn
-            return service.busy_outcome(assessment, content)
-        except Exception as exc:  # noqa: BLE001 - a dead worker, a pipe: never a traceback
-            return self._draw_here(executor, exc)
-        if drawn is None:  # this worker's content is not the server's
+        if state == _HERE or drawn is None:  # None: this worker's content is not the server's
             return None
         with self._lock:
             self.drawn_by[pid] += 1
         pdf, errors, file_name = drawn
         return service.SheetOutcome(assessment, pdf, errors, file_name)
 
-
     def count_pages(self, assessment: Assessment, content: Content, choices: SheetChoices,
                     created: datetime, language: str) -> int | None:
         """The sheet's page count laid out by a worker (None: no sheet can be made), or
-        `service.COUNT_HERE` when the pool is full, broken or has other content: the screen's
-        page count is then laid out in the script thread, as without a pool."""
-        if not self._slots.acquire(blocking=False):
-            return service.COUNT_HERE
-        executor = self._executor
-        try:
-            if executor is None:
-                raise RuntimeError("the pool is closed")
-            future = executor.submit(_count_job, assessment, choices, created, language,
-                                     content.version)
-        except RuntimeError as exc:
-            self._slots.release()
-            self._draw_here(executor, exc)
-            return service.COUNT_HERE
-        future.add_done_callback(lambda _done: self._slots.release())
-        try:
-            pid, pages = future.result(timeout=self.timeout)
-        except Exception as exc:  # noqa: BLE001 - a timeout, a dead worker: count it here
-            future.cancel()
-            self._draw_here(executor, exc)
+        `service.COUNT_HERE` when the pool is full, slow, broken or has other content: the
+        screen's page count is then laid out in the script thread, as without a pool."""
+        state, pid, pages = self._run(_count_job, content, assessment, choices, created,
+                                      language)
+        if state != _DONE:
             return service.COUNT_HERE
         if pages != service.COUNT_HERE:
             with self._lock:
                 self.counted_by[pid] += 1
         return pages
+
+    def _run(self, job: Callable[..., tuple[int, Any]], content: Content,
+             *args: Any) -> tuple[str, int, Any]:
+        """`job(*args, content.version)` in a worker: (_DONE, its pid, its result), or
+        (_FULL / _LATE / _HERE, 0, None): no place free, no answer in time, or the pool's
+        machinery failed (the caller then does the work itself)."""
+        if not self._slots.acquire(blocking=False):
+            return _FULL, 0, None
+        executor = self._executor
+        try:
+            if executor is None:
+                raise RuntimeError("the pool is closed")
+            future = executor.submit(job, *args, content.version)
+        except RuntimeError as exc:  # a broken (BrokenProcessPool) or closed pool
+            self._slots.release()
+            self._draw_here(executor, exc)
+            return _HERE, 0, None
+        # The place is held until the worker is done with the job, even after a timeout.
+        future.add_done_callback(lambda _done: self._slots.release())
+        try:
+            pid, result = future.result(timeout=self.timeout)
+        except futures.TimeoutError:
+            future.cancel()  # still waiting for a worker: never started
+            return _LATE, 0, None
+        except Exception as exc:  # noqa: BLE001 - a dead worker, a pipe: never a traceback
+            self._draw_here(executor, exc)
+            return _HERE, 0, None
+        return _DONE, pid, result
+
+
+_DONE, _FULL, _LATE, _HERE = "done", "full", "late", "here"
 
 
 # --------------------------------------------------------------------------- in a worker
