@@ -709,3 +709,40 @@ def test_options_ticked_that_no_longer_fit_after_a_change_are_named_in_the_panel
     plain = warning.replace("\\", "")
     assert all(name in plain for name in gone)
     assert app.button(key="prepare").disabled  # and the review is asked again
+
+
+# --------------------------------------------------------------------------- stable places (H120)
+
+
+def _places(node, prefix=()) -> dict[str, tuple[int, ...]]:
+    """Widget key -> its place in the page (the index path Streamlit draws it at)."""
+    out: dict[str, tuple[int, ...]] = {}
+    for index, child in getattr(node, "children", {}).items():
+        key = getattr(child, "key", None) if not hasattr(child, "children") else None
+        if key:
+            out[key] = (*prefix, index)
+        out.update(_places(child, (*prefix, index)))
+    return out
+
+
+SHEET_WIDGETS = ("s_name", "s_date", "s_clinician", "s_phone", "s_notes", "s_confirmed",
+                 "prepare")
+
+
+@pytest.mark.hazard("H120")
+def test_the_sheet_fields_and_prepare_keep_their_place_when_a_panel_message_comes_or_goes(
+        app, content):
+    # Streamlit places an element by its position among its siblings. A message that comes
+    # and goes above the name field would move it, and while a run is under way the browser
+    # shows the last run's copy of the fields and Prepare beside the new ones (a name typed
+    # into the old copy is lost).
+    submit(fill(app, content, BASELINE))
+    before = {k: v for k, v in _places(app._tree).items() if k in SHEET_WIDGETS}
+    assert app.info and set(before) == set(SHEET_WIDGETS)  # "tick at least one option"
+    app.button(key="tick_suggested").click().run()  # the message goes
+    app.text_input(key="s_phone").set_value("\u200b613").run()  # "the sheet prints ..." comes
+    app.checkbox(key="s_confirmed").check().run()  # the review hint goes
+    app.button(key="prepare").click().run()  # "Sheet ready" comes
+    app.text_input(key="s_clinician").set_value("Dr. A").run()  # "withdrawn" comes
+    after = {k: v for k, v in _places(app._tree).items() if k in SHEET_WIDGETS}
+    assert after == before

@@ -77,14 +77,15 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
     selected = selected_options(content)
     no_longer = [content.option(o).name(LANG) for o in selected
                  if assessment.result(o).verdict is Verdict.NOT_APPLICABLE]
-    if no_longer:  # ticked while they fitted, then a value changed (the ticks stay as set)
-        st.warning(esc(words(content, "sheet_ticked_not_applicable",
-                             options=", ".join(no_longer))), icon=":material/block:")
-    if not selected:
-        st.info(esc(words(content, "sheet_tick_one")), icon=":material/checklist:")
-    elif len(selected) > SUGGEST_AT_MOST:
-        st.warning(esc(words(content, "sheet_too_many", count=len(selected))),
-                   icon=":material/description:")
+    with slot():
+        if no_longer:  # ticked while they fitted, then a value changed (the ticks stay as set)
+            st.warning(esc(words(content, "sheet_ticked_not_applicable",
+                                 options=", ".join(no_longer))), icon=":material/block:")
+        if not selected:
+            st.info(esc(words(content, "sheet_tick_one")), icon=":material/checklist:")
+        elif len(selected) > SUGGEST_AT_MOST:
+            st.warning(esc(words(content, "sheet_too_many", count=len(selected))),
+                       icon=":material/description:")
     lang = _language(content)
     choices, problems = _sheet_fields(content, selected)
     if st.session_state.get(CONFIRMED_FOR) != assessment.fingerprint:  # new options: ask again
@@ -94,10 +95,11 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
                             wrap=True)
     signature = _signature(assessment, choices, confirmed, lang)
     prepared = st.session_state.get(PREPARED)
-    if prepared and prepared["signature"] != signature:
-        del st.session_state[PREPARED]
-        prepared = None
-        st.info(esc(words(content, "sheet_withdrawn")), icon=":material/sync_problem:")
+    with slot():
+        if prepared and prepared["signature"] != signature:
+            del st.session_state[PREPARED]
+            prepared = None
+            st.info(esc(words(content, "sheet_withdrawn")), icon=":material/sync_problem:")
     ready = confirmed and bool(selected) and not problems and not stale
     language = locale_for(content, lang).name
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
@@ -113,10 +115,11 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
     if clicked and ready:  # a click that arrives as the button turns disabled makes nothing
         with st.spinner(words(content, "sheet_preparing"), show_time=True):
             prepared = _prepare(content, assessment, choices, signature, lang, printed)
-    if not (prepared and not stale):
-        _name_line(content, printed, ready=False)
-    if not confirmed:
-        st.markdown(esc(words(content, "sheet_tick_review")))
+    with slot():
+        if not (prepared and not stale):
+            _name_line(content, printed, ready=False)
+        if not confirmed:
+            st.markdown(esc(words(content, "sheet_tick_review")))
     if prepared and not stale:
         st.success(_w(content, "sheet_ready").format(language=esc(language),
                                                      code=esc(prepared["fingerprint"])),
@@ -128,6 +131,15 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
     _copy_note(content, assessment, choices, printed)
     if stale:
         st.rerun(scope="app")
+
+
+def slot() -> Any:
+    """A container drawn on every run, for messages shown only sometimes. Streamlit places an
+    element by its position among its siblings: a message that comes and goes shifts every
+    later element, and while a run is under way the browser then shows the last run's copy of
+    the fields and Prepare beside the new one (under load, a name could be typed into the old
+    copy: H120). In a slot the message moves only what is inside the slot."""
+    return st.container()
 
 
 def _w(content: Content, key: str) -> Any:
@@ -224,13 +236,14 @@ def _sheet_fields(content: Content,
                            team_phone=phone or "", notes=notes or "",
                            include_not_fitting=not_fitting, large_print=large, paper=paper)
     cleaned, problems = user_text(choices, content)  # the sheet's own check, shown before preparing
-    for key, value in cleaned.items():
-        typed = getattr(choices, key)
-        if key in problems:
-            st.error(esc(problems[key]))
-        elif typed and value != typed.strip():  # REL-5: show what the sheet will print
-            st.text(words(content, "sheet_prints_as", field=words(content, f"sheet_field_{key}"),
-                          value=value))
+    with slot():
+        for key, value in cleaned.items():
+            typed = getattr(choices, key)
+            if key in problems:
+                st.error(esc(problems[key]))
+            elif typed and value != typed.strip():  # REL-5: show what the sheet will print
+                st.text(words(content, "sheet_prints_as",
+                              field=words(content, f"sheet_field_{key}"), value=value))
     return choices, problems
 
 
