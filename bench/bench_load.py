@@ -59,7 +59,8 @@ MAX_SESSIONS = 20
 MAX_ROUNDS = 10
 STEP_TIMEOUT = 60.0  # one prepare, one download, one page's setup step
 LEVEL_TIMEOUT = 90.0  # all rounds of one level on one server
-RUN_TIMEOUT = 210.0  # no step starts after this; the whole run stays under 4 minutes
+RUN_TIMEOUT = 200.0  # no step starts after this; the whole run stays under 4 minutes
+LAST_LEVEL_GRACE = 20.0  # a level started before RUN_TIMEOUT stops at most this much after
 SETUPS = {"pool": {}, "inline": {"PREP_SHEET_WORKERS": "0"}}
 SETUP_SESSIONS = {"pool": MAX_SESSIONS, "inline": 10}  # tabs set up per server, at most
 TABS_PER_CONTEXT = 5  # a few clinicians with several tabs: Chromium shares their caches
@@ -163,10 +164,11 @@ async def _level(pages: list, rounds: int, deadline: float, pid: int | None = No
             figures.failures += [f"{type(r).__name__}: {str(r).splitlines()[0]}"
                                  for r in results if isinstance(r, BaseException)]
 
+    limit = min(LEVEL_TIMEOUT, max(10.0, deadline + LAST_LEVEL_GRACE - time.monotonic()))
     try:
-        await asyncio.wait_for(rounds_of_level(), timeout=LEVEL_TIMEOUT)
+        await asyncio.wait_for(rounds_of_level(), timeout=limit)
     except TimeoutError:
-        figures.failures.append(f"level stopped after {LEVEL_TIMEOUT:.0f} s")
+        figures.failures.append(f"level stopped after {limit:.0f} s")
     return figures
 
 
