@@ -123,6 +123,43 @@ def test_notes_at_their_limit_keep_the_sheet_to_two_pages(content, name, lang):
     assert count_pages(sheet) == 2
 
 
+def _almost_nothing_known():
+    """Only the tumour size and cirrhosis entered, as on a screen filled in a hurry."""
+    factors: dict = dict.fromkeys(make_factors())
+    factors.update(largest_tumour_cm=2.5, cirrhosis=False)
+    return factors
+
+
+@pytest.mark.hazard("H50")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_with_almost_nothing_known_the_default_three_options_make_two_pages(content, lang):
+    """Each caution cell named every missing value (about a hundred words a cell): three pages."""
+    from dashboard.core.sheet import default_selection
+
+    assessment = assess(_almost_nothing_known(), content)
+    choices = SheetChoices(selected=default_selection(assessment), **PATIENT)
+    assert len(choices.selected) == 3
+    assert count_pages(build_sheet(assessment, content, choices, today=TODAY, lang=lang)) == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_grid_cell_names_three_missing_values_and_counts_the_rest_more_names_them_all(
+        content, lang):
+    from dashboard.core.sheet import UNKNOWN_NAMED, reasons
+
+    result = assess(_almost_nothing_known(), content).result("resection")
+    missing = list(dict.fromkeys(f for finding in (*result.deciding, *result.also_noted)
+                                 for f in finding.unknown))
+    assert len(missing) > UNKNOWN_NAMED + 1
+    labels = [content.factor(f).patient_label[lang] for f in missing]
+    short = next(r for r in reasons(result, content, lang, named=UNKNOWN_NAMED)[0]
+                 if labels[0] in r)
+    assert [label for label in labels if label in short] == labels[:UNKNOWN_NAMED]
+    assert str(len(labels) - UNKNOWN_NAMED) in short
+    full = next(r for r in reasons(result, content, lang)[0] if labels[0] in r)
+    assert [label for label in labels if label in full] == labels
+
+
 @pytest.mark.hazard("H50", "H111")
 @pytest.mark.parametrize("lang", ["en", "fr"])
 @pytest.mark.parametrize("name", SCENARIOS)

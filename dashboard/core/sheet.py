@@ -38,6 +38,7 @@ from .localise import date_in_words, locale_for, number
 MAX_COLUMNS = 4  # options per grid
 OPTION_QUESTIONS = 2  # questions per option on page 2 (one each from three options on)
 GLOSSARY_MAX = 6  # words to know, in order of first use
+UNKNOWN_NAMED = 3  # missing values named in a grid cell; the rest counted ("and 8 other details")
 FIT_WORDS = 35  # about this many words of personal reasons in a grid cell; the rest on "More"
 FILE_NAME = "discussion-sheet.pdf"
 # Sources whose web address is printed: pages written for patients.
@@ -296,11 +297,14 @@ def _grid(words: _Words, content: Content, selected: list[OptionResult],
     return blocks
 
 
-def reasons(result: OptionResult, content: Content, lang: str) -> tuple[list[str], list[str]]:
+def reasons(result: OptionResult, content: Content, lang: str,
+            named: int | None = None) -> tuple[list[str], list[str]]:
     """(deciding, also noted): the plain reasons for this patient (the engine's two groups).
 
     For an option that does not fit, only the deciding reasons are given (8.3 T8). Every value
-    still missing is named once, in one sentence, where the first missing value is found.
+    still missing is named once, in one sentence, where the first missing value is found; with
+    `named`, at most that many are named and the rest counted when two or more remain (a grid
+    cell; "More about each option" names them all).
     """
     groups = [list(result.deciding),
               [] if result.verdict is Verdict.NOT_APPLICABLE else list(result.also_noted)]
@@ -310,15 +314,22 @@ def reasons(result: OptionResult, content: Content, lang: str) -> tuple[list[str
         for finding in group:
             if finding.unknown:
                 if unknown:
-                    names = ", ".join(text_in(content.factor(f).patient_label, lang)
-                                      for f in unknown)
-                    target.append(content.string("sheet.unknown_patient", lang).format(
-                        fields=names))
+                    target.append(_unknown_sentence(content, lang, unknown, named))
                     unknown = []
                 continue
             target.append(_plain(finding_text(finding, content, lang, audience="patient")))
     deciding = _unique(out[0])
     return deciding, [r for r in _unique(out[1]) if r not in deciding]
+
+
+def _unknown_sentence(content: Content, lang: str, unknown: list[str],
+                      named: int | None) -> str:
+    labels = [text_in(content.factor(f).patient_label, lang) for f in unknown]
+    if named is None or len(labels) <= named + 1:
+        return str(content.string("sheet.unknown_patient", lang).format(
+            fields=", ".join(labels)))
+    return str(content.string("sheet.unknown_patient_some", lang).format(
+        fields=", ".join(labels[:named]), more=len(labels) - named))
 
 
 def patient_reasons(result: OptionResult, content: Content, lang: str) -> list[str]:
@@ -343,7 +354,7 @@ def _fit_cell(words: _Words, content: Content, result: OptionResult, more_pages:
     """The verdict in words, every deciding reason, the agent notes that matter to the patient,
     then other reasons while the cell stays short (about FIT_WORDS words); with "More about
     each option" it says where the rest are."""
-    deciding, noted = reasons(result, content, words.lang)
+    deciding, noted = reasons(result, content, words.lang, named=UNKNOWN_NAMED)
     deciding = deciding + sheet_agent_notes(result, content, words.lang)
     parts = [words(f"fit_{result.verdict.value}"), *deciding]
     used = sum(len(r.split()) for r in deciding)
