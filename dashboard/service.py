@@ -381,20 +381,36 @@ def _start_method() -> str:
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(root: str, version: str) -> None:
-    """In a worker process: load the content and the fonts once, and refuse to draw sheets
-    if the content on disk is not the content the day was checked against."""
-    from dashboard.adapters.pdf import load_fonts, shared_measurements
+def load_worker(root: str, version: str | None = None, *,
+                share_measurements: bool) -> Content:
+    """In a worker process (a clinic day's, or the server's sheet workers,
+    `dashboard/adapters/render_pool.py`): load the content and the fonts once, with fpdf2.
+
+    `version`: refuse to start if the content on disk is not the content the caller checked
+    against. `share_measurements`: the worker's sheets share how texts wrap (a clinic day's
+    workers: one care team's day, then gone); never for the server's workers, which draw for
+    every clinician and keep nothing between sheets.
+    """
+    from dashboard.adapters.pdf import (  # noqa: F401 - render: fpdf2 loaded now
+        load_fonts,
+        render,
+        shared_measurements,
+    )
     from dashboard.core.loader import load_content
 
     content = load_content(root)
-    if content.version != version:
+    if version is not None and content.version != version:
         raise RuntimeError("content differs")
     load_fonts()
-    _WORKER["content"] = content
-    # the worker lives for this one clinic day: its sheets share how texts wrap
-    _WORKER["measurements"] = shared_measurements()
-    _WORKER["measurements"].__enter__()
+    if share_measurements:
+        _WORKER["measurements"] = shared_measurements()
+        _WORKER["measurements"].__enter__()
+    return content
+
+
+def _start_worker(root: str, version: str) -> None:
+    """A clinic day's worker: the content checked against the day's, shared measurements."""
+    _WORKER["content"] = load_worker(root, version, share_measurements=True)
 
 
 def _worker_sheet(factors: Mapping[str, Any], choices: Choices, patient: PatientDetails,

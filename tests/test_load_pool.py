@@ -24,6 +24,7 @@ from dashboard.service import Choices, ErrorKind, PatientDetails, prepare_sheet
 from tests import browser_support as web
 from tests.browser_support import SERVED, start_server, stop_server
 from tests.conftest import make_factors, require_browser
+from tests.load_support import holds, places_taken
 from tests.safety_support import CREATED, new_marker, pdf_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.hazard("H140")]  # starts processes
@@ -84,8 +85,8 @@ def test_the_pool_still_reports_what_the_sheet_refuses(pool, content):
 
 
 def test_a_full_pool_refuses_the_next_sheet_at_once_with_a_clear_message(pool, content):
-    with pool.admission() as first, pool.admission() as second:
-        assert first and second  # both places taken (max_pending=2)
+    with places_taken(pool, 2) as taken:
+        assert taken == 2  # both places taken (max_pending=2)
         refused = prepare_sheet(make_factors(), ONE, content, created=CREATED)
     assert not refused.ok and refused.errors[0].kind is ErrorKind.BUSY
     assert "press Prepare again" in refused.errors[0].message
@@ -100,9 +101,9 @@ def test_a_worker_keeps_nothing_of_a_patient_after_drawing_the_sheet(pool, conte
                             created=CREATED)
     assert outcome.ok and marker in pdf_text(outcome.pdf)
     kept = {marker: [marker]}  # the probe finds a name that something here still holds
-    assert render_pool.holds(marker[::-1]) and kept
+    assert holds(marker[::-1]) and kept
     (worker,) = pool.worker_pids()
-    probe = pool._executor.submit(render_pool.holds, marker[::-1])
+    probe = pool._executor.submit(holds, marker[::-1])
     assert probe.result(timeout=120) is False
     assert pool.worker_pids() == {worker}  # the probe ran in the worker that drew the sheet
 

@@ -132,16 +132,6 @@ class SheetPool:
 
     # ----------------------------------------------------------------------- drawing
 
-    @contextlib.contextmanager
-    def admission(self) -> Iterator[bool]:
-        """One of the `max_pending` places, held for the block; False when all are taken."""
-        admitted = self._slots.acquire(blocking=False)
-        try:
-            yield admitted
-        finally:
-            if admitted:
-                self._slots.release()
-
     def draw(self, assessment: Assessment, content: Content, choices: SheetChoices,
              created: datetime, language: str) -> service.SheetOutcome | None:
         """The sheet drawn by a worker; a BUSY outcome when the pool is full or too slow;
@@ -209,11 +199,11 @@ _WORKER: dict[str, Any] = {}  # the content and nothing else: never a job's valu
 
 
 def _start_worker(root: str) -> None:
-    from dashboard.adapters.pdf import load_fonts, render  # noqa: F401 - fpdf2 loaded now
-    from dashboard.core.loader import load_content
-
-    content = _WORKER["content"] = load_content(root)
-    load_fonts()
+    """In a sheet worker: the content and the fonts, loaded once (the same helper as a clinic
+    day's workers, `service.load_worker`), but no text measurements shared between sheets:
+    this worker draws for every clinician of the server. A job for other content is handed
+    back (`_draw_job`), not refused at start: the server keeps serving."""
+    content = _WORKER["content"] = service.load_worker(root, share_measurements=False)
     _warm(content)
 
 
@@ -245,31 +235,6 @@ def _count_job(assessment: Assessment, choices: SheetChoices, created: datetime,
         return os.getpid(), service.COUNT_HERE
     return os.getpid(), service.sheet_page_count(assessment, choices, content, created=created,
                                                  language=language)
-
-
-def holds(backwards: str) -> bool:
-    """Whether any live object of this process holds the text `backwards` spells backwards (a
-    test's probe, run in a worker after its sheets: a worker must keep nothing of a patient;
-    the probe's own argument must not count as a hit)."""
-    import gc
-
-    text = backwards[::-1]  # a plain local: a closure's cell would itself be a hit
-    gc.collect()
-    # From every object the collector tracks, through everything they refer to: a dict or
-    # tuple holding only strings is not tracked itself (CPython leaves them out).
-    seen: set[int] = set()
-    stack: list[Any] = gc.get_objects()
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, str):
-            if text in obj:
-                return True
-        elif not isinstance(obj, bytes | int | float):
-            stack.extend(gc.get_referents(obj))
-    return False
 
 
 # --------------------------------------------------------------------------- the server's pool
