@@ -1,11 +1,17 @@
 """Load: 1, 5, 10 and 20 sessions pressing "Prepare" at the same moment (issue #12, Load).
 
-Real browser pages, on 127.0.0.1. One headless Chromium holds a few contexts (clinicians:
-their own cookies and sheet links) with several tabs each; every tab is its own Streamlit
-session. Each tab fills the form (tumour size, cirrhosis), ticks the suggested options and the
-review box until "Prepare" is enabled, with the same bounded, self-correcting steps as the
-browser tests (tests/ui_safety_support.py). Then, per level, the first N tabs press Prepare
-together:
+Real browser pages, on 127.0.0.1. One headless Chromium holds one context per tab (a
+clinician: own cookies and sheet links); every tab is its own Streamlit session. One tab per
+context, because Chromium draws only the front tab of a context at full rate: in the other
+tabs requestAnimationFrame ran about once a second (measured: ~1,015 ms between frames in 4 of
+the 5 tabs of a context, ~16 ms in the fifth and in every tab with its own context), and
+Playwright's click waits for two animation frames with the button in the same place, so each
+Download click in a back tab waited about 2 s before it happened. The server answered the
+click in under 1 ms and the browser had the PDF about 0.1 s after the click event (see
+docs/safety/deployment.md, "Load"). Each tab fills the form (tumour size, cirrhosis),
+ticks the suggested options and the review box until "Prepare" is enabled, with the same
+bounded, self-correcting steps as the browser tests (tests/ui_safety_support.py). Then, per
+level, the first N tabs press Prepare together:
 
 * **ready**: from the click to the Download button appearing, timed inside each page
   (`performance.now()` and a MutationObserver), so a slow test driver does not count;
@@ -13,7 +19,9 @@ together:
 * **CPU per sheet**: what the server process and its sheet workers used from the clicks to
   the last download (from /proc), divided by the sheets made, and the share of it in the
   server's own process (the one GIL): a figure a busy machine disturbs far less than the
-  wall-clock ones.
+  wall-clock ones;
+* **browser CPU per sheet**: what the client used in the same time (Chromium, Playwright's
+  driver and this bench: every process it started but the server), on the same two cores.
 
 Tabs are opened as the levels need them (1, then 4 more, ...), outside the timed steps; if the
 run's time limit is reached while opening, the higher levels are not run and the output says
@@ -38,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import statistics
@@ -63,7 +72,7 @@ RUN_TIMEOUT = 200.0  # no step starts after this; the whole run stays under 4 mi
 LAST_LEVEL_GRACE = 20.0  # a level started before RUN_TIMEOUT stops at most this much after
 SETUPS = {"pool": {}, "inline": {"PREP_SHEET_WORKERS": "0"}}
 SETUP_SESSIONS = {"pool": MAX_SESSIONS, "inline": 10}  # tabs set up per server, at most
-TABS_PER_CONTEXT = 5  # a few clinicians with several tabs: Chromium shares their caches
+TABS_PER_CONTEXT = 1  # a tab of its own context is the front tab: drawn at full rate
 SETUP_NAMES = {"pool": "worker processes", "inline": "in the script thread"}
 
 # Clicks Prepare and times, inside the page, until the Download button appears.
@@ -88,10 +97,15 @@ class Figures:
     download: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     cpu: tuple[float, float] = (float("nan"), float("nan"))  # server process, its workers
+    client_cpu: float = float("nan")  # the browser's processes, in the same time
 
     @property
     def cpu_per_sheet(self) -> float:
         return sum(self.cpu) / len(self.ready) if self.ready else float("nan")
+
+    @property
+    def client_cpu_per_sheet(self) -> float:
+        return self.client_cpu / len(self.ready) if self.ready else float("nan")
 
     @property
     def server_share(self) -> float:
@@ -145,7 +159,7 @@ async def _level(pages: list, rounds: int, deadline: float, pid: int | None = No
     download. With `pid` (the server's), the CPU it and its workers used from the clicks to
     the last download is added up (the withdrawing steps are not counted)."""
     figures = Figures()
-    used = [0.0, 0.0]
+    used = [0.0, 0.0, 0.0]
 
     async def rounds_of_level() -> None:
         for _ in range(rounds):
@@ -154,13 +168,16 @@ async def _level(pages: list, rounds: int, deadline: float, pid: int | None = No
                 return
             await asyncio.gather(*(_withdraw(p) for p in pages))
             before = _cpu_seconds(pid) if pid else (float("nan"),) * 2
+            client_before = _client_cpu_seconds(pid) if pid else float("nan")
             await asyncio.gather(*(p.evaluate(CLICK_JS) for p in pages))  # all at once
             results = await asyncio.gather(*(_prepare_and_download(p, figures) for p in pages),
                                            return_exceptions=True)
             after = _cpu_seconds(pid) if pid else (float("nan"),) * 2
+            used[2] += (_client_cpu_seconds(pid) if pid else float("nan")) - client_before
             used[0] += after[0] - before[0]
             used[1] += after[1] - before[1]
             figures.cpu = (used[0], used[1])
+            figures.client_cpu = used[2]
             figures.failures += [f"{type(r).__name__}: {str(r).splitlines()[0]}"
                                  for r in results if isinstance(r, BaseException)]
 
@@ -206,6 +223,34 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
         return used(pid), sum(used(c) for c in children)
     except (OSError, ValueError, IndexError):
         return float("nan"), float("nan")
+
+
+def _client_cpu_seconds(server_pid: int) -> float:
+    """CPU seconds used so far by the processes this bench started other than the server and
+    its workers: Playwright's driver, Chromium and this bench itself (nan where /proc cannot
+    be read)."""
+    try:
+        parent: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    parent[int(entry.name)] = int(stat[1])
+        mine, frontier = {os.getpid()}, [os.getpid()]  # this bench's own driving counts too
+        while frontier:
+            pid = frontier.pop()
+            for child in [c for c, p in parent.items() if p == pid]:
+                if child != server_pid:  # the server and everything under it are left out
+                    mine.add(child)
+                    frontier.append(child)
+        total = 0.0
+        for pid in mine:
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+    except OSError:
+        return float("nan")
 
 
 def _pipeline_side_by_side(sessions: tuple[int, ...] = (1, 10), repeats: int = 2) -> None:
@@ -342,7 +387,8 @@ async def _run(servers: dict, levels: list[int], rounds: int | None, deadline: f
                           f"(tabs opened in {opened:3.0f} s): ready p50 "
                           f"{_p(figures.ready, 50):5.2f} s p95 {_p(figures.ready, 95):5.2f} s; "
                           f"download p50 {_p(figures.download, 50):5.2f} s; CPU/sheet "
-                          f"{figures.cpu_per_sheet:.2f} s ({len(figures.ready)} prepares"
+                          f"{figures.cpu_per_sheet:.2f} s, browser "
+                          f"{figures.client_cpu_per_sheet:.2f} s ({len(figures.ready)} prepares"
                           f"{'; ' + figures.failures[0] if figures.failures else ''})",
                           flush=True)
         finally:
@@ -357,7 +403,7 @@ def _print_table(table: dict[tuple[str, int], Figures], setups: list[str], level
     for setup in setups:
         print(f"\n{SETUP_NAMES[setup]}:")
         print(f"{'sessions':>8} | ready p50   p95 | download p50   p95 | p50 vs 1 session | "
-              "CPU/sheet  in server | sheets")
+              "CPU/sheet  in server | browser CPU/sheet | sheets")
         one = table.get((setup, 1))
         for n in levels:
             f = table.get((setup, n))
@@ -369,6 +415,7 @@ def _print_table(table: dict[tuple[str, int], Figures], setups: list[str], level
             print(f"{n:>8} | {_p(f.ready, 50):9.2f} {_p(f.ready, 95):5.2f} | "
                   f"{_p(f.download, 50):12.2f} {_p(f.download, 95):5.2f} | "
                   f"{ratio:15.1f}x | {f.cpu_per_sheet:9.2f} {f.server_share:9.0%} | "
+                  f"{f.client_cpu_per_sheet:17.2f} | "
                   f"{len(f.ready)}{note}")
     if len(setups) == 2:
         a, b = setups

@@ -44,12 +44,13 @@ def test_each_level_makes_at_least_five_sheets_unless_rounds_are_given():
     assert [bench.rounds_for(n, 3) for n in (1, 20)] == [3, 3]
 
 
-def test_the_in_script_comparison_stops_at_ten_sessions_and_tabs_share_few_browsers():
+def test_the_in_script_comparison_stops_at_ten_sessions_and_every_tab_is_a_front_tab():
     bench = _bench()
     assert bench.SETUP_SESSIONS == {"pool": 20, "inline": 10}
     assert set(bench.SETUPS) == {"pool", "inline"}
     assert bench.SETUPS["inline"] == {"PREP_SHEET_WORKERS": "0"} and bench.SETUPS["pool"] == {}
-    assert 1 < bench.TABS_PER_CONTEXT <= bench.MAX_SESSIONS
+    # A back tab of a context draws about once a second: its Download click waited ~2 s.
+    assert bench.TABS_PER_CONTEXT == 1
 
 
 def test_the_percentiles_are_the_usual_ones():
