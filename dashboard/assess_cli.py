@@ -2,25 +2,29 @@
 
 Output streams chunk by chunk in input order, so memory stays bounded however long the list.
 A long list is assessed on every core the process may use (concurrent.futures, fork): each
-worker assesses and encodes whole chunks, the parent writes them in order.
+worker assesses and encodes whole chunks, the parent writes them in order. The workers inherit
+the loaded content and the decoded input when they are forked, so a chunk is sent to a worker
+as two numbers (its bounds in the list), not as pickled profiles, and each worker keeps one
+encoder (its cache of encoded pieces) for every chunk it writes.
 """
 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import sys
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dashboard.adapters.assessments import Encoder
 from dashboard.core.content import Content
 from dashboard.core.engine import assess_many
 from dashboard.core.loader import load_content
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 EXIT_INPUT = 2
 CHUNK = 250  # profiles per piece of work and of output
@@ -69,30 +73,46 @@ def _encode(items: list[Any], first_number: int, content: Content, encoder: Enco
             sum(1 for a in assessments if not a.ok))
 
 
+# The input of the run in progress, for worker processes forked during it (they inherit it);
+# set only while a run's pool is open.
+_INPUT: list[Any] = []
+
+
 def _in_parallel(items: list[Any], bounds: list[tuple[int, int]], workers: int,
                  encoder: Encoder, many: bool) -> Iterator[tuple[bytes, int]]:
     """Chunks in input order from worker processes, at most two per worker in flight (so a
     slow reader of the output never makes the parent hold the whole result)."""
-    context = multiprocessing.get_context("fork")  # the workers inherit the loaded content
+    import multiprocessing  # only for a long list: a short one never pays for the import
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")  # the workers inherit content and input
+    _INPUT[:] = [items]
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=gc.disable)
     pending: deque[Future[tuple[bytes, int]]] = deque()
     try:
         for start, end in bounds:
-            pending.append(pool.submit(_work, items[start:end], start + 1, encoder.fmt,
-                                       encoder.pretty, many))
+            pending.append(pool.submit(_work, start, end, encoder.fmt, encoder.pretty, many))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
     finally:
         pool.shutdown(wait=not pending, cancel_futures=True)
+        _INPUT.clear()
 
 
-def _work(items: list[Any], first_number: int, fmt: str, pretty: bool,
-          many: bool) -> tuple[bytes, int]:
-    """One chunk in a worker process (gc is off there: assessments hold no cycles)."""
+def _work(start: int, end: int, fmt: str, pretty: bool, many: bool) -> tuple[bytes, int]:
+    """One chunk of the inherited input in a worker process (gc is off there: assessments
+    hold no cycles)."""
     content = shared_content()
-    return _encode(items, first_number, content, Encoder(fmt, content, pretty=pretty), many)
+    return _encode(_INPUT[0][start:end], start + 1, content, _worker_encoder(fmt, pretty), many)
+
+
+@lru_cache(maxsize=4)
+def _worker_encoder(fmt: str, pretty: bool) -> Encoder:
+    """One encoder per worker process and format: its pieces, encoded once, serve every chunk
+    (the cache is bounded, and holds reason texts, never a patient's values)."""
+    return Encoder(fmt, shared_content(), pretty=pretty)
 
 
 def _workers() -> int:

@@ -52,12 +52,18 @@ def _main(argv: list[str] | None) -> int:
                                "per line) or csv (one row per profile)")
     p_assess.add_argument("--pretty", action="store_true",
                           help="indented JSON (the default when printing to a terminal)")
-    from dashboard import sheet_cli  # the sheet's flags: every choice the screen offers
-    sheet_cli.add_arguments(commands.add_parser("sheet", help="write a patient discussion "
-                                                              "sheet (PDF)"))
-    from dashboard import batch_cli  # a clinic day: patient list -> ZIP (issue #13)
-    batch_cli.add_arguments(commands.add_parser(
-        "batch", help="a clinic day: a patient list (CSV or JSON array) -> a ZIP of sheets"))
+    # The sheet's and the clinic day's flags need the sheet pipeline (dashboard.service, about
+    # half the start-up of `assess`): they are added only when that command is the one run.
+    command = _command_word(sys.argv[1:] if argv is None else argv)
+    p_sheet = commands.add_parser("sheet", help="write a patient discussion sheet (PDF)")
+    if command == "sheet":
+        from dashboard import sheet_cli  # the sheet's flags: every choice the screen offers
+        sheet_cli.add_arguments(p_sheet)
+    p_batch = commands.add_parser(
+        "batch", help="a clinic day: a patient list (CSV or JSON array) -> a ZIP of sheets")
+    if command == "batch":
+        from dashboard import batch_cli  # a clinic day: patient list -> ZIP (issue #13)
+        batch_cli.add_arguments(p_batch)
     p_review = commands.add_parser("review-report", help="write the whole rule table as a "
                                                          "document for clinical reviewers (HTML)")
     p_review.add_argument("-o", "--output", required=True,
@@ -65,6 +71,7 @@ def _main(argv: list[str] | None) -> int:
     p_review.add_argument("--lang", default="en", metavar="LANG", help="a language of the content")
     args = parser.parse_args(argv)
     if args.command == "batch":  # reads its list (CSV or JSON) itself, with its own limits
+        from dashboard import batch_cli
         return batch_cli.run_batch(args)
     if args.command == "review-report":  # no patient input
         return _review_report(args.output, args.lang)
@@ -83,6 +90,12 @@ def _main(argv: list[str] | None) -> int:
         return write_assessments(data, content, args.format, pretty)
     from dashboard.sheet_cli import write_sheet  # fpdf2 is only imported when a sheet is made
     return write_sheet(data, content, args)
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The command argparse will run: the first word that is not an option (the top level has
+    no option taking a value), or None (no command: argparse prints its help or error)."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def _review_report(output: str, lang: str) -> int:

@@ -96,3 +96,47 @@ def test_the_compiled_engine_gives_the_reference_engines_assessment_on_generated
     reference = [assess(item, content, reference=True) for item in items]
     assert compiled == reference
     assert sum(a.ok for a in compiled) > 1000 and any(not a.ok for a in compiled)
+
+
+def _compact_record(item: Any, content) -> str:
+    return json.dumps(assessment_record(assess(item, content, reference=True), content),
+                      ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+@pytest.mark.hazard("H132")
+def test_the_fast_path_writes_the_very_bytes_of_the_compact_record_serial_and_in_workers():
+    """Byte for byte, not only equal once decoded: key order, number spelling and escapes are
+    the compact encoding of the reference record, whether a chunk was written in this process
+    (a short list) or by a worker process that inherited the input and kept its encoder from
+    chunk to chunk (a long list)."""
+    content = shared_content()
+    items = profiles(content, PARALLEL_FROM + 500, seed=4242)
+    expected = [_compact_record(item, content) for item in items]
+    for part in (items[:300], items):  # serial; then on worker processes
+        for fmt in ("jsonl", "json"):
+            out = io.BytesIO()
+            write_assessments(part, content, fmt, False, out=out)
+            want = expected[:len(part)]
+            assert out.getvalue().decode("utf-8") == (
+                "".join(line + "\n" for line in want) if fmt == "jsonl"
+                else "[" + ",".join(want) + "]\n")
+
+
+@pytest.mark.hazard("H132")
+def test_shared_results_are_the_results_made_anew(monkeypatch):
+    """The engine makes each distinct option result once and shares it (core/engine.py
+    _final_result): assessments with sharing equal those made with no result ever shared,
+    and a profile assessed again gets results equal to its first."""
+    from dashboard.core import engine
+
+    content = shared_content()
+    items = profiles(content, 2000, seed=99)
+    shared = [assess(item, content) for item in items]
+    assert any(a.results[0] is b.results[0] for a in shared[:200] for b in shared[200:400]
+               if a.ok and b.ok)  # sharing happens
+    monkeypatch.setattr(engine, "_SHARED_MOST", 0)
+    monkeypatch.setattr(engine, "_PLANS", {})
+    alone = [assess(item, content) for item in reversed(items)][::-1]
+    assert alone == shared
+    assert not any(a.results[0] is b.results[0] for a in alone[:200] for b in alone[200:400]
+                   if a.ok and b.ok)

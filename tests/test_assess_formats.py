@@ -130,3 +130,24 @@ def test_an_input_key_shaped_like_a_placeholder_changes_nothing(content):
     _, text = _run(content, [odd, make_factors()], "json")
     assert json.loads(text) == [assessment_record(a, content)
                                 for a in assess_many([odd, make_factors()], content)]
+
+
+def test_assess_imports_neither_the_sheet_pipeline_nor_worker_pools_for_a_short_list(tmp_path):
+    """Start-up counts for every command run: `assess` of a short list never imports the sheet
+    pipeline (dashboard.service, fpdf2, pandas, streamlit) nor multiprocessing; `sheet` and
+    `batch` still get their own flags."""
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(make_factors()), encoding="utf-8")
+    script = ("import sys; from dashboard.cli import main\n"
+              f"code = main(['assess', {str(path)!r}, '--format', 'jsonl'])\n"
+              "print(code, sorted(m for m in ('dashboard.service', 'fpdf', 'pandas', "
+              "'streamlit', 'multiprocessing', 'concurrent.futures.process') "
+              "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.splitlines()[-1] == "0 []", done.stderr
+    for command, flag in (("sheet", "--large-print"), ("batch", "--no-tumour-board")):
+        shown = subprocess.run([sys.executable, "-m", "dashboard", command, "--help"],
+                               capture_output=True, text=True, timeout=120, cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert shown.returncode == 0 and flag in shown.stdout

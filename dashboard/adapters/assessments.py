@@ -31,6 +31,7 @@ from dashboard.core.explain import assessment_record, finding_record
 
 FORMATS = ("json", "jsonl", "csv")
 _CACHE_MAX = 100_000  # distinct pieces kept; cleared beyond this, so memory stays bounded
+_SHARED_MAX = 20_000  # results held by identity (each holds its findings)
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
                             allow_nan=False).encode
 
@@ -43,6 +44,9 @@ class RecordWriter:
         self._findings: dict[tuple[Any, ...], str] = {}
         # an option's result, by what its pieces depend on -> its piece of each per-option map
         self._results: dict[tuple[Any, ...], tuple[str, str, str, str, str]] = {}
+        # the same, by the identity of the result object (the engine shares equal results);
+        # each entry holds its result, so no other object can take its id meanwhile
+        self._shared: dict[int, tuple[OptionResult, tuple[str, str, str, str, str]]] = {}
         # a placeholder no input can know in advance (keys of the input appear in errors)
         self._mark = "\x00" + secrets.token_hex(8) + ":"
         self._mark_json = '"' + _compact(self._mark)[1:-1]
@@ -51,9 +55,11 @@ class RecordWriter:
         """Everything but the per-option maps comes from `assessment_record` itself (of the
         assessment without its results), so a field added to the contract appears here too;
         the per-option maps are spliced in from cached pieces, in one pass over the text."""
-        if len(self._findings) > _CACHE_MAX or len(self._results) > _CACHE_MAX:
+        if len(self._findings) > _CACHE_MAX or len(self._results) > _CACHE_MAX or len(
+                self._shared) > _SHARED_MAX:
             self._findings.clear()
             self._results.clear()
+            self._shared.clear()
         record = assessment_record(replace(a, results=()), self.content, self.lang)
         pieces = [self._pieces(r) for r in a.results]
         spliced = {"verdicts": ",".join([p[0] for p in pieces]),
@@ -75,6 +81,16 @@ class RecordWriter:
         return "".join(parts)
 
     def _pieces(self, r: OptionResult) -> tuple[str, str, str, str, str]:
+        """An option's pieces, first by the identity of the result (the engine makes each
+        distinct result once), else by what they are made from (`_made_pieces`)."""
+        shared = self._shared.get(id(r))
+        if shared is not None:
+            return shared[1]
+        pieces = self._made_pieces(r)
+        self._shared[id(r)] = (r, pieces)
+        return pieces
+
+    def _made_pieces(self, r: OptionResult) -> tuple[str, str, str, str, str]:
         """An option's piece of verdicts, reasons, deciding, also_noted and notes ("" when the
         option is absent from a map), cached by everything they are made from.
 

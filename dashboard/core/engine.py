@@ -21,6 +21,14 @@ from .derive import facts_and_derived
 from .factors import parse_factors
 
 _ORDER = (Verdict.APPLICABLE, Verdict.CAUTION, Verdict.NOT_APPLICABLE)
+_APPLICABLE, _CAUTION, _NOT_APPLICABLE = _ORDER
+
+
+def _worst(verdicts: list[Verdict]) -> Verdict:
+    """`Verdict.worst` without looking the members up on the class at each call."""
+    if _NOT_APPLICABLE in verdicts:
+        return _NOT_APPLICABLE
+    return _CAUTION if _CAUTION in verdicts else _APPLICABLE
 
 
 def assess(data: Any, content: Content, *, reference: bool = False) -> Assessment:
@@ -168,7 +176,8 @@ class _OptionStep:
     """An option of the plan: its rules, tracks, default reason per track, notes and text
     variants, each test compiled once per content (the same for every patient)."""
 
-    __slots__ = ("defaults", "notes", "option", "rules", "tracks", "variant_keys", "worst")
+    __slots__ = ("defaults", "notes", "option", "results", "rules", "tracks", "variant_keys",
+                 "worst")
 
     def __init__(self, option: Option, content: Content, test_of: Any):
         self.option = option
@@ -184,6 +193,8 @@ class _OptionStep:
         # text key -> (index among the option's variants, test) of the variants of that key
         self.variant_keys = tuple((key, tuple((i, t) for i, k, t in tests if k == key))
                                   for key in dict.fromkeys(k for _, k, _ in tests))
+        # the option's results made so far, by everything they are made of (see _final_result)
+        self.results: dict[tuple[Any, ...], OptionResult] = {}
 
     def default(self, track: str, facts: Mapping[str, Any]) -> Finding:
         """The option's "no rule applied" reason for a track, naming the optional fields its
@@ -319,6 +330,10 @@ def _base_result(step: _OptionStep, facts: Mapping[str, Any]) -> _Base:
         elif outcome is not False:
             findings.append(rule.unknown(outcome))
     tracks = step.tracks
+    if step.worst:  # one track ("main"), every finding in it: the verdict is the worst
+        if not findings:
+            findings.append(step.default(tracks[0], facts))
+        return _Base(_worst([f.verdict for f in findings]), tuple(findings), {})
     track_verdicts = {}
     for track in tracks:
         in_track = findings if step.worst else [f for f in findings if f.track == track]
@@ -373,9 +388,10 @@ def _final_result(base: _Base, step: _OptionStep, plan: _Plan,
     `global_findings`: the global rules applied to these facts (the same for every option)."""
     option = step.option
     findings = list(base.findings)
-    if option.active:
+    verdict = base.verdict
+    if option.active and global_findings:
         findings += global_findings
-    verdict = Verdict.worst([base.verdict] + [f.verdict for f in findings[len(base.findings):]])
+        verdict = _worst([verdict, *[f.verdict for f in global_findings]])
     notes = tuple(note_id for test, note_id in step.notes if test(facts) is True)
     line = ""
     if option.lines:  # derived.toml `second_line` says when the second-line list applies
@@ -387,5 +403,17 @@ def _final_result(base: _Base, step: _OptionStep, plan: _Plan,
             if test(facts) is True:
                 texts[key] = index
                 break
-    return OptionResult(option.id, verdict, tuple(_with_variants(findings, plan, facts)),
-                        base.verdict, notes, line, base.track_verdicts, texts)
+    named = tuple(_with_variants(findings, plan, facts))
+    # The same result is made once and shared (it is immutable, as its findings are, and holds
+    # rule ids, never a patient's values): keyed by everything it is made of, its findings by
+    # identity (each is held by the result kept, so no other object can take its id).
+    made_of = (verdict._value_, base.verdict._value_, tuple(map(id, named)), notes, line,
+               tuple(texts.items()),
+               tuple([(t, v._value_) for t, v in base.track_verdicts.items()]))
+    known = step.results.get(made_of)
+    if known is None:
+        known = OptionResult(option.id, verdict, named, base.verdict, notes, line,
+                             base.track_verdicts, texts)
+        if len(step.results) < _SHARED_MOST:
+            step.results[made_of] = known
+    return known
