@@ -1,45 +1,61 @@
 """Load: 1, 5, 10 and 20 sessions pressing "Prepare" at the same moment (issue #12, Load).
 
-Real browser pages, on 127.0.0.1. One headless Chromium holds one context per tab (a
-clinician: own cookies and sheet links); every tab is its own Streamlit session. One tab per
-context, because Chromium draws only the front tab of a context at full rate: in the other
-tabs requestAnimationFrame ran about once a second (measured: ~1,015 ms between frames in 4 of
-the 5 tabs of a context, ~16 ms in the fifth and in every tab with its own context), and
-Playwright's click waits for two animation frames with the button in the same place, so each
-Download click in a back tab waited about 2 s before it happened. The server answered the
-click in under 1 ms and the browser had the PDF about 0.1 s after the click event (see
-docs/safety/deployment.md, "Load"). Each tab fills the form (tumour size, cirrhosis),
-ticks the suggested options and the review box until "Prepare" is enabled, with the same
-bounded, self-correcting steps as the browser tests (tests/ui_safety_support.py). Then, per
-level, the first N tabs press Prepare together:
+Two clients, on 127.0.0.1, against the same two servers in one run:
 
-* **ready**: from the click to the Download button appearing, timed inside each page
-  (`performance.now()` and a MutationObserver), so a slow test driver does not count;
-* **download**: from the Download click to the whole PDF received by the browser;
+1. **The light client** (`bench/load_client.py`): each session is driven over its websocket
+   exactly as the page drives it (the same BackMsgs for the same clicks, widget ids and
+   fragment ids read from the server's messages; a tick in the sheet panel reruns only the
+   panel), and Download runs the deferred download and fetches the PDF with the session's
+   owner cookie. Every sheet is checked to be a PDF of at least one page; a test proves one
+   is this session's sheet (tests/test_load_bench.py). No browser: what is measured is the
+   server's side, with only a few per cent of a core spent by the client. Levels 1, 5, 10,
+   20 on both servers.
+2. **Real Chromium tabs**, levels 1, 5 and 10 (`--browser-levels`): what a clinician sees,
+   with every tab's browser on the same two cores as the server. One headless Chromium holds
+   one context per tab (own cookies and sheet links). One tab per context, because Chromium
+   draws only the front tab of a context at full rate: in the other tabs
+   requestAnimationFrame ran about once a second (measured: ~1,015 ms between frames in 4 of
+   the 5 tabs of a context, ~16 ms in the fifth and in every tab with its own context), and
+   Playwright's click waits for two animation frames with the button in the same place, so
+   each Download click in a back tab waited about 2 s before it happened (the "2 s download"
+   of earlier runs; the server answered the click in under 1 ms, see
+   docs/safety/deployment.md 3.1). Each tab fills the form (tumour size, cirrhosis), ticks
+   the suggested options and the review box until "Prepare" is enabled, with the same
+   bounded, self-correcting steps as the browser tests (tests/ui_safety_support.py).
+
+Then, per level, the first N sessions press Prepare together:
+
+* **ready**: from the click to the Download button: in a tab, timed inside the page
+  (`performance.now()` and a MutationObserver) until the button appears; in the light
+  client, from sending Prepare until the button's element arrives;
+* **download**: from the Download click to the whole PDF received;
 * **CPU per sheet**: what the server process and its sheet workers used from the clicks to
   the last download (from /proc), divided by the sheets made, and the share of it in the
   server's own process (the one GIL): a figure a busy machine disturbs far less than the
   wall-clock ones;
-* **browser CPU per sheet**: what the client used in the same time (Chromium, Playwright's
-  driver and this bench: every process it started but the server), on the same two cores.
+* **client CPU per sheet**: what the client used in the same time (Chromium, Playwright's
+  driver and this bench: every process it started but the servers), on the same two cores.
 
-Tabs are opened as the levels need them (1, then 4 more, ...), outside the timed steps; if the
-run's time limit is reached while opening, the higher levels are not run and the output says
-so. Between rounds each tab unticks and ticks again the review box, which withdraws its sheet,
-so the next click prepares a new one. Every server prepares one sheet untimed first. Rounds:
-at least five sheets per level (`--rounds` sets a fixed number).
+Sessions are opened as the levels need them (1, then 4 more, ...), outside the timed steps;
+if a client's time limit is reached while opening, its higher levels are not run and the
+output says so. Between rounds each session unticks and ticks again the review box, which
+withdraws its sheet, so the next click prepares a new one. Every server prepares one sheet
+untimed first. Rounds: at least five sheets per level (`--rounds` sets a fixed number).
 
 Side by side in one run, interleaved level by level: the launcher as shipped (sheets drawn by
 its worker processes, `dashboard/adapters/render_pool.py`) and the same launcher with
-`PREP_SHEET_WORKERS=0` (sheets drawn in the script thread, under the one GIL), the latter up
-to 10 sessions (20 more tabs to open would not fit the time limit). Printed: p50 / p95 per
-level, each level's p50 against one session on the same server, and the ratio in-script /
-workers. Bounded: at most 20 sessions and 10 rounds, a time limit per level and one for the
-whole run (about four minutes), after which no step starts; every server and the browser are
-stopped at the end. Wall-clock figures taken while other work runs on the machine are not
-reliable; the ratios, measured side by side, and the CPU figures less so.
+`PREP_SHEET_WORKERS=0` (sheets drawn in the script thread, under the one GIL); before them,
+the pipeline alone (threads calling `service.prepare_sheet`, no server). Printed: p50 / p95
+per level, each level's p50 against one session on the same server, the ratio in-script /
+workers, and the ratio real browser / light client. Bounded: at most 20 sessions and 10
+rounds, a time limit per level and one per client (100 s light, 200 s browser), after which
+no step starts: about six minutes in all; every server and the browser are stopped at the
+end. Wall-clock figures taken while other work runs on the machine are not reliable (the load
+average is printed at the start and the end); the ratios, measured side by side, and the CPU
+figures less so.
 
-Run: .venv/bin/python bench/bench_load.py [--levels 1,5,10,20] [--rounds N] [--setups pool,inline]
+Run: .venv/bin/python bench/bench_load.py [--levels 1,5,10,20] [--browser-levels 1,5,10]
+     [--rounds N] [--setups pool,inline]
 """
 
 from __future__ import annotations
@@ -68,12 +84,16 @@ MAX_SESSIONS = 20
 MAX_ROUNDS = 10
 STEP_TIMEOUT = 60.0  # one prepare, one download, one page's setup step
 LEVEL_TIMEOUT = 90.0  # all rounds of one level on one server
-RUN_TIMEOUT = 200.0  # no step starts after this; the whole run stays under 4 minutes
+RUN_TIMEOUT = 200.0  # real browser: no step starts after this
+LIGHT_TIMEOUT = 100.0  # light client: no step starts after this
 LAST_LEVEL_GRACE = 20.0  # a level started before RUN_TIMEOUT stops at most this much after
 SETUPS = {"pool": {}, "inline": {"PREP_SHEET_WORKERS": "0"}}
 SETUP_SESSIONS = {"pool": MAX_SESSIONS, "inline": 10}  # tabs set up per server, at most
 TABS_PER_CONTEXT = 1  # a tab of its own context is the front tab: drawn at full rate
 SETUP_NAMES = {"pool": "worker processes", "inline": "in the script thread"}
+CLIENT_NAMES = {"light": "light client (websocket protocol, no browser)",
+                "browser": "real Chromium tabs"}
+BROWSER_LEVELS = (1, 5, 10)  # 20 real tabs more would not fit the time limit (--browser-levels)
 
 # Clicks Prepare and times, inside the page, until the Download button appears.
 CLICK_JS = """() => {
@@ -154,10 +174,18 @@ async def _prepare_and_download(page, figures: Figures) -> None:
     await download.delete()
 
 
-async def _level(pages: list, rounds: int, deadline: float, pid: int | None = None) -> Figures:
-    """`rounds` times: every page withdraws its sheet, then all press Prepare at once and
-    download. With `pid` (the server's), the CPU it and its workers used from the clicks to
-    the last download is added up (the withdrawing steps are not counted)."""
+async def _light_prepare_and_download(session, figures: Figures) -> None:
+    figures.ready.append(await session.prepare())
+    took, _pdf = await session.download()  # checked: a PDF of at least one page
+    figures.download.append(took)
+
+
+async def _level(pages: list, rounds: int, deadline: float, pid: int | None = None, *,
+                 light: bool = False) -> Figures:
+    """`rounds` times: every page (or light session) withdraws its sheet, then all press
+    Prepare at once and download. With `pid` (the server's), the CPU it and its workers used
+    from the clicks to the last download is added up (the withdrawing steps are not counted),
+    and the client's."""
     figures = Figures()
     used = [0.0, 0.0, 0.0]
 
@@ -166,12 +194,16 @@ async def _level(pages: list, rounds: int, deadline: float, pid: int | None = No
             if time.monotonic() > deadline:
                 figures.failures.append("fewer rounds: the run's time limit")
                 return
-            await asyncio.gather(*(_withdraw(p) for p in pages))
+            await asyncio.gather(*((p.withdraw() if light else _withdraw(p)) for p in pages))
             before = _cpu_seconds(pid) if pid else (float("nan"),) * 2
             client_before = _client_cpu_seconds(pid) if pid else float("nan")
-            await asyncio.gather(*(p.evaluate(CLICK_JS) for p in pages))  # all at once
-            results = await asyncio.gather(*(_prepare_and_download(p, figures) for p in pages),
-                                           return_exceptions=True)
+            if light:  # each sends its Prepare as the gather starts it: all at once
+                results = await asyncio.gather(*(_light_prepare_and_download(p, figures)
+                                                 for p in pages), return_exceptions=True)
+            else:
+                await asyncio.gather(*(p.evaluate(CLICK_JS) for p in pages))  # all at once
+                results = await asyncio.gather(*(_prepare_and_download(p, figures)
+                                                 for p in pages), return_exceptions=True)
             after = _cpu_seconds(pid) if pid else (float("nan"),) * 2
             used[2] += (_client_cpu_seconds(pid) if pid else float("nan")) - client_before
             used[0] += after[0] - before[0]
@@ -353,8 +385,85 @@ class Tabs:
         return True
 
 
-async def _run(servers: dict, levels: list[int], rounds: int | None, deadline: float,
-               table: dict[tuple[str, int], Figures]) -> None:
+class LightSessions:
+    """One server's light sessions (bench/load_client.py: the websocket protocol, no
+    browser), opened as the levels need them, a few at a time."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.pages: list = []
+
+    async def grow(self, count: int, deadline: float) -> bool:
+        from bench.load_client import ProtocolSession
+
+        gate = asyncio.Semaphore(5)
+
+        async def opened(i: int):
+            async with gate:
+                session = ProtocolSession(self.url)
+                await session.open()
+                await session.fill_and_get_ready(
+                    f"{BASELINE['largest_tumour_cm'] + i % 5 * 0.5:.1f}")
+                return session
+
+        missing = range(len(self.pages), count)
+        try:
+            self.pages += await asyncio.wait_for(asyncio.gather(*(opened(i) for i in missing)),
+                                                 timeout=max(1.0, deadline - time.monotonic()))
+        except TimeoutError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await asyncio.gather(*(p.close() for p in self.pages), return_exceptions=True)
+        self.pages = []
+
+
+async def _levels(client: str, sessions: dict, servers: dict, levels: list[int],
+                  rounds: int | None, deadline: float, limit: float,
+                  table: dict[tuple[str, str, int], Figures]) -> None:
+    """Every level on every server, interleaved (a busy moment hits both setups alike)."""
+    light = client == "light"
+    for setup in servers:  # warm: workers, fonts, the first sheet (untimed)
+        if await sessions[setup].grow(1, deadline):
+            await _level(sessions[setup].pages[:1], 1, deadline, light=light)
+    for sessions_now in levels:
+        for setup, server in servers.items():
+            if not light and sessions_now > SETUP_SESSIONS[setup]:
+                continue
+            opening = time.monotonic()
+            if time.monotonic() > deadline or not await sessions[setup].grow(sessions_now,
+                                                                             deadline):
+                print(f"bench_load: the {CLIENT_NAMES[client]}'s time limit ({limit:.0f} s) "
+                      f"was reached; level {sessions_now} ({setup}) not run", flush=True)
+                continue
+            opened = time.monotonic() - opening
+            figures = await _level(sessions[setup].pages[:sessions_now],
+                                   rounds_for(sessions_now, rounds), deadline,
+                                   server.process.pid, light=light)
+            table[(client, setup, sessions_now)] = figures
+            print(f"  {client:>7}, {SETUP_NAMES[setup]:>20}, {sessions_now:2d} sessions "
+                  f"(opened in {opened:3.0f} s): ready p50 "
+                  f"{_p(figures.ready, 50):5.2f} s p95 {_p(figures.ready, 95):5.2f} s; "
+                  f"download p50 {_p(figures.download, 50):5.2f} s; CPU/sheet "
+                  f"{figures.cpu_per_sheet:.2f} s, client "
+                  f"{figures.client_cpu_per_sheet:.2f} s ({len(figures.ready)} sheets"
+                  f"{'; ' + figures.failures[0] if figures.failures else ''})", flush=True)
+
+
+async def _run_light(servers: dict, levels: list[int], rounds: int | None,
+                     table: dict[tuple[str, str, int], Figures]) -> None:
+    sessions = {setup: LightSessions(server.url) for setup, server in servers.items()}
+    try:
+        await _levels("light", sessions, servers, levels, rounds,
+                      time.monotonic() + LIGHT_TIMEOUT, LIGHT_TIMEOUT, table)
+    finally:
+        for group in sessions.values():
+            await group.close()
+
+
+async def _run(servers: dict, levels: list[int], rounds: int | None,
+               table: dict[tuple[str, str, int], Figures]) -> None:
     from playwright.async_api import async_playwright
 
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -365,48 +474,25 @@ async def _run(servers: dict, levels: list[int], rounds: int | None, deadline: f
                                            args=CHROMIUM_ARGS)
         try:
             tabs = {setup: Tabs(browser, server.url) for setup, server in servers.items()}
-            for setup in servers:  # warm: workers, fonts, the first sheet (untimed)
-                if await tabs[setup].grow(1, deadline):
-                    await _level(tabs[setup].pages[:1], 1, deadline)
-            for sessions_now in levels:  # interleaved: a busy moment hits both setups alike
-                for setup, server in servers.items():
-                    if sessions_now > SETUP_SESSIONS[setup]:
-                        continue
-                    opening = time.monotonic()
-                    if time.monotonic() > deadline or not await tabs[setup].grow(sessions_now,
-                                                                                 deadline):
-                        print(f"bench_load: the run's time limit ({RUN_TIMEOUT:.0f} s) was "
-                              f"reached; level {sessions_now} ({setup}) not run", flush=True)
-                        continue
-                    opened = time.monotonic() - opening
-                    figures = await _level(tabs[setup].pages[:sessions_now],
-                                           rounds_for(sessions_now, rounds), deadline,
-                                           server.process.pid)
-                    table[(setup, sessions_now)] = figures
-                    print(f"  {SETUP_NAMES[setup]:>22}, {sessions_now:2d} sessions "
-                          f"(tabs opened in {opened:3.0f} s): ready p50 "
-                          f"{_p(figures.ready, 50):5.2f} s p95 {_p(figures.ready, 95):5.2f} s; "
-                          f"download p50 {_p(figures.download, 50):5.2f} s; CPU/sheet "
-                          f"{figures.cpu_per_sheet:.2f} s, browser "
-                          f"{figures.client_cpu_per_sheet:.2f} s ({len(figures.ready)} prepares"
-                          f"{'; ' + figures.failures[0] if figures.failures else ''})",
-                          flush=True)
+            await _levels("browser", tabs, servers, levels, rounds,
+                          time.monotonic() + RUN_TIMEOUT, RUN_TIMEOUT, table)
         finally:
             await browser.close()
 
 
-def _print_table(table: dict[tuple[str, int], Figures], setups: list[str], levels: list[int],
-                 bare: float) -> None:
-    print("\nN sessions pressing Prepare at the same moment (seconds; ready = Prepare to "
-          "Download button; download = click to PDF received; CPU = server + workers per "
-          "sheet, and the share in the server's own process):")
+def _print_table(table: dict[tuple[str, str, int], Figures], client: str, setups: list[str],
+                 levels: list[int]) -> None:
+    print(f"\n{CLIENT_NAMES[client]}: N sessions pressing Prepare at the same moment "
+          "(seconds; ready = Prepare to Download button; download = click to PDF received; "
+          "CPU = server + workers per sheet, and the share in the server's own process; "
+          "client = the CPU the client used per sheet, on the same cores):")
     for setup in setups:
         print(f"\n{SETUP_NAMES[setup]}:")
         print(f"{'sessions':>8} | ready p50   p95 | download p50   p95 | p50 vs 1 session | "
-              "CPU/sheet  in server | browser CPU/sheet | sheets")
-        one = table.get((setup, 1))
+              "CPU/sheet  in server | client CPU/sheet | sheets")
+        one = table.get((client, setup, 1))
         for n in levels:
-            f = table.get((setup, n))
+            f = table.get((client, setup, n))
             if f is None:
                 print(f"{n:>8} | not run")
                 continue
@@ -415,46 +501,76 @@ def _print_table(table: dict[tuple[str, int], Figures], setups: list[str], level
             print(f"{n:>8} | {_p(f.ready, 50):9.2f} {_p(f.ready, 95):5.2f} | "
                   f"{_p(f.download, 50):12.2f} {_p(f.download, 95):5.2f} | "
                   f"{ratio:15.1f}x | {f.cpu_per_sheet:9.2f} {f.server_share:9.0%} | "
-                  f"{f.client_cpu_per_sheet:17.2f} | "
-                  f"{len(f.ready)}{note}")
+                  f"{f.client_cpu_per_sheet:16.2f} | {len(f.ready)}{note}")
     if len(setups) == 2:
         a, b = setups
-        print(f"\np95 ready, {SETUP_NAMES[b]} / {SETUP_NAMES[a]}: " + (", ".join(
-            f"{n} sessions {_p(table[(b, n)].ready, 95) / _p(table[(a, n)].ready, 95):.2f}"
-            for n in levels if (a, n) in table and (b, n) in table
-            and table[(a, n)].ready and table[(b, n)].ready) or "not measured"))
-    first = table.get((setups[0], 1))
-    if first and first.ready:
-        print(f"one session ({SETUP_NAMES[setups[0]]}) / the same sheet drawn in-process, no "
-              f"server ({bare:.2f} s): {_p(first.ready, 50) / bare:.2f}x")
+        print(f"p95 ready, {SETUP_NAMES[b]} / {SETUP_NAMES[a]}: " + (", ".join(
+            f"{n} sessions {_p(table[(client, b, n)].ready, 95) / _p(table[(client, a, n)].ready, 95):.2f}"  # noqa: E501
+            for n in levels if (client, a, n) in table and (client, b, n) in table
+            and table[(client, a, n)].ready and table[(client, b, n)].ready)
+            or "not measured"))
+
+
+def _print_clients(table: dict[tuple[str, str, int], Figures], setups: list[str],
+                   levels: list[int], bare: float) -> None:
+    """The two clients side by side (same servers, same run), and one session against the
+    same sheet drawn in-process."""
+    pairs = [(s, n) for s in setups for n in levels
+             if ("light", s, n) in table and ("browser", s, n) in table
+             and table[("light", s, n)].ready and table[("browser", s, n)].ready]
+    if pairs:
+        print("p95 ready, real browser / light client: " + ", ".join(
+            f"{SETUP_NAMES[s]} {n} sessions "
+            f"{_p(table[('browser', s, n)].ready, 95) / _p(table[('light', s, n)].ready, 95):.2f}"
+            for s, n in pairs))
+    for client in CLIENT_NAMES:
+        first = table.get((client, setups[0], 1))
+        if first and first.ready:
+            print(f"one session ({CLIENT_NAMES[client]}, {SETUP_NAMES[setups[0]]}) / the same "
+                  f"sheet drawn in-process, no server ({bare:.2f} s): "
+                  f"{_p(first.ready, 50) / bare:.2f}x")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--levels", default=",".join(map(str, LEVELS)))
+    parser.add_argument("--levels", default=",".join(map(str, LEVELS)),
+                        help="sessions per level, light client")
+    parser.add_argument("--browser-levels", default=",".join(map(str, BROWSER_LEVELS)),
+                        help="sessions per level, real browser tabs ('' for none)")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--setups", default="pool,inline",
                         help="pool (as shipped), inline (PREP_SHEET_WORKERS=0), or both")
     args = parser.parse_args(argv)
     levels, rounds = bounds(args.levels, args.rounds)
+    browser_levels = bounds(args.browser_levels, None)[0] if args.browser_levels.strip() else []
     setups = [s for s in dict.fromkeys(args.setups.split(",")) if s in SETUPS] or ["pool"]
     began = time.monotonic()
-    deadline = began + RUN_TIMEOUT
+    print(f"load average at the start: {os.getloadavg()[0]:.2f} (2 cores: above 1, others "
+          "are using the machine)", flush=True)
     bare = _bare_render_seconds()
     if "pool" in setups and "inline" in setups:
         _pipeline_side_by_side()
     servers = {}
-    table: dict[tuple[str, int], Figures] = {}
+    table: dict[tuple[str, str, int], Figures] = {}
     try:
         for setup in setups:
             servers[setup] = start_server(SERVED, env=SETUPS[setup])
-        asyncio.run(_run(servers, levels, rounds, deadline, table))
+        print("\nBy the light client, then by real browser tabs (same servers):", flush=True)
+        asyncio.run(_run_light(servers, levels, rounds, table))
+        if browser_levels:
+            asyncio.run(_run(servers, browser_levels, rounds, table))
     finally:
         for server in servers.values():
             stop_server(server)
-    _print_table(table, setups, levels, bare)
-    print(f"(total {time.monotonic() - began:.0f} s)")
-    expected = [(s, n) for s in setups for n in levels if n <= SETUP_SESSIONS[s]]
+    _print_table(table, "light", setups, levels)
+    if browser_levels:
+        _print_table(table, "browser", setups, browser_levels)
+    print()
+    _print_clients(table, setups, levels, bare)
+    print(f"(total {time.monotonic() - began:.0f} s; load average at the end "
+          f"{os.getloadavg()[0]:.2f})")
+    expected = [("light", s, n) for s in setups for n in levels] + [
+        ("browser", s, n) for s in setups for n in browser_levels if n <= SETUP_SESSIONS[s]]
     complete = all(key in table for key in expected)
     return 0 if complete and all(not f.failures for f in table.values()) else 1
 
