@@ -80,10 +80,10 @@ def _strings(sheet, *, prose_only=False) -> list[str]:
         elif isinstance(block, (Bullets, TickBoxes)):
             out += [i if i.rstrip().endswith((".", "?", ":", "!")) else i + "."
                     for i in block.items]
-        elif isinstance(block, OptionTable):
-            out += [c for _, cells in block.rows for c in cells]
-            if not prose_only:
-                out += [*block.columns, *(label for label, _ in block.rows)]
+        elif isinstance(block, OptionTable):  # as it is read: the names, then row by row
+            out += [] if prose_only else list(block.columns)
+            out += [t for label, cells in block.rows
+                    for t in ([] if prose_only else [label]) + list(cells)]
         elif isinstance(block, Glossary):
             out += [d for _, d in block.entries]
             out += [] if prose_only else [t for t, _ in block.entries]
@@ -357,6 +357,65 @@ def test_a_term_explained_in_brackets_is_not_repeated_in_words_to_know(content):
     assert "keyhole surgery" in content.option("resection").text["grid.how"]["en"]
     assert "keyhole surgery" not in [t.rstrip(":") for t, _ in glossary.entries]
     assert all(t.endswith(":") for t, _ in glossary.entries)  # printed as labels
+
+
+def _words_to_know(sheet) -> list[str]:
+    glossaries = [b for b in sheet.blocks if isinstance(b, Glossary)]
+    return [t.rstrip(" :\u00a0\u202f") for t, _ in (glossaries[0].entries if glossaries else ())]
+
+
+@pytest.mark.hazard("H114")
+@pytest.mark.parametrize("lang,option_id,word", [
+    ("en", "resection", "liver"), ("en", "transplant", "liver"), ("en", "pei", "tumour"),
+    ("fr", "resection", "foie"), ("fr", "transplant", "foie"), ("fr", "pei", "tumeur"),
+])
+def test_a_basic_word_in_a_chosen_options_name_is_still_in_words_to_know(content, lang,
+                                                                         option_id, word):
+    """"Liver surgery" uses the word liver, it does not explain it: a word marked basic is in
+    words to know whenever the sheet uses it (it was left out whenever a chosen option's name
+    held it, so most sheets never said what the liver is)."""
+    entry = next(e for e in content.string("sheet.glossary", lang) if e["term"] == word)
+    assert entry.get("basic") is True
+    assert word in content.option(option_id).name(lang).lower()
+    sheet = build_sheet(assess(make_factors(), content), content,
+                        SheetChoices(selected=(option_id,)), today=TODAY, lang=lang)
+
+    assert word in _words_to_know(sheet)
+
+
+@pytest.mark.hazard("H114")
+@pytest.mark.parametrize("lang,term", [("en", "chemoembolization"),
+                                       ("fr", "chimioembolisation")])
+def test_a_term_that_is_a_chosen_options_name_stays_out_of_words_to_know(content, lang, term):
+    """Its own column explains it (a whole-name rule brought French "chimioembolisation" back
+    beside the "Chimioembolisation transartérielle" column)."""
+    entry = next(e for e in content.string("sheet.glossary", lang) if e["term"] == term)
+    assert not entry.get("basic")
+    sheet = build_sheet(assess(make_factors(), content), content,
+                        SheetChoices(selected=("tace",)), today=TODAY, lang=lang)
+    text = " ".join(_strings(sheet)).lower()
+
+    assert term in text and term not in _words_to_know(sheet)
+    assert _words_to_know(sheet)  # the sheet still has words to know
+
+
+@pytest.mark.hazard("H114")
+@pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.parametrize("every", [False, True], ids=["default three", "every open option"])
+def test_the_english_and_the_french_sheet_explain_the_same_words(content, name, every):
+    """The two glossaries are the same list in two languages: a sheet explains the same words
+    in either (the English "side effect" never matched the "side effects" of the sheet, so only
+    French sheets said what side effects are)."""
+    assessment = assess(make_factors(**SCENARIOS[name]), content)
+    selected = discussable(assessment) if every else default_selection(assessment)
+    printed = {}
+    for lang in ("en", "fr"):
+        terms = [e["term"] for e in content.string("sheet.glossary", lang)]
+        sheet = build_sheet(assessment, content, SheetChoices(selected=selected), today=TODAY,
+                            lang=lang)
+        printed[lang] = [terms.index(t) for t in _words_to_know(sheet)]
+
+    assert printed["en"] and printed["en"] == printed["fr"]
 
 
 def test_by_default_only_the_patient_page_is_named_and_the_full_list_is_offered(content):

@@ -407,7 +407,10 @@ def _glossary(words: _Words, blocks: list[Block]) -> list[Block]:
 
     Left out: a term that the text already explains in place, written in brackets after its
     plain words ("a few small cuts (keyhole surgery)"), and a term in a chosen option's name
-    (its column of the grid explains it).
+    (its column of the grid explains it: "Chemoembolization (TACE)"). An entry marked `basic`
+    (an everyday word of the sheet: "liver", "tumour") is never left out when it is used: a
+    name or a bracket uses such a word ("Liver surgery", "(liver surgery, ...)"), it does not
+    explain it.
     """
     text = " ".join(_block_text(b) for b in blocks).lower()
     names = [c.lower() for b in blocks if isinstance(b, OptionTable) for c in b.columns]
@@ -416,7 +419,7 @@ def _glossary(words: _Words, blocks: list[Block]) -> list[Block]:
     for entry in words.items("glossary"):
         term = re.compile(rf"(?<!\w){re.escape(entry['term'].lower())}(?!\w)")
         match = term.search(text)
-        if match and not term.search(explained):
+        if match and (entry.get("basic", False) or not term.search(explained)):
             used.append((match.start(), entry["term"], entry["definition"]))
     used.sort()
     entries = tuple((localise.label(term, words.locale), definition)
@@ -430,7 +433,8 @@ def _block_text(block: Block) -> str:
     if isinstance(block, (Bullets, TickBoxes)):
         return " ".join(block.items)
     if isinstance(block, OptionTable):
-        return " ".join([*block.columns, *(c for _, cells in block.rows for c in cells)])
+        return " ".join([*block.columns, *(t for label, cells in block.rows
+                                           for t in (label, *cells))])
     return ""
 
 
