@@ -9,6 +9,14 @@ doing the same kind of thing:
 3. "Prepare" to download: the click until the PDF has been downloaded (hello world: a button
    that makes a small PDF-sized byte string and offers it). Aim: 1 s.
 
+For the value change it also prints where the time goes, from Chromium's DevTools protocol
+(a CDP session): the messages the server sent for the change and when the last one arrived, and
+the browser's own script, style and layout time (Performance.getMetrics) for the change.
+
+"Done" is read from the page's text without forcing a layout (textContent, not innerText: a
+layout forced on every animation frame of a 2,700-node page was part of what was measured),
+then one painted frame is awaited; both apps are measured the same way.
+
 Figures are medians of a few rounds; they are unreliable while other work runs on the machine.
 Run: .venv/bin/python bench/bench_screen.py   (needs Chromium: apt-get install chromium)
 """
@@ -63,14 +71,50 @@ def load(browser, url: str) -> tuple[float, object]:
     return time.perf_counter() - began, page
 
 
-def change(page, value: str, done_js: str) -> float:
+PAINTED = "() => new Promise(done => requestAnimationFrame(() => setTimeout(done)))"
+METRICS = ("ScriptDuration", "RecalcStyleDuration", "LayoutDuration")
+
+
+class Wire:
+    """The websocket messages the server sends a page, counted through a CDP session."""
+
+    def __init__(self, page) -> None:
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.cdp.send("Performance.enable")
+        self.sent: list[float] = []
+        self.received: list[float] = []
+        self.cdp.on("Network.webSocketFrameSent", lambda e: self.sent.append(e["timestamp"]))
+        self.cdp.on("Network.webSocketFrameReceived",
+                    lambda e: self.received.append(e["timestamp"]))
+
+    def metrics(self) -> dict[str, float]:
+        return {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
+
+
+def change(page, value: str, done_js: str, wire: Wire | None = None) -> tuple[float, dict]:
+    """Type a value and leave the field; seconds until done and painted, and the breakdown."""
     field = page.locator(".st-key-f_largest_tumour_cm input")
     field.fill(value)
+    before = wire.metrics() if wire else {}
+    if wire:
+        wire.sent.clear()
+        wire.received.clear()
     began = time.perf_counter()
     field.press("Tab")
     page.wait_for_function(done_js, arg=value, timeout=60_000)
-    wait_for_app(page)
-    return time.perf_counter() - began
+    page.evaluate(PAINTED)
+    elapsed = time.perf_counter() - began
+    wait_for_app(page)  # the whole run (what follows the results, too) has been drawn
+    finished = time.perf_counter() - began
+    parts: dict[str, float] = {}
+    if wire and wire.sent and wire.received:
+        after = wire.metrics()
+        parts = {"run finished ms": finished * 1000, "messages": len(wire.received),
+                 "last message ms": (wire.received[-1] - wire.sent[0]) * 1000,
+                 **{k.replace("Duration", " ms"): (after[k] - before[k]) * 1000
+                    for k in METRICS}}
+    return elapsed, parts
 
 
 def prepare(page) -> float:
@@ -85,28 +129,31 @@ def prepare(page) -> float:
 
 
 # Done when the options show the check code of the new value (the screen) or the echo shows it.
-SCREEN_DONE = ("v => { const t = document.body.innerText; const m = t.match(/Check code "
-               "([0-9A-F]{4}-[0-9A-F]{4})/); return m && m[1] !== window.__before; }")
-HELLO_DONE = "v => document.body.innerText.includes('Echo ' + v)"
+CODE = "document.body.textContent.match(/Check code ([0-9A-F]{4}-[0-9A-F]{4})/)"
+SCREEN_DONE = f"v => {{ const m = {CODE}; return m && m[1] !== window.__before; }}"
+HELLO_DONE = "v => document.body.textContent.includes('Echo ' + v)"
 
 
-def measure(browser, url: str, screen: bool) -> dict[str, list[float]]:
+def measure(browser, url: str, screen: bool) -> tuple[dict[str, list[float]], list[dict]]:
     out: dict[str, list[float]] = {"load": [], "change": [], "prepare": []}
+    breakdown = []
     for i in range(ROUNDS):
         seconds, page = load(browser, url)
         out["load"].append(seconds)
+        wire = Wire(page)
         change(page, "1.9", "v => true")  # the first value (not timed), then a change of it
         if screen:
             page.locator(".st-key-card_resection").wait_for(state="visible", timeout=60_000)
-            page.evaluate("() => { window.__before = document.body.innerText.match("
-                          "/Check code ([0-9A-F]{4}-[0-9A-F]{4})/)[1]; }")
-        out["change"].append(change(page, f"{2 + i / 10:.1f}", SCREEN_DONE if screen
-                                    else HELLO_DONE))
+            page.evaluate(f"() => {{ window.__before = {CODE}[1]; }}")
+        seconds, parts = change(page, f"{2 + i / 10:.1f}", SCREEN_DONE if screen
+                                else HELLO_DONE, wire)
+        out["change"].append(seconds)
+        breakdown.append(parts)
         if screen:  # tick the suggested options and the review box; Prepare is then enabled
             ready_to_prepare(page, timeout=60_000)
         out["prepare"].append(prepare(page))
         page.context.close()
-    return out
+    return out, breakdown
 
 
 def main() -> None:
@@ -119,7 +166,8 @@ def main() -> None:
         with running_app(APP) as app, running_app(hello) as base, chromium(executable) as browser:
             load(browser, app.url)[1].context.close()  # warm both servers once
             load(browser, base.url)[1].context.close()
-            screen, plain = measure(browser, app.url, True), measure(browser, base.url, False)
+            (screen, parts), (plain, base_parts) = (measure(browser, app.url, True),
+                                                    measure(browser, base.url, False))
     aims = {"load": "within 1.5x of hello-world", "change": "under 300 ms",
             "prepare": "under 1 s"}
     print(f"browser timings, median of {ROUNDS} (Chromium, 1440 px)")
@@ -129,6 +177,12 @@ def main() -> None:
         a, b = median_ms(screen[what]), median_ms(plain[what])
         print(f"  {label:34} {a:7.0f} ms   hello-world {b:6.0f} ms   "
               f"ratio {a / b:4.2f}x   aim: {aims[what]}")
+    print("  where a value change goes (medians; browser times are its main thread's):")
+    for name, measured in (("screen", parts), ("hello-world", base_parts)):
+        rows = [r for r in measured if r]
+        if rows:
+            print(f"    {name:12} " + "   ".join(
+                f"{k} {statistics.median(r[k] for r in rows):.0f}" for k in rows[0]))
 
 
 if __name__ == "__main__":

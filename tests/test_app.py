@@ -256,13 +256,14 @@ def test_no_ranking_words_appear_on_the_screen(app, content):
 # --------------------------------------------------------------------------- errors, warnings
 
 
+@pytest.mark.hazard("H121")
 def test_a_contradiction_shows_its_message_beside_the_field_and_no_results(app, content):
     submit(fill(app, content, make_factors(liver_tumour_count=0)))
 
     message = content.rule("E3").clinician["en"]
     slot = app.get_by_key("msg_liver_tumour_count")
     assert any(message.split(":")[0] in e.value.replace("\\", "") for e in slot.error)
-    assert _follows(app, "f_liver_tumour_count", "msg_liver_tumour_count")
+    assert _precedes(app, "msg_liver_tumour_count", "f_liver_tumour_count")
     assert not results_shown(app)
     assert not app.get("download_button")
 
@@ -343,6 +344,30 @@ def test_changing_a_factor_after_preparing_withdraws_the_download(app, content):
     submit(app)
 
     assert not app.get("download_button")
+
+
+def test_a_slip_in_the_form_keeps_everything_typed_for_the_sheet(app, content):
+    """A letter typed in a number field hides the options and the sheet panel until it is
+    fixed; the ticks, name, notes, language and open note are all still there afterwards."""
+    from dashboard.screen import sheet_panel
+
+    submit(fill(app, content, BASELINE))
+    app.checkbox(key="s_opt_tace").check().run()
+    app.text_input(key="s_name").set_value("Ann Smith")
+    app.text_area(key="s_notes").set_value("Bring the scan")
+    app.radio(key="s_lang").set_value("fr")
+    app.session_state[sheet_panel.NOTE] = True
+    app.run()
+
+    app.text_input(key="f_largest_tumour_cm").set_value("2.5cm").run()
+    assert not results_shown(app)
+    app.text_input(key="f_largest_tumour_cm").set_value("2.5").run()
+
+    assert app.checkbox(key="s_opt_tace").value
+    assert app.text_input(key="s_name").value == "Ann Smith"
+    assert app.text_area(key="s_notes").value == "Bring the scan"
+    assert app.radio(key="s_lang").value == "fr"
+    assert app.get_by_key(sheet_panel.NOTE).code  # the note is still open: its text drawn
 
 
 def test_a_name_the_sheet_cannot_print_gives_a_clear_error_naming_the_field(app, content):
@@ -538,16 +563,16 @@ def test_new_patient_clears_every_value(app, content):
 # --------------------------------------------------------------------------- helpers
 
 
-def _follows(at: AppTest, widget_key: str, slot_key: str) -> bool:
-    """True when the message slot is the element right after the widget in its column."""
+def _precedes(at: AppTest, slot_key: str, widget_key: str) -> bool:
+    """True when the message slot is the element right before the widget in its column (a
+    link to the message then shows the field under it, H121)."""
     for node in at.main:
         children = getattr(node, "children", None)
         if not children:
             continue
         keys = [getattr(children[i], "key", None) for i in sorted(children)]
         if widget_key in keys:
-            return keys.index(widget_key) + 1 < len(keys) and \
-                keys[keys.index(widget_key) + 1] == slot_key
+            return keys.index(widget_key) > 0 and keys[keys.index(widget_key) - 1] == slot_key
     return False
 
 

@@ -33,6 +33,7 @@ def consultation() -> None:
         if entered.data is None:
             st.header(view.words(content, "options_heading"), anchor="options")
             form.show_waiting(content)
+            sheet_panel.keep_while_hidden()
             return
         assessment = assess(entered.data, content)
         issues = view.screen_issues(content, entered.data, assessment)
@@ -40,8 +41,10 @@ def consultation() -> None:
         if issues.errors:
             st.header(view.words(content, "options_heading"), anchor="options")
             form.error_list(content, entered, issues)
+            sheet_panel.keep_while_hidden()  # a slip in the form loses nothing typed below
             return
         if not form.values_confirmed(content, assessment, entered.data):
+            sheet_panel.keep_while_hidden()
             return
         results.show_results(content, assessment, entered.data)
     results.show_comparison(content, assessment)

@@ -122,6 +122,8 @@ def _field(content: Content, factor: Factor, form: FactorForm) -> None:
     aliases = [content.factor(a) for a in content.aliases_of(factor.id)]
     label = text_in(factor.label, LANG)
     key = FIELD + factor.id
+    if _may_have_message(content, factor):  # above the field: a link to it shows both
+        form.slots[factor.id] = st.container(key=f"msg_{factor.id}")
     if aliases:
         _unit_number(content, factor, aliases, label)
     elif factor.kind == "yes_no" and factor.core:
@@ -148,7 +150,19 @@ def _field(content: Content, factor: Factor, form: FactorForm) -> None:
     else:
         unit = f" ({factor.unit})" if factor.unit and factor.unit not in label else ""
         _number(content, factor, label + unit)
-    form.slots[factor.id] = st.container(key=f"msg_{factor.id}")
+
+
+def _may_have_message(content: Content, factor: Factor) -> bool:
+    """Whether a message can ever sit beside this field: a typed number (type and range
+    errors) or a field a validation or warning code names. Other fields get no container (each
+    element costs the browser on every change); a message for one would still show, with
+    every warning above the options and every error in the list under the form."""
+    return _typed_number(factor) or factor.id in _message_fields(content)
+
+
+def _message_fields(content: Content) -> frozenset[str]:
+    """The base fields any validation or warning code names (content is immutable)."""
+    return frozenset(_base_field(content, f) for rule in content.validation for f in rule.fields)
 
 
 def _yes_no_words(content: Content, value: str) -> str:
@@ -248,10 +262,11 @@ def form_defaults(content: Content) -> dict[str, Any]:
 def show_messages(content: Content, form: FactorForm, issues: ScreenIssues) -> None:
     """Every error and warning beside each field it concerns; the live calculators.
 
-    Each error opens, beside the first field it names, with a heading "Problem 1 of 2": the
-    error list under the options links to it (`problem_anchor`), so a link leads to the field's
-    own message, not to its group (H121). A Markdown heading is the one anchor Streamlit gives
-    an element without HTML (SEC-2); its id is the slug of its text."""
+    Each error opens, right above the first field it names, with a heading "Problem 1 of 2":
+    the error list under the options links to it (`problem_anchor`), so following a link shows
+    the field's own message with the field under it, not its group (H121). A Markdown heading
+    is the one anchor Streamlit gives an element without HTML (SEC-2); its id is the slug of
+    its text."""
     values = form.data or {}
     total = len(issues.errors)
     for number, issue in enumerate(issues.errors, 1):

@@ -23,6 +23,7 @@ CARD_MIN_WIDTH = 190  # px: cards reflow to fewer per row on narrower panes
 CARDS_HEIGHT = 480  # px: the cards scroll inside the options pane, beside the form
 WHY = "why_"  # "Why?" expanders: why_<option id>
 COMPARE = "compare"  # the comparison table's expander
+TABLE_SCOPE = "table_scope"  # the table's "options that fit / every option" switch
 
 
 def lazy_expander(label: str, *, key: str, icon: str | None = None) -> Any:
@@ -47,8 +48,7 @@ def show_results(content: Content, assessment: Assessment, values: dict[str, Any
     with st.container(key="cards", height=CARDS_HEIGHT, border=False):
         grid = st.grid("auto", min_column_width=CARD_MIN_WIDTH, gap="small")
         for result in results:
-            with grid.cell():
-                _card(content, assessment, result, facts)
+            _card(grid, content, assessment, result, facts)
     st.markdown(esc(content.string("ui.mdt_note", LANG)))
 
 
@@ -70,10 +70,12 @@ def _summary(content: Content, assessment: Assessment) -> None:
                 + "  \n" + words(content, "check_code_line", code=esc(assessment.fingerprint)))
 
 
-def _card(content: Content, assessment: Assessment, result: OptionResult,
+def _card(grid: Any, content: Content, assessment: Assessment, result: OptionResult,
           facts: dict[str, Any]) -> None:
     option = content.option(result.option_id)
-    with st.container(border=True, key=f"card_{option.id}"):
+    # The bordered card is itself the grid's cell (no cell around it): every element sent on
+    # a change costs the browser a re-render (bench/bench_screen.py --profile).
+    with grid.container(border=True, key=f"card_{option.id}"):
         # One Markdown element per card (each one drawn costs the browser about as much as a
         # card's text: bench/bench_screen.py), its parts as paragraphs.
         parts = [f"**{esc(option.name(LANG))}**  \n{view.badge(content, result.verdict)}",
@@ -139,7 +141,7 @@ def _host(url: str) -> str:
 def _comparison(content: Content, assessment: Assessment) -> None:
     fitting, every = words(content, "compare_fitting"), words(content, "compare_all")
     scope = st.segmented_control(words(content, "compare_scope"), [fitting, every],
-                                 default=fitting, key="table_scope", required=True)
+                                 default=fitting, key=TABLE_SCOPE, required=True)
     chosen = None if scope == every else [
         r.option_id for r in assessment.results if r.verdict is not Verdict.NOT_APPLICABLE]
     frame = frames.comparison_frame(content, assessment, chosen, LANG)

@@ -18,7 +18,7 @@ from dashboard.core.localise import locale_for
 from dashboard.core.sheet import DEFAULT_AT_MOST, SheetChoices, default_selection, user_text
 from dashboard.screen import form, view
 from dashboard.screen.downloads import sheet_download_button
-from dashboard.screen.results import lazy_expander
+from dashboard.screen.results import COMPARE, TABLE_SCOPE, WHY, lazy_expander
 from dashboard.screen.view import LANG, PAPERS, esc, label_md, paper_name, words
 
 SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
@@ -30,6 +30,19 @@ TICK_MIN_WIDTH = 230  # px
 FIELD_MIN_WIDTH = 220  # px
 NAME_LINE = "sheet_name_line"  # what name the sheet prints (H120)
 NOTE = "chart_note"  # the chart note's expander (its code block is drawn only while open)
+
+
+def keep_while_hidden() -> None:
+    """Keep the sheet panel's choices (and which "Why?", table or note was open) through a
+    run that does not draw them: while the form shows an error, or before any value. Streamlit
+    forgets the value of every widget a full run does not draw, so a typing slip in the form
+    (a letter in a number) cleared the name, ticks, details and notes typed for the sheet.
+    Setting each kept key to its own value is Streamlit's documented way to keep it; buttons
+    hold no value and are not kept. Nothing leaves the session."""
+    state = st.session_state
+    for key in list(state):
+        if key.startswith((SHEET, WHY)) or key in (NOTE, COMPARE, TABLE_SCOPE):
+            state[key] = state[key]
 
 
 def selected_options(content: Content) -> tuple[str, ...]:
