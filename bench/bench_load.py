@@ -34,7 +34,11 @@ Then, per level, the first N sessions press Prepare together:
   server's own process (the one GIL): a figure a busy machine disturbs far less than the
   wall-clock ones;
 * **client CPU per sheet**: what the client used in the same time (Chromium, Playwright's
-  driver and this bench: every process it started but the servers), on the same two cores.
+  driver and this bench: every process it started but the servers), on the same two cores;
+* **cores busy**: all that CPU over the time it took. On a free two-core machine a saturated
+  level shows about 2; well below 2 with long waits means others had the cores (on a shared
+  Linux machine with `sched_autogroup`, all processes of one run share one fair slot, so the
+  worker processes cannot take more than that slot).
 
 Sessions are opened as the levels need them (1, then 4 more, ...), outside the timed steps;
 if a client's time limit is reached while opening, its higher levels are not run and the
@@ -118,6 +122,13 @@ class Figures:
     failures: list[str] = field(default_factory=list)
     cpu: tuple[float, float] = (float("nan"), float("nan"))  # server process, its workers
     client_cpu: float = float("nan")  # the browser's processes, in the same time
+    wall: float = 0.0  # seconds from the clicks to the last download, all rounds
+
+    @property
+    def cores(self) -> float:
+        """How many cores server, workers and client kept busy on average while timed: near
+        2 on a free two-core machine that is saturated, well below when others take them."""
+        return (sum(self.cpu) + self.client_cpu) / self.wall if self.wall else float("nan")
 
     @property
     def cpu_per_sheet(self) -> float:
@@ -197,6 +208,7 @@ async def _level(pages: list, rounds: int, deadline: float, pid: int | None = No
             await asyncio.gather(*((p.withdraw() if light else _withdraw(p)) for p in pages))
             before = _cpu_seconds(pid) if pid else (float("nan"),) * 2
             client_before = _client_cpu_seconds(pid) if pid else float("nan")
+            clicked = time.perf_counter()
             if light:  # each sends its Prepare as the gather starts it: all at once
                 results = await asyncio.gather(*(_light_prepare_and_download(p, figures)
                                                  for p in pages), return_exceptions=True)
@@ -204,6 +216,7 @@ async def _level(pages: list, rounds: int, deadline: float, pid: int | None = No
                 await asyncio.gather(*(p.evaluate(CLICK_JS) for p in pages))  # all at once
                 results = await asyncio.gather(*(_prepare_and_download(p, figures)
                                                  for p in pages), return_exceptions=True)
+            figures.wall += time.perf_counter() - clicked
             after = _cpu_seconds(pid) if pid else (float("nan"),) * 2
             used[2] += (_client_cpu_seconds(pid) if pid else float("nan")) - client_before
             used[0] += after[0] - before[0]
@@ -447,7 +460,8 @@ async def _levels(client: str, sessions: dict, servers: dict, levels: list[int],
                   f"{_p(figures.ready, 50):5.2f} s p95 {_p(figures.ready, 95):5.2f} s; "
                   f"download p50 {_p(figures.download, 50):5.2f} s; CPU/sheet "
                   f"{figures.cpu_per_sheet:.2f} s, client "
-                  f"{figures.client_cpu_per_sheet:.2f} s ({len(figures.ready)} sheets"
+                  f"{figures.client_cpu_per_sheet:.2f} s; {figures.cores:.1f} cores busy "
+                  f"({len(figures.ready)} sheets"
                   f"{'; ' + figures.failures[0] if figures.failures else ''})", flush=True)
 
 
@@ -485,11 +499,12 @@ def _print_table(table: dict[tuple[str, str, int], Figures], client: str, setups
     print(f"\n{CLIENT_NAMES[client]}: N sessions pressing Prepare at the same moment "
           "(seconds; ready = Prepare to Download button; download = click to PDF received; "
           "CPU = server + workers per sheet, and the share in the server's own process; "
-          "client = the CPU the client used per sheet, on the same cores):")
+          "client = the CPU the client used per sheet, on the same cores; cores busy = all "
+          "that CPU over the time it took: near 2 when this run had both cores):")
     for setup in setups:
         print(f"\n{SETUP_NAMES[setup]}:")
         print(f"{'sessions':>8} | ready p50   p95 | download p50   p95 | p50 vs 1 session | "
-              "CPU/sheet  in server | client CPU/sheet | sheets")
+              "CPU/sheet  in server | client CPU/sheet | cores busy | sheets")
         one = table.get((client, setup, 1))
         for n in levels:
             f = table.get((client, setup, n))
@@ -501,7 +516,7 @@ def _print_table(table: dict[tuple[str, str, int], Figures], client: str, setups
             print(f"{n:>8} | {_p(f.ready, 50):9.2f} {_p(f.ready, 95):5.2f} | "
                   f"{_p(f.download, 50):12.2f} {_p(f.download, 95):5.2f} | "
                   f"{ratio:15.1f}x | {f.cpu_per_sheet:9.2f} {f.server_share:9.0%} | "
-                  f"{f.client_cpu_per_sheet:16.2f} | {len(f.ready)}{note}")
+                  f"{f.client_cpu_per_sheet:16.2f} | {f.cores:10.1f} | {len(f.ready)}{note}")
     if len(setups) == 2:
         a, b = setups
         print(f"p95 ready, {SETUP_NAMES[b]} / {SETUP_NAMES[a]}: " + (", ".join(
