@@ -209,7 +209,14 @@ def test_form_and_options_are_usable_together_and_nothing_is_cut_off(browser, se
     try:
         enter_factors(page, content, PATIENTS[name])
         page.locator(".st-key-card_resection").get_by_text("Why?").click()  # narrowest text
+        wait_for_app(page)
+        page.locator(".st-key-card_resection [data-testid='stExpanderDetails']").wait_for()
         page.mouse.move(0, 0)
+        opened = page.locator(".st-key-card_resection").bounding_box()
+        closed = page.locator(".st-key-card_transplant").bounding_box()
+        pane = page.locator(".st-key-cards").bounding_box()
+        if closed["width"] < pane["width"] / 2:  # several cards a row: the open one takes it
+            assert opened["width"] > pane["width"] * 0.9, (opened, pane)
         page.locator(".st-key-factor_form").scroll_into_view_if_needed()
         form = page.locator(".st-key-factor_form").bounding_box()
         cards = page.locator(".st-key-card_resection").bounding_box()
@@ -388,3 +395,48 @@ _IN_VIEW = """([id, input]) => {
     return true;
   });
 }"""
+
+
+# --------------------------------------------------------------------------- the sheet panel
+
+
+def _deltas_sent(page, action) -> list:
+    """The Delta messages the server sends while `action` runs (read through Chromium's
+    DevTools protocol), each as Streamlit's own protobuf."""
+    import base64
+
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    frames: list[dict] = []
+    cdp.on("Network.webSocketFrameReceived", lambda e: frames.append(e["response"]))
+    action()
+    wait_for_app(page)
+    page.wait_for_timeout(500)  # the last frames of the run
+    deltas = []
+    for frame in frames:
+        message = ForwardMsg()
+        message.ParseFromString(base64.b64decode(frame["payloadData"]) if frame["opcode"] == 2
+                                else frame["payloadData"].encode())
+        if message.WhichOneof("type") == "delta":
+            deltas.append(message.delta)
+    cdp.detach()
+    return deltas
+
+
+def test_a_tick_in_the_sheet_panel_reruns_the_panel_only(browser, server, content):
+    """A tick (or a typed sheet detail) reruns the sheet panel's fragment: every element the
+    server sends for it belongs to that fragment, none of the form or the options; a change of
+    a patient value, by contrast, reruns the whole page (the options must follow it)."""
+    context, page = _page(browser, server)
+    try:
+        enter_factors(page, content, BASELINE)
+        ticked = _deltas_sent(page, lambda: page.locator(".st-key-s_opt_tace label").click())
+        assert ticked and all(d.fragment_id for d in ticked), len(ticked)
+        assert page.locator(".st-key-s_opt_tace input").is_checked()
+        changed = _deltas_sent(page, lambda: type_text(page, "f_largest_tumour_cm", "2.7"))
+        assert any(not d.fragment_id for d in changed)
+        assert len(changed) > 2 * len(ticked)
+    finally:
+        context.close()

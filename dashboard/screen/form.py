@@ -379,8 +379,8 @@ def calculator(content: Content, form: FactorForm, derived: Derived | None) -> N
         if derived is None:
             st.markdown(words(content, "calculator_empty"))
             return
-        st.markdown("\n".join(_child_pugh_lines(content, derived, values)))
-        st.markdown("\n".join(_albi_lines(content, derived)))
+        st.markdown("\n".join(_child_pugh_lines(content, derived, values)) + "\n\n"
+                    + "\n".join(_albi_lines(content, derived)))  # one element: one redraw
 
 
 def _child_pugh_lines(content: Content, derived: Derived, values: dict[str, Any]) -> list[str]:
