@@ -35,6 +35,8 @@ Then, per level, the first N sessions press Prepare together:
   wall-clock ones;
 * **client CPU per sheet**: what the client used in the same time (Chromium, Playwright's
   driver and this bench: every process it started but the servers), on the same two cores;
+* **health p95**: meanwhile, every 0.1 s, how long the server takes to answer
+  `/_stcore/health` (no work: the wait is the event loop's lag and the GIL's queue);
 * **cores busy**: all that CPU over the time it took. On a free two-core machine a saturated
   level shows about 2; well below 2 with long waits means others had the cores (on a shared
   Linux machine with `sched_autogroup`, all processes of one run share one fair slot, so the
@@ -123,6 +125,7 @@ class Figures:
     cpu: tuple[float, float] = (float("nan"), float("nan"))  # server process, its workers
     client_cpu: float = float("nan")  # the browser's processes, in the same time
     wall: float = 0.0  # seconds from the clicks to the last download, all rounds
+    health: list[float] = field(default_factory=list)  # /_stcore/health answer times meanwhile
 
     @property
     def cores(self) -> float:
@@ -191,8 +194,26 @@ async def _light_prepare_and_download(session, figures: Figures) -> None:
     figures.download.append(took)
 
 
+async def _answers(url: str, done: asyncio.Event, into: list[float]) -> None:
+    """Until `done`: every 0.1 s, how long the server takes to answer `/_stcore/health`, a
+    request that does no work: the wait is its event loop's lag and the GIL's queue."""
+    import urllib.request
+
+    def ask() -> float:
+        began = time.perf_counter()
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=STEP_TIMEOUT) as answer:
+            answer.read()
+        return time.perf_counter() - began
+
+    while not done.is_set():
+        with contextlib.suppress(OSError):
+            into.append(await asyncio.to_thread(ask))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), 0.1)
+
+
 async def _level(pages: list, rounds: int, deadline: float, pid: int | None = None, *,
-                 light: bool = False) -> Figures:
+                 light: bool = False, url: str | None = None) -> Figures:
     """`rounds` times: every page (or light session) withdraws its sheet, then all press
     Prepare at once and download. With `pid` (the server's), the CPU it and its workers used
     from the clicks to the last download is added up (the withdrawing steps are not counted),
@@ -209,6 +230,8 @@ async def _level(pages: list, rounds: int, deadline: float, pid: int | None = No
             before = _cpu_seconds(pid) if pid else (float("nan"),) * 2
             client_before = _client_cpu_seconds(pid) if pid else float("nan")
             clicked = time.perf_counter()
+            done = asyncio.Event()
+            sampler = asyncio.create_task(_answers(url, done, figures.health)) if url else None
             if light:  # each sends its Prepare as the gather starts it: all at once
                 results = await asyncio.gather(*(_light_prepare_and_download(p, figures)
                                                  for p in pages), return_exceptions=True)
@@ -217,6 +240,9 @@ async def _level(pages: list, rounds: int, deadline: float, pid: int | None = No
                 results = await asyncio.gather(*(_prepare_and_download(p, figures)
                                                  for p in pages), return_exceptions=True)
             figures.wall += time.perf_counter() - clicked
+            done.set()
+            if sampler is not None:
+                await sampler
             after = _cpu_seconds(pid) if pid else (float("nan"),) * 2
             used[2] += (_client_cpu_seconds(pid) if pid else float("nan")) - client_before
             used[0] += after[0] - before[0]
@@ -453,14 +479,15 @@ async def _levels(client: str, sessions: dict, servers: dict, levels: list[int],
             opened = time.monotonic() - opening
             figures = await _level(sessions[setup].pages[:sessions_now],
                                    rounds_for(sessions_now, rounds), deadline,
-                                   server.process.pid, light=light)
+                                   server.process.pid, light=light, url=server.url)
             table[(client, setup, sessions_now)] = figures
             print(f"  {client:>7}, {SETUP_NAMES[setup]:>20}, {sessions_now:2d} sessions "
                   f"(opened in {opened:3.0f} s): ready p50 "
                   f"{_p(figures.ready, 50):5.2f} s p95 {_p(figures.ready, 95):5.2f} s; "
                   f"download p50 {_p(figures.download, 50):5.2f} s; CPU/sheet "
                   f"{figures.cpu_per_sheet:.2f} s, client "
-                  f"{figures.client_cpu_per_sheet:.2f} s; {figures.cores:.1f} cores busy "
+                  f"{figures.client_cpu_per_sheet:.2f} s; {figures.cores:.1f} cores busy; "
+                  f"health answer p95 {_p(figures.health, 95) * 1000:.0f} ms "
                   f"({len(figures.ready)} sheets"
                   f"{'; ' + figures.failures[0] if figures.failures else ''})", flush=True)
 
@@ -500,11 +527,12 @@ def _print_table(table: dict[tuple[str, str, int], Figures], client: str, setups
           "(seconds; ready = Prepare to Download button; download = click to PDF received; "
           "CPU = server + workers per sheet, and the share in the server's own process; "
           "client = the CPU the client used per sheet, on the same cores; cores busy = all "
-          "that CPU over the time it took: near 2 when this run had both cores):")
+          "that CPU over the time it took: near 2 when this run had both cores; health p95 = "
+          "how long /_stcore/health took to answer meanwhile: the event loop's lag):")
     for setup in setups:
         print(f"\n{SETUP_NAMES[setup]}:")
         print(f"{'sessions':>8} | ready p50   p95 | download p50   p95 | p50 vs 1 session | "
-              "CPU/sheet  in server | client CPU/sheet | cores busy | sheets")
+              "CPU/sheet  in server | client CPU/sheet | cores busy | health p95 | sheets")
         one = table.get((client, setup, 1))
         for n in levels:
             f = table.get((client, setup, n))
@@ -516,7 +544,8 @@ def _print_table(table: dict[tuple[str, str, int], Figures], client: str, setups
             print(f"{n:>8} | {_p(f.ready, 50):9.2f} {_p(f.ready, 95):5.2f} | "
                   f"{_p(f.download, 50):12.2f} {_p(f.download, 95):5.2f} | "
                   f"{ratio:15.1f}x | {f.cpu_per_sheet:9.2f} {f.server_share:9.0%} | "
-                  f"{f.client_cpu_per_sheet:16.2f} | {f.cores:10.1f} | {len(f.ready)}{note}")
+                  f"{f.client_cpu_per_sheet:16.2f} | {f.cores:10.1f} | "
+                  f"{_p(f.health, 95) * 1000:7.0f} ms | {len(f.ready)}{note}")
     if len(setups) == 2:
         a, b = setups
         print(f"p95 ready, {SETUP_NAMES[b]} / {SETUP_NAMES[a]}: " + (", ".join(
