@@ -103,13 +103,52 @@ def _flat(data: bytes) -> str:
 def test_the_board_is_in_the_language_asked_for_title_note_and_verdict_words(day, content,
                                                                               lang):
     """A French care team gets the whole list in French (the note and the verdict words were
-    always in English); only the warnings' own messages stay in English."""
+    always in English)."""
     text = _flat(board_pdf(day, content, lang))
     other = "en" if lang == "fr" else "fr"
     for words in _board_words(content, lang):
         assert " ".join(words.split()) in text, words
     for words in _board_words(content, other)[1:]:
         assert " ".join(words.split()) not in text, words
+
+
+@pytest.fixture(scope="module")
+def warned_day(content):
+    """Two warnings: W1 (Child-Pugh 7 without cirrhosis) and W5 (the score entered differs from
+    the labs'), whose message names the scores."""
+    labs = {"bilirubin_umol_l": 20, "albumin_g_l": 40, "inr": 1.0, "ascites": "none",
+            "encephalopathy": "none"}
+    rows = [PatientRow(row=2, record_id="W001", details=PatientDetails(),
+                       factors=make_factors(child_pugh_score=7, cirrhosis=False),
+                       issues=(), language=""),
+            PatientRow(row=3, record_id="W002", details=PatientDetails(),
+                       factors=make_factors(child_pugh_score=8, **labs), issues=(), language="")]
+    return prepare_clinic_day(rows, QUICK, content, created=CREATED)
+
+
+@pytest.mark.hazard("H113")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_warnings_and_the_content_status_are_in_the_language_of_the_list(warned_day,
+                                                                             content, lang):
+    """The legend of warnings (W1 ...) and the content line were English on a French list."""
+    from dashboard.core.sheet import content_status
+
+    codes = {c for p in warned_day.made for c in p.summary.warning_codes}
+    assert {"W1", "W5"} <= codes
+    text = _flat(board_pdf(warned_day, content, lang))
+    other = "en" if lang == "fr" else "fr"
+    for code in ("W1", "W5"):
+        rule = content.rule(code)
+        ours, theirs = rule.clinician[lang], rule.clinician[other]
+        first = ours.split("(")[0].split(":")[0]  # the words before any value filled in
+        assert " ".join(first.split()) in text, (code, first)
+        assert " ".join(theirs.split("(")[0].split(":")[0].split()) not in text, code
+    w5 = next(m for p in warned_day.made for c, m in p.summary.warning_messages(content, lang)
+              if c == "W5")
+    assert "{" not in w5 and "8" in w5  # the score entered, filled in
+    status = content_status(content, lang, CREATED.date())
+    assert " ".join(status.split()) in text
+    assert " ".join(content_status(content, other, CREATED.date()).split()) not in text
 
 
 @pytest.mark.slow

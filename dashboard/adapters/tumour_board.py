@@ -17,6 +17,7 @@ from dashboard.core.assessment import Verdict
 from dashboard.core.clinic_day import option_heading
 from dashboard.core.content import Content
 from dashboard.core.localise import label, locale_for
+from dashboard.core.sheet import content_status
 from dashboard.service import CARE_TEAM_LANG, ClinicDayOutcome
 
 FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
@@ -42,9 +43,10 @@ def board_pdf(day: ClinicDayOutcome, content: Content, lang: str = CARE_TEAM_LAN
     heading = label(title, locale_for(content, lang))  # "Liste … : " in French
     pdf.cell(0, 7, f"{heading} {day.created.date().isoformat()}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 8)
-    pdf.multi_cell(0, 4, f"{content.label} · {content.version}. "
-                   + content.string("clinic_day.board_mdt_note", lang), new_x="LMARGIN",
-                   new_y="NEXT")
+    status = content_status(content, lang, day.created.date())
+    pdf.multi_cell(0, 4, content.string("clinic_day.board_content", lang).format(
+        version=content.version, status=status) + " "
+        + content.string("clinic_day.board_mdt_note", lang), new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 4, "   ".join(
         f"{MARKS[v]} {content.string(f'clinic_day.board_verdict_{v.value}', lang)}"
         for v in Verdict), new_x="LMARGIN", new_y="NEXT")
@@ -136,12 +138,15 @@ def _longest(pdf: FPDF, text: str) -> float:
 def _legend(pdf: FPDF, day: ClinicDayOutcome, content: Content, lang: str) -> None:
     pdf.ln(2)
     pdf.set_font("DejaVu", "", 7)
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {}  # each code once, in the day's language (content/validation.toml)
     for patient in day.made:
-        for warning in patient.summary.warnings if patient.summary else ():
-            seen.setdefault(warning.code, warning.message)
+        for code, message in (patient.summary.warning_messages(content, lang)
+                              if patient.summary else ()):
+            seen.setdefault(code, message)
+    locale = locale_for(content, lang)
     for code, message in seen.items():
-        pdf.multi_cell(0, 3.4, f"{code}: {message}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 3.4, f"{label(code, locale)} {message}", new_x="LMARGIN",
+                       new_y="NEXT")
     if day.failed:
         rows = ", ".join(str(p.row) for p in day.failed)
         pdf.set_font("DejaVu", "B", 7)

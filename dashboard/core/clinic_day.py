@@ -10,8 +10,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .assessment import Assessment, Issue, Verdict
+from .assessment import Assessment, Derived, Issue, Verdict
 from .content import Content
+from .engine import validation_message
 
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 MAX_INITIALS = 3
@@ -25,15 +26,24 @@ class SummaryRow:
     verdicts: tuple[tuple[str, Verdict], ...]
     warnings: tuple[Issue, ...]
     check_code: str
+    derived: Derived | None = None  # the values a warning's message names (W3, W5)
 
     @property
     def warning_codes(self) -> tuple[str, ...]:
         return tuple(w.code for w in self.warnings)
 
+    def warning_messages(self, content: Content, lang: str) -> tuple[tuple[str, str], ...]:
+        """(code, message) of each warning in `lang` (the issue's own English message for a
+        code content does not know, or without the values it names)."""
+        return tuple((w.code, validation_message(content.rule(w.code), self.derived, lang)
+                      if self.derived is not None and content.has_rule(w.code) else w.message)
+                     for w in self.warnings)
+
 
 def summary_row(assessment: Assessment) -> SummaryRow:
     return SummaryRow(verdicts=tuple((r.option_id, r.verdict) for r in assessment.results),
-                      warnings=tuple(assessment.warnings), check_code=assessment.fingerprint)
+                      warnings=tuple(assessment.warnings), check_code=assessment.fingerprint,
+                      derived=assessment.derived)
 
 
 def initials(name: str) -> str:

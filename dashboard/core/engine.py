@@ -108,9 +108,16 @@ def _validation(content: Content, facts: Mapping[str, Any], derived: Derived,
     for code, test in _plan(content, reference).validation:
         if test(facts) is True:
             issue = Issue(code.id, code.fields[0] if code.fields else "",
-                          _message(text_in(code.clinician, "en"), derived))
+                          validation_message(code, derived))
             (errors if code.severity == "error" else warnings).append(issue)
     return errors, warnings
+
+
+def validation_message(code: Rule, derived: Derived, lang: str = "en") -> str:
+    """A validation code's message (E1..., W1...) in `lang`, English where it has none. The
+    engine's issues carry the English one; the tumour-board list of a French day asks for
+    French."""
+    return _message(text_in(code.clinician, lang), derived)
 
 
 def _message(text: str, derived: Derived) -> str:

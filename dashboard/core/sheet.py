@@ -538,6 +538,12 @@ def review_status(words: _Words, content: Content, today: date) -> str:
     return "; ".join(parts) or words("status_reviewed", date=words.date(last))
 
 
+def content_status(content: Content, lang: str, today: date) -> str:
+    """The content's review status in words, as every sheet's footer gives it ("draft, not yet
+    clinically reviewed"): for the care team's lists too (the tumour-board list)."""
+    return review_status(_Words(content, lang), content, today)
+
+
 def _page_label(words: _Words, content: Content, assessment: Assessment, today: date) -> str:
     """The last footer line, with {page} and {pages} left for the renderer."""
     meta = words("footer_meta", fingerprint=assessment.fingerprint, version=content.version,
