@@ -11,7 +11,9 @@ doing the same kind of thing:
 
 For the value change it also prints where the time goes, from Chromium's DevTools protocol
 (a CDP session): the messages the server sent for the change and when the last one arrived, and
-the browser's own script, style and layout time (Performance.getMetrics) for the change.
+the browser's own script, style and layout time (Performance.getMetrics) for the change, and
+the CPU time the page's main thread (ThreadTime) and the server process (/proc) spent on it:
+CPU times barely move when other work shares the machine, wall times do.
 
 "Done" is read from the page's text without forcing a layout (textContent, not innerText: a
 layout forced on every animation frame of a 2,700-node page was part of what was measured),
@@ -23,6 +25,7 @@ Run: .venv/bin/python bench/bench_screen.py   (needs Chromium: apt-get install c
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import sys
@@ -73,6 +76,17 @@ def load(browser, url: str) -> tuple[float, object]:
 
 PAINTED = "() => new Promise(done => requestAnimationFrame(() => setTimeout(done)))"
 METRICS = ("ScriptDuration", "RecalcStyleDuration", "LayoutDuration")
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc; 0 elsewhere)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 class Wire:
@@ -92,11 +106,16 @@ class Wire:
         return {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
 
 
-def change(page, value: str, done_js: str, wire: Wire | None = None) -> tuple[float, dict]:
-    """Type a value and leave the field; seconds until done and painted, and the breakdown."""
+def change(page, value: str, done_js: str, wire: Wire | None = None,
+           server_pid: int = 0) -> tuple[float, dict]:
+    """Type a value and leave the field; seconds until done and painted, and the breakdown.
+
+    The CPU times (the browser page's main thread, the server process) do not grow when other
+    work shares the machine, unlike the wall times: compare them between versions."""
     field = page.locator(".st-key-f_largest_tumour_cm input")
     field.fill(value)
     before = wire.metrics() if wire else {}
+    server_before = cpu_seconds(server_pid) if server_pid else 0.0
     if wire:
         wire.sent.clear()
         wire.received.clear()
@@ -109,8 +128,11 @@ def change(page, value: str, done_js: str, wire: Wire | None = None) -> tuple[fl
     finished = time.perf_counter() - began
     parts: dict[str, float] = {}
     if wire and wire.sent and wire.received:
+        page.wait_for_timeout(100)  # the run's last frames are drawn
         after = wire.metrics()
         parts = {"run finished ms": finished * 1000, "messages": len(wire.received),
+                 "browser CPU ms": (after["ThreadTime"] - before["ThreadTime"]) * 1000,
+                 "server CPU ms": (cpu_seconds(server_pid) - server_before) * 1000,
                  "last message ms": (wire.received[-1] - wire.sent[0]) * 1000,
                  **{k.replace("Duration", " ms"): (after[k] - before[k]) * 1000
                     for k in METRICS}}
@@ -134,7 +156,8 @@ SCREEN_DONE = f"v => {{ const m = {CODE}; return m && m[1] !== window.__before; 
 HELLO_DONE = "v => document.body.textContent.includes('Echo ' + v)"
 
 
-def measure(browser, url: str, screen: bool) -> tuple[dict[str, list[float]], list[dict]]:
+def measure(browser, server, screen: bool) -> tuple[dict[str, list[float]], list[dict]]:
+    url = server.url
     out: dict[str, list[float]] = {"load": [], "change": [], "prepare": []}
     breakdown = []
     for i in range(ROUNDS):
@@ -146,7 +169,7 @@ def measure(browser, url: str, screen: bool) -> tuple[dict[str, list[float]], li
             page.locator(".st-key-card_resection").wait_for(state="visible", timeout=60_000)
             page.evaluate(f"() => {{ window.__before = {CODE}[1]; }}")
         seconds, parts = change(page, f"{2 + i / 10:.1f}", SCREEN_DONE if screen
-                                else HELLO_DONE, wire)
+                                else HELLO_DONE, wire, server.process.pid)
         out["change"].append(seconds)
         breakdown.append(parts)
         if screen:  # tick the suggested options and the review box; Prepare is then enabled
@@ -166,8 +189,8 @@ def main() -> None:
         with running_app(APP) as app, running_app(hello) as base, chromium(executable) as browser:
             load(browser, app.url)[1].context.close()  # warm both servers once
             load(browser, base.url)[1].context.close()
-            (screen, parts), (plain, base_parts) = (measure(browser, app.url, True),
-                                                    measure(browser, base.url, False))
+            (screen, parts), (plain, base_parts) = (measure(browser, app, True),
+                                                    measure(browser, base, False))
     aims = {"load": "within 1.5x of hello-world", "change": "under 300 ms",
             "prepare": "under 1 s"}
     print(f"browser timings, median of {ROUNDS} (Chromium, 1440 px)")
