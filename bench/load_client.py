@@ -184,6 +184,8 @@ class ProtocolSession:
             state.trigger_value = True
         if fragment_of is not None:
             rerun.fragment_id = self.widgets[fragment_of].fragment_id
+        while not self._finished.empty():  # a run that ended late belongs to an earlier step
+            self._finished.get_nowait()
         await self._ws.send(msg.SerializeToString())
         await self._until_idle()
 
@@ -243,7 +245,8 @@ class ProtocolSession:
         began = time.perf_counter()
         await self.rerun({}, trigger="prepare", fragment_of="prepare")  # and the run ends
         if not self._download_seen.is_set():
-            raise ProtocolError("no Download button after Prepare")
+            raise ProtocolError(f"no Download button after Prepare (runs {self.finished[-4:]}, "
+                                f"last message {self.alerts[-1:]})")
         return self._download_at - began
 
     async def download(self) -> tuple[float, bytes]:
