@@ -514,7 +514,10 @@ def test_reviewed_content_prints_its_review_date_and_overdue_content_says_so(con
 def test_the_page_target_is_two_pages_plus_half_a_page_per_further_option(count, large,
                                                                            pages):
     assert page_target(count, SheetChoices(selected=(), large_print=large)) == pages
-    assert page_target(count, SheetChoices(selected=(), more_about_options=True)) == 0
+    more = page_target(count, SheetChoices(selected=(), large_print=large,
+                                           more_about_options=True))
+    assert more == pages + (2 if large else 1) * count  # at most a page per option
+    assert page_target(count, SheetChoices(selected=(), full_sources=True)) == 0
 
 
 @pytest.mark.hazard("H14")

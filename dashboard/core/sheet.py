@@ -135,11 +135,15 @@ def build_sheet(assessment: Assessment, content: Content, choices: SheetChoices,
 
 
 def page_target(options: int, choices: SheetChoices) -> int:
-    """Pages the core sheet should fit: two for up to three options, at most half a page more
-    for each further option, twice that in large print; none when optional sections are added."""
-    if choices.more_about_options or choices.include_not_fitting or choices.full_sources:
+    """Pages the sheet should fit: the core sheet two for up to three options, at most half a
+    page more for each further option; "More about each option" at most a page per option and
+    "Options that do not fit right now" at most one page more; twice that in large print. No
+    target with the full list of sources (its length is the sources')."""
+    if choices.full_sources:
         return 0
     pages = 2 + (max(0, options - 3) + 1) // 2
+    pages += options if choices.more_about_options else 0
+    pages += 1 if choices.include_not_fitting else 0
     return 2 * pages if choices.large_print else pages
 
 
