@@ -19,8 +19,8 @@ from pypdf import PdfReader
 
 from dashboard.adapters.pdf import count_pages, render
 from dashboard.adapters.pdf import document as pdf_document
-from dashboard.core.engine import assess
 from dashboard.core.document import OptionTable
+from dashboard.core.engine import assess
 from dashboard.core.sheet import SheetChoices, build_sheet
 from tests.conftest import ROOT, make_factors
 
