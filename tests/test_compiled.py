@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.core.compiled import compiled_test, source_of
+from dashboard.core.compiled import compiled_rules, compiled_test, rules_source, source_of
 from dashboard.core.conditions import OPERATORS, Unknown, compile_condition
 from dashboard.core.content import AllOf, Always, AnyOf, Compare, NoneOf
 from dashboard.core.engine import assess
@@ -136,3 +136,48 @@ def _leaves(condition):
     elif isinstance(condition, (AllOf, AnyOf, NoneOf)):
         for item in condition.items:
             yield from _leaves(item)
+
+
+# --------------------------------------------------------------------------- rules in one function
+
+
+def _each(rules, facts):
+    """The engine's reference loop: each rule's condition evaluated by core/conditions.py."""
+    found = []
+    for when, holds, unknown in rules:
+        outcome = compile_condition(when)(facts)
+        if outcome is True:
+            found.append(holds)
+        elif outcome is not False and unknown is not None:
+            found.append(unknown(outcome))
+    return found
+
+
+def _unknown_of(name):
+    return lambda outcome: (name, outcome.fields, outcome.possible)
+
+
+@pytest.mark.hazard("H130")
+def test_every_options_rules_in_one_function_give_the_loops_findings(content, facts_of_patients):
+    """Each option's rules (and the validation codes, which keep only what holds) compiled into
+    one function give the per-rule loop's findings, in order, on generated patients' facts."""
+    groups = [[(r.when, r.id, _unknown_of(r.id)) for r in o.rules] for o in content.options]
+    groups.append([(code.when, code.id, None) for code in content.validation])
+    unknowns = 0
+    for rules in groups:
+        run = compiled_rules(rules)
+        for facts in facts_of_patients:
+            expected = _each(rules, facts)
+            assert run(facts) == expected, rules_source(rules)
+            unknowns += any(isinstance(f, tuple) for f in expected)
+    assert unknowns > 1000
+
+
+@pytest.mark.hazard("H130")
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(CONDITIONS, st.booleans()), min_size=1, max_size=6),
+       st.dictionaries(st.sampled_from(FACTS), FACT_VALUES))
+def test_any_rules_in_one_function_give_the_loops_findings_on_any_facts(drawn, facts):
+    rules = [(when, f"R{i}", _unknown_of(f"R{i}") if keeps_unknown else None)
+             for i, (when, keeps_unknown) in enumerate(drawn)]
+    assert compiled_rules(rules)(facts) == _each(rules, facts), rules_source(rules)

@@ -3,7 +3,11 @@
 `core/conditions.py` evaluates a condition as a tree of small closures: one call per clause and
 per `all`/`any`/`none`, each with its own loop. This module writes the same tree, once per
 condition of the loaded content, as the body of one Python function (straight-line code with
-the same short cuts) and compiles it with `compile()`. Nothing here is written by hand per
+the same short cuts) and compiles it with `compile()`; and it writes all the rules of an option
+(or the validation codes) into one function that runs them in order and gives their findings
+(`compiled_rules`), so an assessment makes one call per option instead of one per rule. The
+engine's reference (`assess(reference=True)`) runs the closures, one rule at a time; bench
+/bench_assess.py measures the two side by side. Nothing here is written by hand per
 rule: the source is generated from the content's own conditions, and every operator's test is
 the expression of `_OPERATORS`, the same comparison as `conditions.operator_check`.
 
@@ -18,7 +22,7 @@ and on Hypothesis' conditions and facts.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .conditions import Test, Unknown, compare_unknown, compile_condition, operator_check
@@ -64,24 +68,67 @@ def source_of(condition: Condition) -> str:
 
 
 def _compile(condition: Condition) -> Test:
-    writer = _Writer(condition)
-    namespace: dict[str, Any] = {"Unknown": Unknown, "NUMBERS": (int, float),
-                                 "_compare_unknown": compare_unknown, **writer.constants}
-    exec(compile(writer.source, "<compiled condition>", "exec"), namespace)
-    test: Callable[[Mapping[str, Any]], Any] = namespace["test"]
+    test: Test = _function(_Writer(condition), "test", "<compiled condition>")
     test.__doc__ = f"compiled from {condition!r}"
     return test
 
 
-class _Writer:
-    """Python source for one condition: `def test(facts):` ending in `return <result>`."""
+Rules = Callable[[Mapping[str, Any]], list[Any]]
 
-    def __init__(self, condition: Condition):
+
+Rule = tuple[Condition, Any, Callable[[Unknown], Any] | None]
+
+
+def compiled_rules(rules: Sequence[Rule]) -> Rules:
+    """Several rules run in order as one compiled function of the facts, giving the list of
+    their findings: for each (condition, found, unknown), `found` when the condition is True,
+    `unknown(result)` when it is Unknown (nothing when `unknown` is None), nothing when False.
+    This is the engine's loop
+
+        for rule in rules:
+            outcome = rule.test(facts)
+            if outcome is True: findings.append(rule.found)
+            elif outcome is not False: findings.append(rule.unknown(outcome))
+
+    written out with each condition's code inline (one call per option instead of one per
+    rule, the facts looked up by one bound `get`)."""
+    run: Rules = _function(_Writer(rules=rules), "rules", "<compiled rules>")
+    return run
+
+
+def rules_source(rules: Sequence[Rule]) -> str:
+    return _Writer(rules=rules).source
+
+
+def _function(writer: _Writer, name: str, filename: str) -> Any:
+    namespace: dict[str, Any] = {"Unknown": Unknown, "NUMBERS": (int, float),
+                                 "_compare_unknown": compare_unknown, **writer.constants}
+    exec(compile(writer.source, filename, "exec"), namespace)
+    return namespace[name]
+
+
+class _Writer:
+    """Python source for one condition, `def test(facts):` ending in `return <result>`, or
+    for rules run in order, `def rules(facts):` returning their findings (`compiled_rules`)."""
+
+    def __init__(self, condition: Condition | None = None, rules: Sequence[Rule] = ()):
         self.constants: dict[str, Any] = {}
         self._names = itertools.count()
-        self.lines: list[str] = ["def test(facts):", "    get = facts.get"]
-        result = self._node(condition, 1)
-        self.lines.append(f"    return {result}")
+        if condition is not None:
+            self.lines: list[str] = ["def test(facts):", "    get = facts.get"]
+            result = self._node(condition, 1)
+            self.lines.append(f"    return {result}")
+        else:
+            self.lines = ["def rules(facts):", "    get = facts.get", "    found = []",
+                          "    add = found.append"]
+            for when, holds, unknown in rules:
+                result = self._node(when, 1)
+                self._emit(1, f"if {result} is True:")
+                self._emit(2, f"add({self._constant(holds, 'H')})")
+                if unknown is not None:
+                    self._emit(1, f"elif {result} is not False:")
+                    self._emit(2, f"add({self._constant(unknown, 'U')}({result}))")
+            self.lines.append("    return found")
         self.source = "\n".join(self.lines) + "\n"
 
     def _name(self, prefix: str) -> str:

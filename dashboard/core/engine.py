@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any, NamedTuple, cast
 
 from .assessment import Assessment, Derived, Finding, Issue, OptionResult, PatientFactors, Verdict
-from .compiled import compiled_test
+from .compiled import Rules, compiled_rules, compiled_test
 from .conditions import Unknown
 from .content import Content, Option, Rule, Variant, text_in
 from .derive import facts_and_derived
@@ -34,9 +34,10 @@ def _worst(verdicts: list[Verdict]) -> Verdict:
 def assess(data: Any, content: Content, *, reference: bool = False) -> Assessment:
     """Assess one patient-factors object (as decoded from JSON) against the content.
 
-    The conditions of the rules run compiled to Python source (core/compiled.py);
-    `reference=True` runs them as core/conditions.py evaluates them instead, which is what
-    tests/test_compiled.py compares the compiled engine with."""
+    The conditions of the rules run compiled to Python source (core/compiled.py), each
+    option's rules as one function; `reference=True` runs each condition as core/conditions.py
+    evaluates it, one rule at a time, instead, which is what tests/test_compiled.py and
+    tests/test_assess_differential.py compare the compiled engine with."""
     factors, errors, range_errors = parse_factors(data, content)
     if factors is None:
         return _refused(content, errors + range_errors, factors)
@@ -105,11 +106,10 @@ def _validation(content: Content, facts: Mapping[str, Any], derived: Derived,
                 reference: bool = False) -> tuple[list[Issue], list[Issue]]:
     errors: list[Issue] = []
     warnings: list[Issue] = []
-    for code, test in _plan(content, reference).validation:
-        if test(facts) is True:
-            issue = Issue(code.id, code.fields[0] if code.fields else "",
-                          validation_message(code, derived))
-            (errors if code.severity == "error" else warnings).append(issue)
+    for code in _plan(content, reference).validation(facts):  # the codes whose test is True
+        issue = Issue(code.id, code.fields[0] if code.fields else "",
+                      validation_message(code, derived))
+        (errors if code.severity == "error" else warnings).append(issue)
     return errors, warnings
 
 
@@ -183,13 +183,18 @@ class _OptionStep:
     """An option of the plan: its rules, tracks, default reason per track, notes and text
     variants, each test compiled once per content (the same for every patient)."""
 
-    __slots__ = ("defaults", "notes", "option", "results", "rules", "tracks", "variant_keys",
-                 "worst")
+    __slots__ = ("defaults", "notes", "option", "results", "rules", "run", "tracks",
+                 "variant_keys", "worst")
 
-    def __init__(self, option: Option, content: Content, test_of: Any):
+    def __init__(self, option: Option, content: Content, test_of: Any, reference: bool):
         self.option = option
         self.rules = tuple(_RuleStep(test_of(rule), rule.id, _verdict(rule), rule.track)
                            for rule in option.rules)
+        # facts -> the findings of the option's rules, in rule order: the rules' conditions
+        # compiled into one function (core/compiled.py), or each rule's test in a loop
+        self.run: Rules = _each_rule(self.rules) if reference else compiled_rules(
+            [(rule.when, step.holds, step.unknown) for rule, step in zip(option.rules,
+                                                                        self.rules)])
         self.tracks = _tracks(option)
         self.worst = option.combine != "best_of_tracks"
         # track -> (optional fields read, not-entered tuple -> the default finding)
@@ -225,12 +230,17 @@ class _Plan:
         # otherwise compiled to Python source (core/compiled.py), proven equal by tests
         test_of = (lambda item: item.test) if reference else (
             lambda item: compiled_test(item.when))
-        self.steps = tuple(_OptionStep(o, content, test_of) for o in content.options)
+        self.steps = tuple(_OptionStep(o, content, test_of, reference)
+                           for o in content.options)
         self.phases = tuple(tuple(s for s in self.steps if s.option.phase == phase)
                             for phase in sorted({o.phase for o in content.options}))
         self.global_rules = tuple(_RuleStep(test_of(r), r.id, _verdict(r), r.track)
                                   for r in content.global_rules)
-        self.validation = tuple((code, test_of(code)) for code in content.validation)
+        # facts -> the validation codes whose condition is True, in content order
+        codes = tuple((code, test_of(code)) for code in content.validation)
+        self.validation: Rules = (
+            lambda facts: [code for code, test in codes if test(facts) is True]) if reference \
+            else compiled_rules([(code.when, code, None) for code in content.validation])
         # rule id -> (tests of its text variants, verdict facts it reads), or None (most rules)
         rules = [*(r for o in content.options for r in (*o.rules, o.default)),
                  *content.global_rules]
@@ -328,14 +338,25 @@ class _Base(NamedTuple):
     track_verdicts: dict[str, Verdict]
 
 
+def _each_rule(rules: tuple[_RuleStep, ...]) -> Rules:
+    """The findings of rules in order, each rule's test called in turn (the reference's way;
+    `compiled_rules` is the same loop written out as one function)."""
+
+    def run(facts: Mapping[str, Any]) -> list[Finding]:
+        findings = []
+        for rule in rules:  # _RuleStep.finding inlined
+            outcome = rule.test(facts)
+            if outcome is True:
+                findings.append(rule.holds)
+            elif outcome is not False:
+                findings.append(rule.unknown(outcome))
+        return findings
+
+    return run
+
+
 def _base_result(step: _OptionStep, facts: Mapping[str, Any]) -> _Base:
-    findings = []
-    for rule in step.rules:  # the hot loop: _RuleStep.finding inlined
-        outcome = rule.test(facts)
-        if outcome is True:
-            findings.append(rule.holds)
-        elif outcome is not False:
-            findings.append(rule.unknown(outcome))
+    findings = step.run(facts)
     tracks = step.tracks
     if step.worst:  # one track ("main"), every finding in it: the verdict is the worst
         if not findings:

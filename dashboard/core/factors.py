@@ -92,30 +92,30 @@ def _pick(factor: Factor, data: Mapping[str, Any], aliases: tuple[str, ...],
 
 
 def _coerce(factor: Factor, raw: Any, errors: list[Issue]) -> Any:
-    label = _label(factor)
+    # the label is looked up only for a message (most values are fine)
     if factor.kind == "yes_no":
         if isinstance(raw, bool):
             return raw
-        return _type_error(errors, factor, f"{label} must be true or false.")
+        return _type_error(errors, factor, f"{_label(factor)} must be true or false.")
     if factor.kind == "choice":
         if isinstance(raw, str) and raw in factor.values:
             return raw
         return _type_error(errors, factor,
-                           f"{label} must be one of: {', '.join(factor.values)}.")
+                           f"{_label(factor)} must be one of: {', '.join(factor.values)}.")
     if factor.kind == "count" and raw == "diffuse":
         return raw
     if isinstance(raw, str) and _COMMA_NUMBER.fullmatch(raw.strip()):
-        return _type_error(errors, factor, f"{label} must be typed without a comma; use a "
+        return _type_error(errors, factor, f"{_label(factor)} must be typed without a comma; use a "
                                            "decimal point for decimals (for example 1.5).")
     if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (
             isinstance(raw, float) and not math.isfinite(raw)):  # math.isfinite(10**400) raises
         extra = " or 'diffuse'" if factor.kind == "count" else ""
-        return _type_error(errors, factor, f"{label} must be a finite number{extra}.")
+        return _type_error(errors, factor, f"{_label(factor)} must be a finite number{extra}.")
     if abs(raw) > limits.NUMBER_MAGNITUDE_MAX:
-        return _type_error(errors, factor, f"{label} is far outside any possible value.")
+        return _type_error(errors, factor, f"{_label(factor)} is far outside any possible value.")
     if factor.kind in ("integer", "count"):
         if isinstance(raw, float) and not raw.is_integer():
-            return _type_error(errors, factor, f"{label} must be a whole number.")
+            return _type_error(errors, factor, f"{_label(factor)} must be a whole number.")
         return int(raw)
     return raw
 
