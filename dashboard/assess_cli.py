@@ -69,7 +69,7 @@ def _encode(items: list[Any], first_number: int, content: Content, encoder: Enco
             many: bool) -> tuple[bytes, int]:
     """A chunk's output, already UTF-8 (in a worker, so the parent only copies bytes)."""
     assessments = assess_many(items, content)
-    return (encoder.chunk(first_number, assessments, many).encode(),
+    return (encoder.chunk(first_number, assessments, many),
             sum(1 for a in assessments if not a.ok))
 
 

@@ -32,26 +32,29 @@ from dashboard.core.explain import assessment_record, finding_record
 FORMATS = ("json", "jsonl", "csv")
 _CACHE_MAX = 100_000  # distinct pieces kept; cleared beyond this, so memory stays bounded
 _SHARED_MAX = 20_000  # results held by identity (each holds its findings)
+# an option's piece of verdicts, reasons, deciding, also_noted and notes, as UTF-8 (b"": absent)
+_Pieces = tuple[bytes, bytes, bytes, bytes, bytes]
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
                             allow_nan=False).encode
 
 
 class RecordWriter:
-    """Compact JSON text of `assessment_record(a, content, lang)`, pieces cached per content."""
+    """Compact JSON of `assessment_record(a, content, lang)` as UTF-8 bytes, pieces cached per
+    content (already encoded: a record is joined as bytes, never transcoded as a whole)."""
 
     def __init__(self, content: Content, lang: str = "en"):
         self.content, self.lang = content, lang
         self._findings: dict[tuple[Any, ...], str] = {}
         # an option's result, by what its pieces depend on -> its piece of each per-option map
-        self._results: dict[tuple[Any, ...], tuple[str, str, str, str, str]] = {}
+        self._results: dict[tuple[Any, ...], _Pieces] = {}
         # the same, by the identity of the result object (the engine shares equal results);
         # each entry holds its result, so no other object can take its id meanwhile
-        self._shared: dict[int, tuple[OptionResult, tuple[str, str, str, str, str]]] = {}
+        self._shared: dict[int, tuple[OptionResult, _Pieces]] = {}
         # a placeholder no input can know in advance (keys of the input appear in errors)
         self._mark = "\x00" + secrets.token_hex(8) + ":"
-        self._mark_json = '"' + _compact(self._mark)[1:-1]
+        self._mark_json = ('"' + _compact(self._mark)[1:-1]).encode()  # ASCII (\u0000...)
 
-    def __call__(self, a: Assessment) -> str:
+    def __call__(self, a: Assessment) -> bytes:
         """Everything but the per-option maps comes from `assessment_record` itself (of the
         assessment without its results), so a field added to the contract appears here too;
         the per-option maps are spliced in from cached pieces, in one pass over the text."""
@@ -62,25 +65,27 @@ class RecordWriter:
             self._shared.clear()
         record = assessment_record(replace(a, results=()), self.content, self.lang)
         pieces = [self._pieces(r) for r in a.results]
-        spliced = {"verdicts": ",".join([p[0] for p in pieces]),
-                   "reasons": ",".join([p[1] for p in pieces])}
+        spliced = {b"verdicts": b",".join([p[0] for p in pieces]),
+                   b"reasons": b",".join([p[1] for p in pieces])}
         if "notes" in record:
-            spliced["notes"] = ",".join([p[4] for p in pieces if p[4]])
+            spliced[b"notes"] = b",".join([p[4] for p in pieces if p[4]])
         if "deciding" in record:  # content 0.2 (8.3 T8): which findings set each verdict
-            spliced["deciding"] = ",".join([p[2] for p in pieces])
-            spliced["also_noted"] = ",".join([p[3] for p in pieces if p[3]])
+            spliced[b"deciding"] = b",".join([p[2] for p in pieces])
+            spliced[b"also_noted"] = b",".join([p[3] for p in pieces if p[3]])
         for key in spliced:
-            if record[key] != {}:  # the contract changed: let the differential test say so
-                raise ValueError(f"assessment_record's {key} no longer comes from results only")
-            record[key] = self._mark + key
-        first, *rest = _compact(record).split(self._mark_json)
+            name = key.decode()
+            if record[name] != {}:  # the contract changed: let the differential test say so
+                raise ValueError(f"assessment_record's {name} no longer comes from results only")
+            record[name] = self._mark + name
+        # UTF-8 is self-synchronising: the ASCII mark is never found inside another character
+        first, *rest = _compact(record).encode().split(self._mark_json)
         parts = [first]
         for part in rest:  # 'key"...': the placeholder's key, then the text after it
-            key, after = part.split('"', 1)
-            parts += ["{", spliced[key], "}", after]
-        return "".join(parts)
+            key, after = part.split(b'"', 1)
+            parts += [b"{", spliced[key], b"}", after]
+        return b"".join(parts)
 
-    def _pieces(self, r: OptionResult) -> tuple[str, str, str, str, str]:
+    def _pieces(self, r: OptionResult) -> _Pieces:
         """An option's pieces, first by the identity of the result (the engine makes each
         distinct result once), else by what they are made from (`_made_pieces`)."""
         shared = self._shared.get(id(r))
@@ -90,7 +95,7 @@ class RecordWriter:
         self._shared[id(r)] = (r, pieces)
         return pieces
 
-    def _made_pieces(self, r: OptionResult) -> tuple[str, str, str, str, str]:
+    def _made_pieces(self, r: OptionResult) -> _Pieces:
         """An option's piece of verdicts, reasons, deciding, also_noted and notes ("" when the
         option is absent from a map), cached by everything they are made from.
 
@@ -106,7 +111,7 @@ class RecordWriter:
             known = self._results[key] = self._make_pieces(r, findings)
         return known
 
-    def _make_pieces(self, r: OptionResult, findings: tuple) -> tuple[str, str, str, str, str]:
+    def _make_pieces(self, r: OptionResult, findings: tuple) -> _Pieces:
         name = _compact(r.option_id)
         reasons = []
         for f, finding_key in zip(r.findings, findings):
@@ -121,9 +126,11 @@ class RecordWriter:
             note = f"{name}:" + _compact({"line": r.line, "agent_notes": [
                 {"rule": n, "text": text_in(self.content.rule(n).clinician, self.lang)}
                 for n in r.notes]})
-        return (f"{name}:{_compact(r.verdict._value_)}", f"{name}:[{','.join(reasons)}]",
-                f"{name}:{_compact([f.rule_id for f in r.deciding])}",
-                f"{name}:{_compact([f.rule_id for f in also])}" if also else "", note)
+        return (f"{name}:{_compact(r.verdict._value_)}".encode(),
+                f"{name}:[{','.join(reasons)}]".encode(),
+                f"{name}:{_compact([f.rule_id for f in r.deciding])}".encode(),
+                f"{name}:{_compact([f.rule_id for f in also])}".encode() if also else b"",
+                note.encode())
 
 
 # --------------------------------------------------------------------------- CSV
@@ -158,11 +165,12 @@ def csv_row(number: int, a: Assessment, options: int) -> list[Any]:
 
 
 class Encoder:
-    """Text for a run of assessments in one format, chunk by chunk, so output streams.
+    """UTF-8 output for a run of assessments in one format, chunk by chunk, so output streams.
 
     JSON: `start()`, then each chunk's records joined by commas (`chunk` puts a comma before
-    every chunk but the first), then `end()`; a single object is `single()`. JSON Lines and CSV
-    chunks are whole lines; CSV starts with its header.
+    every chunk but the first), then `end()`; a single object is one chunk of one record. JSON
+    Lines and CSV chunks are whole lines; CSV starts with its header. `start` and `end` are text,
+    `chunk` and `record` bytes (a chunk is joined from encoded pieces, never transcoded whole).
     """
 
     def __init__(self, fmt: str, content: Content, lang: str = "en", pretty: bool = False):
@@ -172,10 +180,10 @@ class Encoder:
         self._record = RecordWriter(content, lang)
         self._options = len(content.options)
 
-    def record(self, a: Assessment) -> str:
+    def record(self, a: Assessment) -> bytes:
         if self.pretty:
             return json.dumps(assessment_record(a, self.content, self.lang), ensure_ascii=False,
-                              indent=2)
+                              indent=2).encode()
         return self._record(a)
 
     def start(self, many: bool) -> str:
@@ -183,14 +191,15 @@ class Encoder:
             return _csv_text([csv_header(self.content)])
         return "[" + ("\n" if self.pretty else "") if self.fmt == "json" and many else ""
 
-    def chunk(self, first_number: int, assessments: list[Assessment], many: bool) -> str:
+    def chunk(self, first_number: int, assessments: list[Assessment], many: bool) -> bytes:
         if self.fmt == "csv":
             return _csv_text([csv_row(n, a, self._options)
-                              for n, a in enumerate(assessments, start=first_number)])
+                              for n, a in enumerate(assessments, start=first_number)]).encode()
+        records = [self.record(a) for a in assessments]
         if self.fmt == "jsonl" or not many:
-            return "".join(self.record(a) + "\n" for a in assessments)
-        joiner = ",\n" if self.pretty else ","
-        text = joiner.join(self.record(a) for a in assessments)
+            return b"\n".join([*records, b""])  # each record followed by a newline
+        joiner = b",\n" if self.pretty else b","
+        text = joiner.join(records)
         return text if first_number == 1 else joiner + text
 
     def end(self, many: bool) -> str:

@@ -188,8 +188,9 @@ class _OptionStep:
 
     def __init__(self, option: Option, content: Content, test_of: Any, reference: bool):
         self.option = option
-        self.rules = tuple(_RuleStep(test_of(rule), rule.id, _verdict(rule), rule.track)
-                           for rule in option.rules)
+        # compiled, the rules run only as the one function `run` (their own tests unused)
+        self.rules = tuple(_RuleStep(test_of(rule) if reference else None, rule.id,
+                                     _verdict(rule), rule.track) for rule in option.rules)
         # facts -> the findings of the option's rules, in rule order: the rules' conditions
         # compiled into one function (core/compiled.py), or each rule's test in a loop
         self.run: Rules = _each_rule(self.rules) if reference else compiled_rules(
@@ -237,10 +238,12 @@ class _Plan:
         self.global_rules = tuple(_RuleStep(test_of(r), r.id, _verdict(r), r.track)
                                   for r in content.global_rules)
         # facts -> the validation codes whose condition is True, in content order
-        codes = tuple((code, test_of(code)) for code in content.validation)
-        self.validation: Rules = (
-            lambda facts: [code for code, test in codes if test(facts) is True]) if reference \
-            else compiled_rules([(code.when, code, None) for code in content.validation])
+        if reference:
+            codes = tuple((code, test_of(code)) for code in content.validation)
+            self.validation: Rules = lambda facts: [code for code, test in codes
+                                                    if test(facts) is True]
+        else:
+            self.validation = compiled_rules([(c.when, c, None) for c in content.validation])
         # rule id -> (tests of its text variants, verdict facts it reads), or None (most rules)
         rules = [*(r for o in content.options for r in (*o.rules, o.default)),
                  *content.global_rules]
