@@ -13,6 +13,7 @@ Hypothesis' valid patients. No timing is asserted here; bench/bench_assess.py me
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -143,3 +144,16 @@ def test_shared_results_are_the_results_made_anew(monkeypatch):
     monkeypatch.setattr(engine, "_PLANS", {})
     alone = [assess(item, content) for item in reversed(items)][::-1]
     assert alone == shared and sharing(alone) == 0
+
+
+def test_worker_chunks_cover_the_list_in_order_and_taper_at_the_end():
+    from dashboard.assess_cli import CHUNK, _tapering
+
+    for total in (1, PARALLEL_FROM, PARALLEL_FROM + 1, 9999, 10_000, 50_000):
+        for workers in (2, 3, 8):
+            bounds = _tapering(total, workers)
+            assert bounds[0][0] == 0 and bounds[-1][1] == total
+            assert all(end > start for start, end in bounds)
+            assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+            assert max(end - start for start, end in bounds) <= CHUNK
+    assert _tapering(10_000, 2)[-1][1] - _tapering(10_000, 2)[-1][0] < CHUNK // 2

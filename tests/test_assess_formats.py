@@ -117,7 +117,9 @@ def test_the_encoder_caches_reason_texts_not_patients(content, generated, monkey
     encoder = Encoder("json", content)
     encoder.chunk(1, assessments, True)
     record = encoder._record
-    cached = [*record._findings.values(), *(p for v in record._results.values() for p in v)]
+    cached = [*(t.encode() for t in record._findings.values()),
+              *(p for v in record._results.values() for p in v),
+              *(p for _, v in record._shared.values() for p in v)]
     assert 0 < len(record._findings) < 2000
     assert 0 < len(record._results) <= 4000 + len(content.options)  # cleared beyond the limit
     assert not any(a.fingerprint.encode() in text for a in assessments[:50] if a.ok
