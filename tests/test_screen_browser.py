@@ -267,6 +267,9 @@ def test_a_value_can_be_entered_by_keyboard_with_one_tab_stop_per_field(browser,
     try:
         page.locator(".st-key-f_recurrence_site input").first.focus()
         page.keyboard.press("Space")  # the first choice: liver only
+        # The first value shows the options: wait for that run (bounded) before moving on, or
+        # on a loaded machine the Tabs race the rerun that the choice starts.
+        page.locator(".st-key-card_resection").wait_for(state="visible", timeout=30_000)
         wait_for_app(page)
         stops = 0
         in_size = ("() => document.activeElement.closest('.st-key-f_largest_tumour_cm')"
