@@ -515,6 +515,37 @@ def test_no_heading_is_left_alone_at_the_bottom_of_a_page(large_print, paper):
         assert body[-1] not in headings, (number, body[-1])
 
 
+@pytest.mark.hazard("H51")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_no_lead_line_of_more_about_each_option_ends_a_page(lang):
+    """Found by looking at a French sheet with "More about each option": the lead line "Séjour à
+    l'hôpital et récupération" ended page 3 and its text began page 4."""
+    from dashboard.core.document import Paragraph
+    from dashboard.core.engine import assess
+    from dashboard.core.loader import load_content
+    from dashboard.core.sheet import SheetChoices, build_sheet
+    from tests.conftest import make_factors
+
+    content = load_content()
+    factors = make_factors(liver_tumour_count=4, largest_tumour_cm=4.0, child_pugh_score=7,
+                           ecog=1, cirrhosis=True)
+    sheet = build_sheet(assess(factors, content), content,
+                        SheetChoices(("tace", "tare", "systemic"), more_about_options=True,
+                                     include_not_fitting=True),
+                        today=datetime(2026, 12, 1).date(), lang=lang)
+    leads = {" ".join(b.text.split()) for b in sheet.blocks
+             if isinstance(b, Paragraph) and b.style == "lead"}
+    footer = {" ".join(line.split()) for line in sheet.footer_lines}
+    reader = PdfReader(io.BytesIO(render(sheet, created=datetime(2026, 12, 1, 9, 0))))
+
+    assert len(reader.pages) >= 4
+    for number, page in enumerate(reader.pages, start=1):
+        lines = [" ".join(t.split()) for t in page.extract_text().splitlines() if t.strip()]
+        body = [t for t in lines if not any(t in f or f in t for f in footer)
+                and not t.startswith(("Page ", "Check code", "Code de"))]
+        assert body and body[-1] not in leads, (number, body[-1])
+
+
 def _sheet_texts_en_fr() -> list[str]:
     from dashboard.core.engine import assess
     from dashboard.core.loader import load_content

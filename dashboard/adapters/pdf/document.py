@@ -564,6 +564,14 @@ class _SheetPDF(FPDF):
                 own = self._text_height(block.text, size) + self._lh(size) * 0.45 * self.sizes.gap
                 if own <= 4 * self._lh(size):
                     keep = own + self._lead_height(following)
+            elif block.style == "lead" and following is not None and own <= 4 * self._lh(size):
+                # a lead line is a sub-heading ("How it is done"): never alone at a page's foot,
+                # so it keeps with the start of what follows, or all of a short paragraph
+                after_height = self._lead_height(following, after)
+                if isinstance(following, Paragraph):
+                    whole = self._text_height(following.text, s.body)
+                    after_height = whole if whole <= 4 * body_lh else after_height
+                keep = own + after_height
             self._keep(keep)
             self._text(block.text, size)
             self.y += self._lh(size) * 0.35 * self.sizes.gap
