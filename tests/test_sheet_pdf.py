@@ -79,6 +79,17 @@ def test_three_options_make_two_letter_pages(standard, name):
     assert len(_pages(standard[name])) == 2
 
 
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_english_three_option_sheets_keep_the_usual_print_size(content, name):
+    """The six English 3-option sheets fit two pages at the usual sizes (11 pt body), not at
+    the tighter steps kept for sheets that would run over: the words to know must not push a
+    typical sheet into smaller print (the liver and side-effects definitions once did)."""
+    sheet = _sheet_in(content, name, "en")
+    laid_out = pdf_document._laid_out(sheet, pdf_document._preflight(sheet))
+    assert laid_out.page_no() == 2
+    assert laid_out.sizes is pdf_document._STANDARD
+
+
 @pytest.mark.hazard("H50")
 @pytest.mark.parametrize("name", list(SCENARIOS)[:3])
 def test_three_options_make_two_a4_pages(content, name):
