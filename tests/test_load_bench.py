@@ -65,6 +65,7 @@ def test_the_percentiles_are_the_usual_ones():
 
 
 @pytest.mark.slow
+@pytest.mark.hazard("H85")
 def test_the_light_client_makes_and_downloads_this_sessions_real_sheet_rerunning_the_panel_only():
     """The bench's light client (bench/load_client.py) drives a session as the page does: its
     Prepare reruns only the sheet panel (one fragment run, no stale rerun of the page), and
