@@ -413,15 +413,21 @@ class Tabs:
             async with gate:
                 return await _open_session(self.contexts[i // TABS_PER_CONTEXT], self.url, i)
 
-        missing = range(len(self.pages), count)
-        if not missing:
-            return True
-        try:
-            self.pages += await asyncio.wait_for(asyncio.gather(*(opened(i) for i in missing)),
-                                                 timeout=max(1.0, deadline - time.monotonic()))
-        except TimeoutError:
-            return False
+        return await _grown(self.pages, count, opened, deadline)
+
+
+async def _grown(pages: list, count: int, opened, deadline: float) -> bool:
+    """Open sessions `len(pages)`..`count - 1` with `opened(i)` and add them to `pages`; False
+    when they are not all open by `deadline` (time.monotonic())."""
+    missing = range(len(pages), count)
+    if not missing:
         return True
+    try:
+        pages += await asyncio.wait_for(asyncio.gather(*(opened(i) for i in missing)),
+                                        timeout=max(1.0, deadline - time.monotonic()))
+    except TimeoutError:
+        return False
+    return True
 
 
 class LightSessions:
@@ -445,13 +451,7 @@ class LightSessions:
                     f"{BASELINE['largest_tumour_cm'] + i % 5 * 0.5:.1f}")
                 return session
 
-        missing = range(len(self.pages), count)
-        try:
-            self.pages += await asyncio.wait_for(asyncio.gather(*(opened(i) for i in missing)),
-                                                 timeout=max(1.0, deadline - time.monotonic()))
-        except TimeoutError:
-            return False
-        return True
+        return await _grown(self.pages, count, opened, deadline)
 
     async def close(self) -> None:
         await asyncio.gather(*(p.close() for p in self.pages), return_exceptions=True)
