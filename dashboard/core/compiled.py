@@ -25,7 +25,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .conditions import Test, Unknown, compare_unknown, compile_condition, operator_check
+from .conditions import Test, Unknown, compare_unknown, operator_check
 from .content import AllOf, Always, AnyOf, Compare, Condition, NoneOf
 
 # `value op expected` for a known (not None, not Unknown) value {v}, as a Python expression;
@@ -187,8 +187,3 @@ class _Writer:
         self._emit(depth, "else:")
         self._emit(depth + 1, f"{out} = " + _OPERATORS[op].format(v=value, e=expected))
         return out
-
-
-def reference_test(condition: Condition) -> Test:
-    """The condition evaluated as `core/conditions.py` does (what the compiled test must equal)."""
-    return compile_condition(condition)

@@ -40,6 +40,8 @@ class FactorForm:
     data: dict[str, Any] | None  # None while nothing has been entered
     slots: dict[str, Any] = field(default_factory=dict)  # field id -> container under the widget
     calculator: Any = None  # container for the Child-Pugh / ALBI panel
+    # the base fields a validation or warning code names (worked out once per draw)
+    message_fields: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- factor form
@@ -48,7 +50,7 @@ class FactorForm:
 def factor_form(content: Content) -> FactorForm:
     """The grouped factor form, in a pane that scrolls on its own (values reach Python live)."""
     st.header(words(content, "form_heading"), anchor="patient-factors")
-    form = FactorForm(data=None)
+    form = FactorForm(data=None, message_fields=_message_fields(content))
     with st.container(key="factor_form", height=PANE_HEIGHT, border=True):
         grid = st.grid(2, min_column_width=GROUP_MIN_WIDTH, gap="medium")
         for groups in _group_columns(content, 2):
@@ -122,7 +124,7 @@ def _field(content: Content, factor: Factor, form: FactorForm) -> None:
     aliases = [content.factor(a) for a in content.aliases_of(factor.id)]
     label = text_in(factor.label, LANG)
     key = FIELD + factor.id
-    if _may_have_message(content, factor):  # above the field: a link to it shows both
+    if _may_have_message(form, factor):  # above the field: a link to it shows both
         form.slots[factor.id] = st.container(key=f"msg_{factor.id}")
     if aliases:
         _unit_number(content, factor, aliases, label)
@@ -152,12 +154,12 @@ def _field(content: Content, factor: Factor, form: FactorForm) -> None:
         _number(content, factor, label + unit)
 
 
-def _may_have_message(content: Content, factor: Factor) -> bool:
+def _may_have_message(form: FactorForm, factor: Factor) -> bool:
     """Whether a message can ever sit beside this field: a typed number (type and range
     errors) or a field a validation or warning code names. Other fields get no container (each
     element costs the browser on every change); a message for one would still show, with
     every warning above the options and every error in the list under the form."""
-    return _typed_number(factor) or factor.id in _message_fields(content)
+    return _typed_number(factor) or factor.id in form.message_fields
 
 
 def _message_fields(content: Content) -> frozenset[str]:

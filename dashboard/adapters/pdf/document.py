@@ -43,6 +43,7 @@ from dashboard.core.document import (
 
 from .fonts import (
     MAIN_FAMILY,
+    PINNED_FPDF,
     FontPlan,
     UnprintableText,
     in_main_font,
@@ -63,8 +64,8 @@ from .table import (
 
 __all__ = ["count_pages", "render", "shared_measurements"]
 
-# The one override of fpdf2 internals (see _SheetPDF._parse_chars): pinned to this version.
-PINNED_FPDF = "2.8.9"
+# The overrides of fpdf2 internals (_SheetPDF._parse_chars, _SummedFragment) hold for
+# PINNED_FPDF only (fonts.py: one pin for every workaround of the sheet's PDF code).
 
 
 def strings(sheet: DiscussionSheet) -> Iterator[tuple[str, str]]:

@@ -72,6 +72,10 @@ _SUBSET_LOGGER = logging.getLogger("fontTools.subset")
 if not any(isinstance(f, _QuietSubsetter) for f in _SUBSET_LOGGER.filters):
     _SUBSET_LOGGER.addFilter(_QuietSubsetter())
 
+# The fpdf2 whose internals the sheet's workarounds are written for (the day's font copies
+# here, the line measuring and character parsing of document.py); another version draws
+# with fpdf2's own code only. requirements.txt pins it (tests/test_sheet_pdf.py).
+PINNED_FPDF = "2.8.9"
 FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 
 Ranges = tuple[tuple[int, int], ...]
@@ -358,7 +362,6 @@ def _add_font(pdf: FPDF, name: str, style: str, file_name: str, codes: list[int]
 
 _SHARED = "_dashboard_day_fonts"  # on a document: [(its font, template key)] shared this way
 _DAY_FONTS: ContextVar[_DayFonts | None] = ContextVar("day_fonts", default=None)
-_PINNED_FPDF = "2.8.9"  # the fpdf2 whose font objects the copies below are made like
 _SUBSETS_MOST = 64 * 2**20  # bytes of subsets kept per day; beyond that they are made anew
 
 
@@ -368,7 +371,7 @@ def shared_fonts() -> Iterator[None]:
     each font file's parsing, and subsets for the same glyphs. Dropped with the block."""
     import fpdf
 
-    token = _DAY_FONTS.set(_DayFonts() if fpdf.__version__ == _PINNED_FPDF else None)
+    token = _DAY_FONTS.set(_DayFonts() if fpdf.__version__ == PINNED_FPDF else None)
     try:
         yield
     finally:
