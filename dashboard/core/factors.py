@@ -30,12 +30,13 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
                                                          list[Issue]]:
     """(factors or None, blocking errors, range errors a validation code may replace)."""
     if not isinstance(data, Mapping):
-        return None, [Issue("NOT_OBJECT", "", "Patient factors must be a JSON object.")], []
+        return None, [Issue("NOT_OBJECT", "", input_words(content, "not_object"))], []
     errors: list[Issue] = []
     range_errors: list[Issue] = []
     for key in data:
         if not content.has_factor(key):
-            errors.append(Issue("UNKNOWN_KEY", str(key), f"Unknown field '{key}'."))
+            errors.append(Issue("UNKNOWN_KEY", str(key),
+                                input_words(content, "unknown_field", key=key)))
     values: dict[str, Any] = {}
     unknown: set[str] = set()
     for factor in content.factors:
@@ -43,15 +44,14 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
             continue
         aliases = content.aliases_of(factor.id)
         if aliases:
-            raw_key, raw = _pick(factor, data, aliases, errors)
+            raw_key, raw = _pick(factor, data, aliases, errors, content)
         elif factor.id in data:  # the common case, without building the key lists of _pick
             raw_key, raw = factor.id, data[factor.id]
         else:
             raw_key, raw = None, None
         if raw_key is None:
             if factor.core:
-                errors.append(Issue("MISSING", factor.id,
-                                    f"{_label(factor)} is required (it may be null if not known)."))
+                errors.append(Issue("MISSING", factor.id, input_words(content, "required", factor)))
             values[factor.id] = factor.default
             continue
         source = factor if raw_key == factor.id else content.factor(raw_key)
@@ -60,10 +60,10 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
             if factor.core:
                 unknown.add(factor.id)
             continue
-        value = _coerce(source, raw, errors)
+        value = _coerce(source, raw, errors, content)
         if value is None:
             continue
-        range_issue = _range_issue(source, value)
+        range_issue = _range_issue(source, value, content)
         if range_issue:
             range_errors.append(range_issue)
         if source is not factor:
@@ -76,72 +76,76 @@ def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, l
 
 
 def _pick(factor: Factor, data: Mapping[str, Any], aliases: tuple[str, ...],
-          errors: list[Issue]) -> tuple[str | None, Any]:
+          errors: list[Issue], content: Content) -> tuple[str | None, Any]:
     """The key that gives this field (itself or a unit alias), refusing two units at once."""
     keys = [factor.id, *aliases]
     present = [k for k in keys if k in data and (data[k] is not None or k == factor.id)]
     given = [k for k in present if data[k] is not None]
     if len(given) > 1:
         errors.append(Issue("CONFLICT", factor.id,
-                            f"{_label(factor)} was given in more than one unit "
-                            f"({', '.join(given)}); give one only."))
+                            input_words(content, "two_units", factor, units=", ".join(given))))
         return None, None
     if given:
         return given[0], data[given[0]]
     return (present[0], None) if present else (None, None)
 
 
-def _coerce(factor: Factor, raw: Any, errors: list[Issue]) -> Any:
-    # the label is looked up only for a message (most values are fine)
+def _coerce(factor: Factor, raw: Any, errors: list[Issue], content: Content) -> Any:
+    # the words are looked up only for a message (most values are fine)
     if factor.kind == "yes_no":
         if isinstance(raw, bool):
             return raw
-        return _type_error(errors, factor, f"{_label(factor)} must be true or false.")
+        return _type_error(errors, content, factor, "not_yes_no")
     if factor.kind == "choice":
         if isinstance(raw, str) and raw in factor.values:
             return raw
-        return _type_error(errors, factor,
-                           f"{_label(factor)} must be one of: {', '.join(factor.values)}.")
+        return _type_error(errors, content, factor, "not_choice", values=", ".join(factor.values))
     if factor.kind == "count" and raw == "diffuse":
         return raw
     if isinstance(raw, str) and _COMMA_NUMBER.fullmatch(raw.strip()):
-        return _type_error(errors, factor, f"{_label(factor)} must be typed without a comma; use a "
-                                           "decimal point for decimals (for example 1.5).")
+        return _type_error(errors, content, factor, "comma")
     if isinstance(raw, bool) or not isinstance(raw, (int, float)) or (
             isinstance(raw, float) and not math.isfinite(raw)):  # math.isfinite(10**400) raises
-        extra = " or 'diffuse'" if factor.kind == "count" else ""
-        return _type_error(errors, factor, f"{_label(factor)} must be a finite number{extra}.")
+        return _type_error(errors, content, factor,
+                           "not_count" if factor.kind == "count" else "not_number")
     if abs(raw) > limits.NUMBER_MAGNITUDE_MAX:
-        return _type_error(errors, factor, f"{_label(factor)} is far outside any possible value.")
+        return _type_error(errors, content, factor, "far_outside")
     if factor.kind in ("integer", "count"):
         if isinstance(raw, float) and not raw.is_integer():
-            return _type_error(errors, factor, f"{_label(factor)} must be a whole number.")
+            return _type_error(errors, content, factor, "not_whole")
         return int(raw)
     return raw
 
 
-def _type_error(errors: list[Issue], factor: Factor, message: str) -> None:
-    errors.append(Issue("TYPE", factor.id, message))
+def _type_error(errors: list[Issue], content: Content, factor: Factor, key: str,
+                **fill: str) -> None:
+    errors.append(Issue("TYPE", factor.id, input_words(content, key, factor, **fill)))
     return
 
 
-def _range_issue(factor: Factor, value: Any) -> Issue | None:
+def _range_issue(factor: Factor, value: Any, content: Content) -> Issue | None:
     if not isinstance(value, (int, float)):
         return None
     low, high = factor.minimum, factor.maximum
     if (low is not None and value < low) or (high is not None and value > high):
         unit = f" {factor.unit}" if factor.unit else ""
         return Issue("RANGE", factor.id,
-                     f"{_label(factor)} must be between {_num(low)} and {_num(high)}{unit}.")
+                     input_words(content, "out_of_range", factor, low=_num(content, low),
+                          high=_num(content, high), unit=unit))
     return None
 
 
-def _num(value: float | None) -> str:
-    return "any" if value is None else f"{value:g}"
+def _num(content: Content, value: float | None) -> str:
+    return input_words(content, "no_bound") if value is None else f"{value:g}"
 
 
-def _label(factor: Factor) -> str:
-    return text_in(factor.label, "en")
+def input_words(content: Content, key: str, factor: Factor | None = None, /,
+                **fill: Any) -> str:
+    """The clinician's words for a refused value (content/input.toml, English: the command
+    line's and the clinic day's messages), filled in with the field's label."""
+    if factor is not None:
+        fill["label"] = text_in(factor.label, "en")
+    return str(content.string(f"input.{key}")).format(**fill)
 
 
 # --------------------------------------------------------------------------- strict JSON

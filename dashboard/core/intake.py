@@ -26,7 +26,7 @@ from typing import Any
 from . import limits, usertext
 from .assessment import Issue
 from .content import Content, Factor
-from .factors import InputRefused, parse_json
+from .factors import InputRefused, input_words, parse_json
 
 PATIENT_FIELDS = ("name", "appointment_date", "clinician", "team_phone", "notes")
 ROW_FIELDS = ("id", "language")
@@ -116,26 +116,25 @@ def cells_to_factors(cells: Mapping[str, str], content: Content) -> dict[str, An
 def read_csv(data: bytes, content: Content) -> PatientList:
     """A patient list as CSV bytes (UTF-8, with or without the byte-order mark Excel adds)."""
     if len(data) > MAX_BYTES:
-        return PatientList(problems=(f"The file is larger than {MAX_BYTES // 1000} kB.",))
+        return PatientList(problems=(input_words(content, "list_too_large", kb=MAX_BYTES // 1000),))
     try:
         if b"\x00" in data:  # a spreadsheet file (.xlsx) renamed, not text
             raise UnicodeDecodeError("utf-8", data, 0, 1, "binary data")
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return PatientList(problems=(("The file is not UTF-8 text. Save it as 'CSV UTF-8' and "
-                                     "try again."),))
+        return PatientList(problems=(input_words(content, "list_not_utf8_csv"),))
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
-        return PatientList(problems=(f"The file is not a readable CSV file ({exc}).",))
+        return PatientList(problems=(input_words(content, "list_not_csv", problem=exc),))
     records = [r for r in records if any(cell.strip() for cell in r)]  # blank lines
     if not records:
-        return PatientList(problems=(("The file is empty: the first row must be the column "
-                                     "names, then one row per patient."),))
+        return PatientList(problems=(input_words(content, "list_empty"),))
     header = [usertext.clean(name) for name in records[0]]
     problems = _header_problems(header, content)
     if len(records) - 1 > MAX_ROWS:
-        problems.append(f"The list has {len(records) - 1} patients; at most {MAX_ROWS} at once.")
+        problems.append(input_words(content, "list_too_long", count=len(records) - 1,
+                                    most=MAX_ROWS))
     if problems:
         return PatientList(problems=tuple(problems))
     known = _known_columns(content)
@@ -157,14 +156,13 @@ def _known_columns(content: Content) -> set[str]:
 
 def _header_problems(header: list[str], content: Content) -> list[str]:
     if len(header) == 1 and ";" in header[0]:
-        return ["The columns are separated by semicolons; save the list with commas (CSV)."]
+        return [input_words(content, "list_semicolons")]
     named = [h for h in header if h]
     doubled = sorted({h for h in named if named.count(h) > 1})
     if doubled:
-        return [f"Column named twice: {', '.join(doubled)}."]
+        return [input_words(content, "list_column_twice", fields=", ".join(doubled))]
     if not set(named) & {f.id for f in content.factors}:
-        return [("The first row must be the column names (see the template): no patient-factor "
-                "column was found.")]
+        return [input_words(content, "list_no_factor_column")]
     return []
 
 
@@ -172,18 +170,19 @@ def _csv_row(number: int, header: list[str], cells: list[str], content: Content,
              known: set[str]) -> PatientRow:
     issues: list[Issue] = []
     if len(cells) > len(header):
-        issues.append(Issue("ROW_SHAPE", "", f"Row {number} has more cells than there are "
-                                             "column names."))
+        issues.append(Issue("ROW_SHAPE", "",
+                            input_words(content, "row_too_many_cells", number=number)))
     values = dict(zip(header, cells))
     for column, cell in values.items():
         if not cell.strip():
             continue
         if column not in known:
-            issues.append(Issue("UNKNOWN_COLUMN", column or "(no name)",
-                                f"A value is in the column '{column or '(no name)'}', which is "
-                                "not a column of the patient list; it would be ignored."))
+            named = column or input_words(content, "row_no_name")
+            issues.append(Issue("UNKNOWN_COLUMN", named,
+                                input_words(content, "row_unknown_column", key=named)))
         elif len(cell) > MAX_CELL:
-            issues.append(Issue("TOO_LONG", column, f"At most {MAX_CELL} characters."))
+            issues.append(Issue("TOO_LONG", column,
+                                input_words(content, "cell_too_long", limit=MAX_CELL)))
     details = PatientDetails(**{k: values.get(k, "") for k in PATIENT_FIELDS})
     record_id, language, row_issues = _row_fields(values.get("id", ""),
                                                   values.get("language", ""), content)
@@ -197,11 +196,11 @@ def _row_fields(record_id: Any, language: Any, content: Content) -> tuple[str, s
     record_id = usertext.clean(record_id) if isinstance(record_id, str) else record_id
     language = usertext.clean(language).casefold() if isinstance(language, str) else language
     if not isinstance(record_id, str) or len(record_id) > ID_MAX:
-        issues.append(Issue("ID", "id", f"The id must be text of at most {ID_MAX} characters."))
+        issues.append(Issue("ID", "id", input_words(content, "row_bad_id", limit=ID_MAX)))
         record_id = ""
     if not isinstance(language, str) or (language and language not in content.languages):
-        issues.append(Issue("LANGUAGE", "language", "The language must be one of: "
-                                                    f"{', '.join(content.languages)}."))
+        issues.append(Issue("LANGUAGE", "language", input_words(content, "row_bad_language",
+                                                         languages=", ".join(content.languages))))
         language = ""
     return record_id, language, tuple(issues)
 
@@ -212,21 +211,21 @@ def _row_fields(record_id: Any, language: Any, content: Content) -> tuple[str, s
 def read_json(data: bytes | str, content: Content) -> PatientList:
     """A patient list as a JSON array of objects (one object is a list of one)."""
     if len(data) > MAX_BYTES:
-        return PatientList(problems=(f"The file is larger than {MAX_BYTES // 1000} kB.",))
+        return PatientList(problems=(input_words(content, "list_too_large", kb=MAX_BYTES // 1000),))
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
         items = parse_json(text)  # the command line's strict JSON (core/limits.py)
     except UnicodeDecodeError:
-        return PatientList(problems=("The file is not UTF-8 text.",))
+        return PatientList(problems=(input_words(content, "list_not_utf8"),))
     except InputRefused as exc:
-        return PatientList(problems=(f"The file cannot be read: {exc}.",))
+        return PatientList(problems=(input_words(content, "list_unreadable", problem=exc),))
     return rows_from_json(items if isinstance(items, list) else [items], content)
 
 
 def rows_from_json(items: list[Any], content: Content) -> PatientList:
     if len(items) > MAX_ROWS:
-        return PatientList(problems=((f"The list has {len(items)} patients; at most {MAX_ROWS} "
-                                     "at once."),))
+        return PatientList(problems=(input_words(content, "list_too_long", count=len(items),
+                                          most=MAX_ROWS),))
     return PatientList(rows=tuple(json_row(n, item, content)
                                   for n, item in enumerate(items, start=1)))
 
@@ -235,16 +234,17 @@ def json_row(number: int, item: Any, content: Content) -> PatientRow:
     """One JSON object: patient factors (passed to the engine as typed) plus text fields."""
     if not isinstance(item, dict):
         return PatientRow(row=number, factors=None, issues=(
-            Issue("NOT_OBJECT", "", "Each patient must be a JSON object."),))
+            Issue("NOT_OBJECT", "", input_words(content, "row_not_object")),))
     factors = {k: v for k, v in item.items() if k not in (*TEXT_COLUMNS, "patient")}
-    details, issues = split_patient(item)
+    details, issues = split_patient(item, content)
     record_id, language, row_issues = _row_fields(item.get("id", ""), item.get("language", ""),
                                                   content)
     return PatientRow(row=number, factors=factors, details=details, record_id=record_id,
                       language=language, issues=(*issues, *row_issues))
 
 
-def split_patient(item: Mapping[str, Any]) -> tuple[PatientDetails, tuple[Issue, ...]]:
+def split_patient(item: Mapping[str, Any],
+                  content: Content) -> tuple[PatientDetails, tuple[Issue, ...]]:
     """The sheet header of a JSON patient: a "patient" object of text fields (as the `sheet`
     command takes it) or the same fields at the top level."""
     patient = item.get("patient")
@@ -254,9 +254,8 @@ def split_patient(item: Mapping[str, Any]) -> tuple[PatientDetails, tuple[Issue,
     elif top or not isinstance(patient, dict) or set(patient) - set(PATIENT_FIELDS):
         patient = None
     if patient is None or not all(isinstance(v, str) for v in patient.values()):
-        return PatientDetails(), (Issue("PATIENT", "patient", (
-            '"patient" must be an object of text fields: '
-            f'{", ".join(sorted(PATIENT_FIELDS))}')),)
+        return PatientDetails(), (Issue("PATIENT", "patient", input_words(
+            content, "row_bad_patient", fields=", ".join(sorted(PATIENT_FIELDS)))),)
     return PatientDetails(**patient), ()
 
 

@@ -46,7 +46,7 @@ OPTION_TEXTS = ("name", "clinical_name", "summary", "involves", "hospital_stay",
 OPTION_LISTS = ("questions", "checks")
 # The `[grid]` table (last in each option file): short texts for the sheet's Option Grid cells,
 # stored in Option.text as "grid.<key>".
-STRING_FILES = ("sheet", "ui", "locale", "clinic_day")
+STRING_FILES = ("sheet", "ui", "locale", "clinic_day", "input")
 # Optional short names, used where a reason names options ({options}, 8.3 T3):
 # short_name for patients, abbreviation for clinicians.
 OPTION_SHORT_TEXTS = ("short_name", "abbreviation")

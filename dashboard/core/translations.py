@@ -19,7 +19,8 @@ DEFAULT_LANG = "en"
 # Text keys that only the clinician's screen shows (the screen may stay in English).
 SCREEN_ONLY = frozenset({"clinician", "help", "label", "clinical_name", "value_labels",
                          "abbreviation", "meaning"})
-SCREEN_FILES = frozenset({"ui.toml", "clinic_day.toml"})  # clinic_day: care-team pages
+SCREEN_FILES = frozenset({"ui.toml", "clinic_day.toml",  # clinic_day: care-team pages
+                          "input.toml"})  # refused input: command line and clinic day
 # Keys that are per-language but not translations of each other: a claim's phrases (claims.toml)
 # are what each language's sentences say, as many as that language needs (checked by the loader).
 NOT_TRANSLATIONS = frozenset({"phrases"})
