@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core.engine import assess
+from dashboard.screen.view import esc
 from tests.conftest import BASELINE, ROOT, make_factors
 
 APP = str(ROOT / "dashboard" / "screen" / "app.py")
@@ -243,6 +244,15 @@ def test_the_comparison_table_switches_between_chosen_and_all_options(app, conte
     assert len(chosen) < len(every)
     assert not every.isna().any().any()
     assert "nan" not in every.to_string().lower().split()
+
+
+def test_the_tumour_board_note_stands_under_the_options_as_on_the_board_list(app, content):
+    submit(fill(app, content, BASELINE))
+    note = esc(content.string("clinic_day.board_mdt_note", "en"))  # shown through Markdown
+
+    assert note in texts(app)
+    assert index_in_page(app, lambda e: getattr(e, "value", None) == note) > index_in_page(
+        app, lambda e: "card_" in str(getattr(e, "key", "") or ""))
 
 
 @pytest.mark.hazard("H14")

@@ -49,7 +49,7 @@ def show_results(content: Content, assessment: Assessment, values: dict[str, Any
         grid = st.grid("auto", min_column_width=CARD_MIN_WIDTH, gap="small")
         for result in results:
             _card(grid, content, assessment, result, facts)
-    st.markdown(esc(content.string("ui.mdt_note", LANG)))
+    st.markdown(esc(content.string("clinic_day.board_mdt_note", LANG)))  # as the board list
 
 
 def show_comparison(content: Content, assessment: Assessment) -> None:
