@@ -73,11 +73,12 @@ def _summary(content: Content, assessment: Assessment) -> None:
 def _card(grid: Any, content: Content, assessment: Assessment, result: OptionResult,
           facts: dict[str, Any]) -> None:
     option = content.option(result.option_id)
-    # The bordered card is itself the grid's cell (no cell around it: every element sent on a
-    # change costs the browser a redraw, bench/bench_screen.py). A card whose "Why?" is open
-    # takes the whole row: its rules, sources and values read in a 200 px column made a card
-    # about 3,700 px tall at 1024 px.
-    place = grid.cell(column_span="all") if st.session_state.get(WHY + option.id) else grid
+    # A card whose "Why?" is open takes the whole row: its rules, sources and values read in a
+    # 200 px column made a card about 3,700 px tall at 1024 px. Every card sits in a cell of
+    # its own whose span alone changes as "Why?" opens: a card moved from the grid into a new
+    # cell was rebuilt by the browser, and the keyboard's focus on its "Why?" fell back to the
+    # top of the page (H127). One more element per card on each change (bench/bench_screen.py).
+    place = grid.cell(column_span="all" if st.session_state.get(WHY + option.id) else 1)
     with place.container(border=True, key=f"card_{option.id}"):
         # One Markdown element per card (each one drawn costs the browser about as much as a
         # card's text: bench/bench_screen.py), its parts as paragraphs.
