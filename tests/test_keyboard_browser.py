@@ -17,9 +17,16 @@ import pytest
 
 from dashboard.core.engine import assess
 from dashboard.screen import view
-from tests.browser_support import wait_for_app, wait_for_check_code
+from tests.browser_support import (
+    choose,
+    enter_factors,
+    type_text,
+    wait_for_app,
+    wait_for_check_code,
+)
+from tests.conftest import BASELINE
 from tests.safety_support import pdf_text
-from tests.test_screen_browser import WORDS, _cards, _screen_code
+from tests.test_screen_browser import _IN_VIEW, WORDS, _cards, _screen_code
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +38,7 @@ FOCUSED = """() => {
   const e = document.activeElement;
   if (!e || e === document.body)
     return {key: '', tag: 'BODY', type: '', role: '', name: '', value: '', checked: null,
-            open: null};
+            href: '', open: null};
   const keyed = e.closest('[class*="st-key-"]');
   const key = keyed ? [...keyed.classList].find(c => c.startsWith('st-key-')).slice(7) : '';
   const label = e.closest('label');
@@ -39,7 +46,7 @@ FOCUSED = """() => {
   return {key, tag: e.tagName, type: e.type || '', role: e.getAttribute('role') || '',
           name: e.getAttribute('aria-label') || (label ? label.innerText : '') ||
                 (e.innerText || '').slice(0, 60),
-          value: e.value ?? '', checked: e.checked ?? null,
+          value: e.value ?? '', checked: e.checked ?? null, href: e.getAttribute('href') || '',
           open: details ? details.open : null};
 }"""
 
@@ -331,5 +338,58 @@ def test_a_whole_patient_is_entered_and_a_sheet_taken_by_keyboard_alone(browser,
         sheet = pdf_text(Path(info.value.path()).read_bytes())
         assert expected.fingerprint in sheet
         assert all(content.option(o).name("en") in " ".join(sheet.split()) for o in ticked)
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- the error list
+
+
+@pytest.mark.hazard("H128")
+@pytest.mark.parametrize("width", [1440, 820])
+def test_enter_on_each_error_link_then_tab_puts_the_focus_in_its_field(browser, server, content,
+                                                                       width):
+    """Four problems at once, on a tick box, a list, and two typed numbers. Each link of the
+    list under the options is reached with Tab and followed with Enter: the field's message and
+    the field come into view, and the very next Tab puts the focus in that field's input (the
+    browser starts its next Tab from the link's target, the message's heading, which has no
+    link icon of its own). No JavaScript: the page's script policy is untouched."""
+    context, page = _keyboard_page(browser, server, width)
+    try:
+        enter_factors(page, content, BASELINE)
+        page.locator(".st-key-f_painful_bone_metastases label").first.click()  # E7
+        wait_for_app(page)
+        choose(page, "f_liver_tumour_count", "0")  # E3, first field: the number of tumours
+        wait_for_app(page)
+        type_text(page, "f_largest_tumour_cm", "big")
+        wait_for_app(page)
+        type_text(page, "f_afp_ng_ml", "lots")
+        wait_for_app(page)
+        page.locator(".st-key-msg_afp_ng_ml [data-testid='stAlertContentError']").wait_for()
+        links = page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=stAlertContentError] a')]"
+            ".map(a => a.getAttribute('href'))")
+        targets = {href: page.evaluate(
+            "id => { const s = document.getElementById(id)?.closest('[class*=st-key-msg_]');"
+            " return s ? [...s.classList].find(c => c.startsWith('st-key-msg_')).slice(11)"
+            " : null; }", href[1:]) for href in links}
+        assert set(targets.values()) == {"painful_bone_metastases", "liver_tumour_count",
+                                         "largest_tumour_cm", "afp_ng_ml"}, targets
+
+        for href, field in targets.items():
+            passed = []
+            for _ in range(120):  # on through the form and the options to the list's link
+                page.keyboard.press("Tab")
+                now = _focused(page)
+                if now["href"] == href and not now["key"].startswith("msg_"):
+                    break
+                passed.append(now["key"] or now["tag"])
+            else:
+                pytest.fail(f"Tab did not reach the link to {field}: {passed[-20:]}")
+            page.keyboard.press("Enter")
+            page.wait_for_function(_IN_VIEW, arg=[href[1:], f".st-key-f_{field} input"])
+            page.keyboard.press("Tab")
+            now = _focused(page)
+            assert (now["key"], now["tag"]) == (f"f_{field}", "INPUT"), (field, now)
     finally:
         context.close()

@@ -268,16 +268,17 @@ def show_messages(content: Content, form: FactorForm, issues: ScreenIssues) -> N
     the error list under the options links to it (`problem_anchor`), so following a link shows
     the field's own message with the field under it, not its group (H121). A Markdown heading
     is the one anchor Streamlit gives an element without HTML (SEC-2); its id is the slug of
-    its text."""
+    its text. The heading has no "Link to heading" icon (`anchors=False` keeps the id): after
+    a link is followed the browser's next Tab stop is then the field itself, not that icon
+    (H128)."""
     values = form.data or {}
     total = len(issues.errors)
     for number, issue in enumerate(issues.errors, 1):
         for i, slot in enumerate(_issue_slots(content, form, issue)):
-            text = esc(view.issue_words(content, issue, values))
             if i == 0:  # one anchor per problem, beside its first field
                 heading = words(content, "problem_heading", number=number, total=total)
-                text = f"#### {esc(heading)}\n\n{text}"
-            slot.error(text, icon=":material/error:")
+                slot.markdown(f"#### {esc(heading)}", anchors=False)
+            slot.error(esc(view.issue_words(content, issue, values)), icon=":material/error:")
     for issue in issues.warnings:
         for slot in _issue_slots(content, form, issue):
             slot.warning(esc(view.issue_words(content, issue, values)),
