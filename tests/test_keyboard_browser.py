@@ -361,10 +361,9 @@ def test_enter_on_each_error_link_then_tab_puts_the_focus_in_its_field(browser, 
         wait_for_app(page)
         choose(page, "f_liver_tumour_count", "0")  # E3, first field: the number of tumours
         wait_for_app(page)
-        type_text(page, "f_largest_tumour_cm", "big")
-        wait_for_app(page)
-        type_text(page, "f_afp_ng_ml", "lots")
-        wait_for_app(page)
+        for field, typed in (("largest_tumour_cm", "big"), ("afp_ng_ml", "lots")):
+            type_text(page, f"f_{field}", typed)  # not numbers
+            wait_for_app(page)
         page.locator(".st-key-msg_afp_ng_ml [data-testid='stAlertContentError']").wait_for()
         links = page.evaluate(
             "() => [...document.querySelectorAll('[data-testid=stAlertContentError] a')]"
