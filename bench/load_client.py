@@ -103,6 +103,8 @@ class ProtocolSession:
                 self.page_hash = msg.new_session.page_script_hash or self.page_hash
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 self._element(msg.delta.new_element, msg.delta.fragment_id)
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+                self._block(msg.delta.add_block, msg.delta.fragment_id)
             elif kind == "script_finished":
                 self.finished.append(msg.script_finished)
                 self._finished.put_nowait(msg.script_finished)
@@ -126,6 +128,14 @@ class ProtocolSession:
         if kind == "download_button" and proto.deferred_file_id and not seen.is_set():
             self._download_at = time.perf_counter()
             seen.set()
+
+    def _block(self, block: Any, fragment_id: str) -> None:
+        """An expander with a key holds its open state as a widget does (the sheet section
+        is drawn only once it is opened): kept by key, like the elements' widgets."""
+        if block.WhichOneof("type") == "expandable" and block.expandable.id.startswith("$$ID-"):
+            widget_id = block.expandable.id
+            self.widgets[widget_id.split("-", 2)[-1]] = Widget(widget_id, "expander",
+                                                               fragment_id, block.expandable)
 
     def _mirror(self, widget_id: str, kind: str, proto: Any) -> None:
         """Keep the value the page would now hold for this widget, as the frontend does: the
@@ -217,10 +227,14 @@ class ProtocolSession:
     # ------------------------------------------------------------------ the clinician's steps
 
     async def fill_and_get_ready(self, tumour_cm: str) -> None:
-        """Tumour size and cirrhosis "No", the suggested options ticked, then the review box,
-        as the browser bench does; Prepare is then enabled (checked on the server's button)."""
+        """Tumour size and cirrhosis "No", the sheet section opened, the suggested options
+        ticked, then the review box, as the browser bench does; Prepare is then enabled
+        (checked on the server's button)."""
         await self.rerun({"f_largest_tumour_cm": tumour_cm,
                           "f_cirrhosis": self.option("f_cirrhosis", "No")})
+        if "sheet_open" not in self.widgets:
+            raise ProtocolError("the sheet section was not drawn")
+        await self.rerun({"sheet_open": True})  # opening it reruns the page, which draws it
         if "tick_suggested" not in self.widgets:
             raise ProtocolError("the sheet panel was not drawn")
         await self.rerun({}, trigger="tick_suggested", fragment_of="tick_suggested")

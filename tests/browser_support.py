@@ -225,9 +225,39 @@ def new_patient(page) -> None:
     page.locator(".st-key-new_patient button").click()
 
 
+SHEET_SECTION = ".st-key-sheet_open"  # "3. Prepare a discussion sheet": closed at first
+TICK_SUGGESTED = ".st-key-tick_suggested button"  # the panel's first button
+
+
+def open_sheet_panel(page, timeout: float = 30_000) -> None:
+    """Open the sheet section, as a clinician clicks its heading, and wait (bounded) until its
+    panel is drawn; nothing to do when it is open already. The panel is drawn only while the
+    section is open (the screen's speed), so every test or bench that uses it opens it first."""
+    wait_for_app(page)
+    panel = page.locator(TICK_SUGGESTED)
+    if not panel.count():
+        page.locator(f"{SHEET_SECTION} summary").click()
+    panel.wait_for(state="visible", timeout=timeout)
+    wait_for_app(page)
+
+
+async def async_open_sheet_panel(page, timeout: float = 90_000) -> None:
+    """`open_sheet_panel` for Playwright's async API (the multi-session tests and benches)."""
+    from tests.ui_safety_support import async_wait_for_app
+
+    await async_wait_for_app(page, timeout)
+    panel = page.locator(TICK_SUGGESTED)
+    if not await panel.count():
+        await page.locator(f"{SHEET_SECTION} summary").click()
+    await panel.wait_for(state="visible", timeout=timeout)
+    await async_wait_for_app(page, timeout)
+
+
 def tick_suggested(page) -> None:
-    """Tick the suggested options for the sheet (none is ticked until the clinician chooses)."""
-    page.locator(".st-key-tick_suggested button").click()
+    """Tick the suggested options for the sheet (none is ticked until the clinician chooses),
+    opening the sheet section first."""
+    open_sheet_panel(page)
+    page.locator(TICK_SUGGESTED).click()
     wait_for_app(page)
 
 
@@ -271,6 +301,7 @@ def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "
     then says the sheet will print it (`server_has_name`)."""
     from playwright.sync_api import TimeoutError as StillDisabled
 
+    open_sheet_panel(page, timeout=timeout)
     if tick:
         tick_suggested(page)
     if name:
@@ -284,7 +315,7 @@ def ready_to_prepare(page, *, name: str = "", language: str = "", paper: str = "
         wait_for_app(page)
     enabled = page.locator(f"{PREPARE}:not([disabled])")
     for attempt in range(attempts):
-        wait_for_app(page)
+        open_sheet_panel(page, timeout=timeout)  # a click on the section lost under load
         if name and attempt and not server_has_name(page):
             type_text(page, "s_name", name)  # typed while the page reran: dropped, again
             wait_for_app(page)

@@ -99,8 +99,19 @@ def open_expanders(at: AppTest, content) -> AppTest:
     return at.run()
 
 
+def open_sheet(at: AppTest) -> AppTest:
+    """Open the sheet section, as a clinician clicking its heading (the panel is drawn only
+    while it is open), and run."""
+    from dashboard.screen import sheet_panel
+
+    at.session_state[sheet_panel.OPEN] = True
+    return at.run()
+
+
 def prepare(at: AppTest, name: str = "") -> AppTest:
-    """Tick the suggested options, type the name, tick the review box, press Prepare."""
+    """Open the sheet section, tick the suggested options, type the name, tick the review
+    box, press Prepare."""
+    open_sheet(at)
     at.button(key="tick_suggested").click().run()
     at.text_input(key="s_name").set_value(name)
     at.checkbox(key="s_confirmed").check()
@@ -304,6 +315,7 @@ def test_a_warning_is_shown_above_the_results(app, content):
 
 def test_the_download_appears_only_after_preparing(app, content):
     submit(fill(app, content, BASELINE))
+    open_sheet(app)
     assert not app.get("download_button")
     assert app.button(key="prepare").disabled  # the review box is not ticked yet
 
@@ -362,6 +374,8 @@ def test_a_slip_in_the_form_keeps_everything_typed_for_the_sheet(app, content):
     from dashboard.screen import sheet_panel
 
     submit(fill(app, content, BASELINE))
+
+    open_sheet(app)
     app.checkbox(key="s_opt_tace").check().run()
     app.text_input(key="s_name").set_value("Ann Smith")
     app.text_area(key="s_notes").set_value("Bring the scan")
@@ -378,6 +392,65 @@ def test_a_slip_in_the_form_keeps_everything_typed_for_the_sheet(app, content):
     assert app.text_area(key="s_notes").value == "Bring the scan"
     assert app.radio(key="s_lang").value == "fr"
     assert app.get_by_key(sheet_panel.NOTE).code  # the note is still open: its text drawn
+
+
+def _close_sheet(at: AppTest) -> AppTest:
+    from dashboard.screen import sheet_panel
+
+    at.session_state[sheet_panel.OPEN] = False
+    return at.run()
+
+
+def test_the_sheet_panel_is_drawn_only_once_its_section_is_opened(app, content):
+    """Closed at first: the options come without the panel's forty-odd elements (the screen's
+    speed), and a click on the section draws it from the values then on screen."""
+    from dashboard.screen import sheet_panel
+
+    submit(fill(app, content, BASELINE))
+    assert results_shown(app)
+    section = app.get_by_key(sheet_panel.OPEN)
+    assert not section.children  # nothing of the panel drawn while closed
+    assert not [b for b in app.button if b.key in ("tick_suggested", "prepare")]
+    assert not [c for c in app.checkbox if c.key.startswith("s_")]
+
+    open_sheet(app)
+
+    assert app.get_by_key(sheet_panel.OPEN).button(key="prepare").disabled
+    labels = [app.checkbox(key=f"s_opt_{r.option_id}").label.replace("\\", "")
+              for r in assess(BASELINE, content).results]
+    assert all(verdict_word in label for verdict_word, label in zip(
+        (WORDS[r.verdict.value] for r in assess(BASELINE, content).results), labels))
+
+
+@pytest.mark.hazard("H60")
+def test_closing_the_sheet_section_keeps_what_was_typed_and_offers_no_download(app, content):
+    """Ticks, name, notes and language survive the section being closed, a slip in the form
+    while it is closed, and its reopening; a sheet prepared before is not offered while the
+    section is closed, and after a value changed meanwhile it is withdrawn."""
+    submit(fill(app, content, BASELINE))
+    prepare(app, name="Ann Smith")
+    app.checkbox(key="s_opt_tace").check()
+    app.text_area(key="s_notes").set_value("Bring the scan")
+    app.radio(key="s_lang").set_value("fr").run()
+    app.checkbox(key="s_confirmed").check().run()
+    app.button(key="prepare").click().run()
+    assert app.get("download_button")
+
+    _close_sheet(app)
+    assert not app.get("download_button")  # nothing can be downloaded while it is closed
+    app.text_input(key="f_largest_tumour_cm").set_value("2.5cm").run()  # a slip: no options
+    assert not results_shown(app)
+    app.text_input(key="f_largest_tumour_cm").set_value("3.5").run()
+    assert not app.get("download_button")
+    open_sheet(app)
+
+    assert app.checkbox(key="s_opt_tace").value
+    assert app.text_input(key="s_name").value == "Ann Smith"
+    assert app.text_area(key="s_notes").value == "Bring the scan"
+    assert app.radio(key="s_lang").value == "fr"
+    assert not app.get("download_button") and "sheet_prepared" not in app.session_state
+    assert app.checkbox(key="s_confirmed").value is False  # new options: the review again
+    assert app.button(key="prepare").disabled
 
 
 def test_a_name_the_sheet_cannot_print_gives_a_clear_error_naming_the_field(app, content):
@@ -400,6 +473,7 @@ def test_user_text_is_never_rendered_as_markdown(app, content):
 
 def test_no_option_is_ticked_until_the_clinician_chooses(app, content):
     submit(fill(app, content, make_factors(portal_vein_invasion="lobar")))
+    open_sheet(app)
 
     assert not any(app.checkbox(key=f"s_opt_{o.id}").value for o in content.options)
     assert app.button(key="prepare").disabled
@@ -408,6 +482,7 @@ def test_no_option_is_ticked_until_the_clinician_chooses(app, content):
 def test_the_suggestion_ticks_at_most_three_options_that_may_fit(app, content):
     factors = make_factors(portal_vein_invasion="lobar")
     submit(fill(app, content, factors))
+    open_sheet(app)
 
     app.button(key="tick_suggested").click().run()
 
@@ -437,6 +512,7 @@ def _pages_shown(at: AppTest) -> str:
 @pytest.mark.hazard("H66")
 def test_the_sheet_language_is_a_choice_and_every_label_about_the_sheet_says_it(app, content):
     submit(fill(app, content, BASELINE))
+    open_sheet(app)
     assert app.radio(key="s_lang").value == "en"  # English unless the clinician chooses
     assert "English" in app.button(key="prepare").label
 
@@ -462,6 +538,8 @@ def test_the_sheet_the_screen_prepares_by_default_is_two_pages(app, content, lan
     from dashboard.core.limits import SHEET_NOTES_MAX
 
     submit(fill(app, content, BASELINE))
+
+    open_sheet(app)
     assert app.checkbox(key="s_not_fitting").value is False
     assert app.text_area(key="s_notes").proto.max_chars == SHEET_NOTES_MAX
     app.radio(key="s_lang").set_value(lang)
@@ -504,6 +582,7 @@ def test_a_pseudo_language_goes_through_the_screens_sheet_choices_to_every_page(
     st.cache_resource.clear()
     try:
         at = submit(fill(start(), content, BASELINE))
+        open_sheet(at)
         at.radio(key="s_lang").set_value("xx")
         prepare(at)
         prepared = at.session_state["sheet_prepared"]
@@ -544,6 +623,8 @@ def test_the_screen_prints_on_the_same_paper_as_the_command_line_unless_asked(ap
     from dashboard import service
 
     submit(fill(app, content, BASELINE))
+
+    open_sheet(app)
     assert app.radio(key="s_paper").value == service.Choices().paper == "letter"
     prepare(app)
     assert b"/MediaBox [0 0 612.00 792.00]" in app.session_state["sheet_prepared"]["data"]
@@ -689,6 +770,7 @@ def _name_line(at: AppTest) -> str:
 @pytest.mark.hazard("H120")
 def test_the_panel_says_which_name_the_sheet_prints_before_and_after_preparing(app, content):
     submit(fill(app, content, BASELINE))
+    open_sheet(app)
     assert _name_line(app) == content.string("ui.sheet_will_print_no_name")
 
     prepare(app, name=" Zoë O’Brien ")
@@ -731,6 +813,7 @@ def test_each_error_beside_its_field_carries_the_anchor_its_list_link_names(app,
 @pytest.mark.hazard("H60")
 def test_options_ticked_that_no_longer_fit_after_a_change_are_named_in_the_panel(app, content):
     submit(fill(app, content, BASELINE))
+    open_sheet(app)
     app.button(key="tick_suggested").click().run()
     ticked = [o.id for o in content.options if app.checkbox(key=f"s_opt_{o.id}").value]
     assert ticked and not [w for w in app.warning if "not applicable now" in w.value]
@@ -773,6 +856,7 @@ def test_the_sheet_fields_and_prepare_keep_their_place_when_a_panel_message_come
     # shows the last run's copy of the fields and Prepare beside the new ones (a name typed
     # into the old copy is lost).
     submit(fill(app, content, BASELINE))
+    open_sheet(app)
     before = {k: v for k, v in _places(app._tree).items() if k in SHEET_WIDGETS}
     assert app.info and set(before) == set(SHEET_WIDGETS)  # "tick at least one option"
     app.button(key="tick_suggested").click().run()  # the message goes

@@ -21,6 +21,7 @@ import tests.ui_safety_support as support
 from tests.browser_support import (
     download_sheet,
     new_patient,
+    open_sheet_panel,
     prepare_sheet,
     ready_to_prepare,
     wait_for_app,
@@ -106,6 +107,7 @@ def test_case_13_14_15_16_user_text_shows_literally_and_creates_no_element(page,
     """A zero-width space makes the screen echo the text ("will print as"), so the literal
     rendering of user text on screen can be compared with what was typed."""
     _show_options(page)
+    open_sheet_panel(page)
     _type(page, "s_notes", text)
     _prepare(page, f"{text}\u200b")
 

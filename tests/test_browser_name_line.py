@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM_ARGS, NAME_LINE, name_line_words
+from tests.browser_support import CHROMIUM_ARGS, NAME_LINE, async_open_sheet_panel, name_line_words
 from tests.conftest import require_browser
 from tests.safety_support import pdf_text
 from tests.ui_safety_support import (
@@ -38,7 +38,7 @@ async def _session(context, url: str, number: int) -> dict:
     await size.fill("2.5")
     await size.press("Tab")
     await page.locator(".st-key-card_resection").first.wait_for(state="visible")
-    await async_wait_for_app(page)
+    await async_open_sheet_panel(page)
     await page.locator(".st-key-tick_suggested button").first.click()
     await async_wait_for_app(page)
     name = f"Zed Quill {number}"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_support import async_open_sheet_panel
 from tests.conftest import ROOT, require_browser
 from tests.safety_support import hits, new_marker, pdf_metadata_strings, pdf_text
 from tests.ui_safety_support import (
@@ -83,6 +84,7 @@ async def _session(context, url: str, patient: dict) -> dict:
     await async_wait_for_app(page)
     await page.locator(".st-key-card_resection").wait_for(state="visible", timeout=90_000)
     await async_wait_for_app(page)
+    await async_open_sheet_panel(page, 120_000)  # the sheet section: drawn once opened
     field = page.locator(".st-key-s_name input")
     await field.wait_for(timeout=120_000)  # twelve sessions share two cores
     await field.fill(patient["name"])

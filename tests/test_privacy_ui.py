@@ -17,7 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import chromium, new_patient, tick_suggested, wait_for_app
+from tests.browser_support import (
+    chromium,
+    new_patient,
+    open_sheet_panel,
+    tick_suggested,
+    wait_for_app,
+)
 from tests.conftest import ROOT, require_browser
 from tests.safety_support import hits, new_marker, pdf_metadata_strings, pdf_text
 from tests.ui_safety_support import sandboxed_server, stop_sandboxed_server
@@ -57,6 +63,7 @@ def _session(browser, url: str, marker: str) -> dict:
     wait_for_app(page)
 
     # 3. every free-text field of the sheet, a name the sheet cannot print: refused
+    open_sheet_panel(page)
     for key in FREE_TEXT:
         _type(page, key, f"{marker}-{key}")
     tick_suggested(page)

@@ -15,6 +15,7 @@ from tests.browser_support import (
     ROOT,
     download_sheet,
     enter_factors,
+    open_sheet_panel,
     pick_radio,
     prepare_sheet,
     ready_to_prepare,
@@ -319,6 +320,7 @@ def test_axe_core_finds_no_serious_or_critical_violation(browser, server, conten
     context, page = _page(browser, server)
     try:
         enter_factors(page, content, PATIENTS["after a liver transplant, declines treatment"])
+        open_sheet_panel(page)  # the sheet panel is checked too
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => (await axe.run(document, {resultTypes: "
                                "['violations']})).violations.map(v => ({id: v.id, impact: "
@@ -441,6 +443,7 @@ def test_a_tick_in_the_sheet_panel_reruns_the_panel_only(browser, server, conten
     context, page = _page(browser, server)
     try:
         enter_factors(page, content, BASELINE)
+        open_sheet_panel(page)
         ticked = _deltas_sent(page, lambda: page.locator(".st-key-s_opt_tace label").click())
         assert ticked and all(d.fragment_id for d in ticked), len(ticked)
         assert page.locator(".st-key-s_opt_tace input").is_checked()

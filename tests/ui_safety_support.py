@@ -19,6 +19,7 @@ from tests.browser_support import (
     ROOT,
     SERVED,
     _healthy,
+    async_open_sheet_panel,
     free_port,
     name_line_words,
     terminate,
@@ -98,7 +99,7 @@ async def async_ready_to_prepare(page, name: str | None = None, attempts: int = 
     """
     prepare = page.locator(".st-key-prepare button")
     for _ in range(attempts):
-        await async_wait_for_app(page)
+        await async_open_sheet_panel(page)  # the panel is drawn only while its section is open
         line = page.locator(NAME_LINE)
         if name and not (await line.count() and (await line.first.inner_text()).startswith(
                 name_line_words().strip())):

@@ -30,18 +30,23 @@ TICK_MIN_WIDTH = 230  # px
 FIELD_MIN_WIDTH = 220  # px
 NAME_LINE = "sheet_name_line"  # what name the sheet prints (H120)
 NOTE = "chart_note"  # the chart note's expander (its code block is drawn only while open)
+OPEN = "sheet_open"  # the sheet section's expander: the panel is drawn only while it is open
 
 
-def keep_while_hidden() -> None:
-    """Keep the sheet panel's choices (and which "Why?", table or note was open) through a
-    run that does not draw them: while the form shows an error, or before any value. Streamlit
+def keep_while_hidden(*, panel_only: bool = False) -> None:
+    """Keep the sheet panel's choices (and which "Why?", table, note or sheet section was
+    open) through a run that does not draw them: while the form shows an error, before any
+    value, or (`panel_only`: the rest is drawn) while the sheet section is closed. Streamlit
     forgets the value of every widget a full run does not draw, so a typing slip in the form
     (a letter in a number) cleared the name, ticks, details and notes typed for the sheet.
-    Setting each kept key to its own value is Streamlit's documented way to keep it; buttons
-    hold no value and are not kept. Nothing leaves the session."""
+    Setting each kept key to its own value is Streamlit's documented way to keep it (and only
+    allowed before the widget is drawn in the run); buttons hold no value and are not kept.
+    Nothing leaves the session."""
     state = st.session_state
+    prefixes, keys = ((SHEET,), {NOTE}) if panel_only else ((SHEET, WHY),
+                                                           {NOTE, OPEN, COMPARE, TABLE_SCOPE})
     for key in list(state):
-        if key.startswith((SHEET, WHY)) or key in (NOTE, COMPARE, TABLE_SCOPE):
+        if key.startswith(prefixes) or key in keys:
             state[key] = state[key]
 
 
@@ -60,12 +65,22 @@ def suggested_options(assessment: Assessment) -> tuple[str, ...]:
 def sheet_panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> None:
     """Choose what goes on the sheet, prepare it, then offer it for download.
 
-    A fragment: a tick or a typed detail reruns this panel only, not the whole page. Any change
-    of the patient factors reruns the page, which redraws this panel with the new assessment.
-    `values` are the factors `assessment` was made from.
+    Drawn only once the clinician opens its section (closed at first, like every
+    `lazy_expander`): its forty-odd elements were a sixth of what the browser redrew on each
+    change of a value (bench/bench_screen.py). Opening it reruns the page, which draws it from
+    the values then on screen; while it is closed its choices are kept (`keep_while_hidden`)
+    and nothing can be downloaded. Inside, a fragment: a tick or a typed detail reruns this
+    panel only, not the whole page. Any change of the patient factors reruns the page, which
+    redraws this panel with the new assessment. `values` are the factors `assessment` was made
+    from.
     """
-    st.header(words(content, "sheet_heading"), anchor="sheet", divider="gray")
-    _panel(content, assessment, values)
+    section = lazy_expander(words(content, "sheet_heading"), key=OPEN,
+                            icon=":material/description:")
+    if not section.open:
+        keep_while_hidden(panel_only=True)  # ticks, name, notes, language: for when it opens
+        return
+    with section:
+        _panel(content, assessment, values)
 
 
 @st.fragment
