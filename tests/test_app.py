@@ -88,12 +88,13 @@ def results_shown(at: AppTest) -> bool:
 
 def open_expanders(at: AppTest, content) -> AppTest:
     """Open every expander whose content is drawn only while open ("Why?", help, About, the
-    comparison table, the chart note), as a clinician clicking each would, and run."""
+    comparison table, the sheet section, its chart note), as a clinician clicking each
+    would, and run."""
     from dashboard.screen import form, frame, results, sheet_panel
 
-    keys = [frame.ABOUT, results.COMPARE, sheet_panel.NOTE,
+    keys = [frame.ABOUT, results.COMPARE, sheet_panel.OPEN, sheet_panel.NOTE,
             *(results.WHY + o.id for o in content.options),
-            *(form.HELP + group for group, _ in content.groups)]
+            form.HELP]
     for key in keys:
         at.session_state[key] = True
     return at.run()

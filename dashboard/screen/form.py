@@ -19,12 +19,11 @@ from dashboard.core.assessment import Assessment, Derived
 from dashboard.core.content import Content, Factor, text_in
 from dashboard.core.derive import CHILD_PUGH_LABS, albi_grade, child_pugh_class
 from dashboard.screen import view
-from dashboard.screen.results import lazy_expander
 from dashboard.screen.view import LANG, ScreenIssues, esc, label_md, words
 
 FIELD = "f_"  # widget keys of patient factors: f_<field id>
 UNIT = "u_"  # unit switches: u_<field id>
-HELP = "help_"  # each group's help expander: help_<group id>
+HELP = "form_help"  # the form's one help box (its text drawn only while open)
 YES_NO = ("yes", "no", "unknown")
 CALCULATOR_FIELDS = ("child_pugh_score", "albi_grade", *CHILD_PUGH_LABS)  # drawn together
 PANE_HEIGHT = 600  # px: form and options scroll inside their panes, so both stay in view
@@ -50,6 +49,7 @@ class FactorForm:
 def factor_form(content: Content) -> FactorForm:
     """The grouped factor form, in a pane that scrolls on its own (values reach Python live)."""
     st.header(words(content, "form_heading"), anchor="patient-factors")
+    _help(content)
     form = FactorForm(data=None, message_fields=_message_fields(content))
     with st.container(key="factor_form", height=PANE_HEIGHT, border=True):
         grid = st.grid(2, min_column_width=GROUP_MIN_WIDTH, gap="medium")
@@ -104,20 +104,27 @@ def _group(content: Content, group_id: str, label: str, form: FactorForm) -> Non
             _field(content, factor, form)
             if factor.id == "albi_grade":  # the scores, then what the labs give, then the labs
                 form.calculator = st.container(key="calculator", border=True)
-    _help(content, group_id,
-          factors if group_id != "liver" else _group_fields(content, group_id) + factors)
 
 
-def _help(content: Content, group_id: str, factors: list[Factor]) -> None:
-    """The fields' help in one expander per group: one Tab stop, not one per field; drawn
-    only while open (see `results.lazy_expander`)."""
-    lines = [f"- **{esc(text_in(f.label, LANG))}**: {esc(text_in(f.help, LANG))}"
-             for f in factors if text_in(f.help, LANG)]
-    if lines:
-        help_box = lazy_expander(words(content, "form_help"), key=f"{HELP}{group_id}",
-                                 icon=":material/help:")
-        if help_box.open:
-            help_box.markdown("\n".join(lines))
+def _help(content: Content) -> None:
+    """Every field's help, group by group, in one box for the whole form above it: one Tab
+    stop, not one per field (or per group: each closed box was one more element for the
+    browser to redraw on every change of a value, bench/bench_screen.py). A popover: it opens
+    over the form, so the fields stay where they are; its text is drawn only while it is open
+    (as `results.lazy_expander`)."""
+    box = st.popover(words(content, "form_help"), key=HELP, icon=":material/help:",
+                     on_change="rerun")
+    if not box.open:
+        return
+    lines = []
+    for group_id, label in content.groups:
+        factors = _group_fields(content, group_id) + (
+            [content.factor(f) for f in CALCULATOR_FIELDS] if group_id == "liver" else [])
+        items = [f"- **{esc(text_in(f.label, LANG))}**: {esc(text_in(f.help, LANG))}"
+                 for f in factors if text_in(f.help, LANG)]
+        if items:
+            lines += [f"**{esc(text_in(label, LANG))}**", "", *items, ""]
+    box.markdown("\n".join(lines))
 
 
 def _field(content: Content, factor: Factor, form: FactorForm) -> None:
