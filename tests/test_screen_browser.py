@@ -447,7 +447,9 @@ def test_a_tick_in_the_sheet_panel_reruns_the_panel_only(browser, server, conten
         ticked = _deltas_sent(page, lambda: page.locator(".st-key-s_opt_tace label").click())
         assert ticked and all(d.fragment_id for d in ticked), len(ticked)
         assert page.locator(".st-key-s_opt_tace input").is_checked()
-        changed = _deltas_sent(page, lambda: type_text(page, "f_largest_tumour_cm", "2.7"))
+        code = assess(make_factors(largest_tumour_cm=2.7), content).fingerprint
+        changed = _deltas_sent(page, lambda: (type_text(page, "f_largest_tumour_cm", "2.7"),
+                                              wait_for_check_code(page, code)))  # the run is on
         assert any(not d.fragment_id for d in changed)
         assert len(changed) > 2 * len(ticked)
     finally:
