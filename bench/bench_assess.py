@@ -9,13 +9,20 @@ in-process (assess_many) for reference. Each figure is the best of REPEATS runs.
 Run: .venv/bin/python bench/bench_assess.py   (aim: 10,000 in under 2 s in every format,
 under 200 MB). Figures are only meaningful on an otherwise idle machine: the load average is
 printed first.
+
+`--against OTHER_TREE` instead times this tree's command and the same command in another
+checkout (an earlier commit, for example) on the same 10,000-profile file, runs alternating, so
+that a change of load hits both alike, and prints each format's ratio (this tree / the other):
+the way to measure a change on a shared machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,22 +70,68 @@ def _timed(args: list[str], out: Path) -> tuple[float, float, int, float]:
     """(wall seconds, peak MB of the process and its workers, exit status, CPU seconds of the
     process and its workers), best of REPEATS by wall time."""
     best = (float("inf"), 0.0, 0, 0.0)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for _ in range(REPEATS):
-        with open(out, "wb") as sink:
-            start = time.perf_counter()
-            proc = subprocess.Popen(args, stdout=sink, stderr=subprocess.DEVNULL, cwd=ROOT,
-                                    env=env)
-            _, status, usage = os.wait4(proc.pid, 0)
-            seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if seconds < best[0]:
-            best = (seconds, usage.ru_maxrss / 1024, proc.returncode,
-                    usage.ru_utime + usage.ru_stime)
+        run = _timed_once(args, out, ROOT)
+        if run[0] < best[0]:
+            best = run
     return best
 
 
+def against(other: Path, repeats: int) -> None:
+    """This tree and `other` side by side: runs alternate, best and median of each."""
+    print(f"cores usable: {len(os.sched_getaffinity(0))}; load average before: "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    rng = random.Random(2026)
+    profiles = [random_profile(rng) for _ in range(max(SIZES))]
+    trees = {"this tree": ROOT, "other": other.resolve()}
+    with tempfile.TemporaryDirectory() as tmp:
+        data, out = Path(tmp) / "profiles.json", Path(tmp) / "out"
+        data.write_text(json.dumps(profiles), encoding="utf-8")
+        print(f"{max(SIZES):,} profiles, {repeats} alternating runs each: wall seconds and "
+              f"CPU seconds (process and workers), best / median; ratios of the medians (this "
+              f"tree / {other}). On a busy machine the CPU ratio is the steadier one.")
+        for fmt in FORMATS:
+            wall: dict[str, list[float]] = {name: [] for name in trees}
+            cpu: dict[str, list[float]] = {name: [] for name in trees}
+            for _ in range(repeats):
+                for name, tree in trees.items():
+                    seconds, _, status, used = _timed_once(
+                        [sys.executable, "-m", "dashboard", "assess", str(data),
+                         "--format", fmt], out, tree)
+                    assert status == 0, f"{name}: assess --format {fmt} failed"
+                    wall[name].append(seconds)
+                    cpu[name].append(used)
+            cells = "  ".join(f"{name} {min(wall[name]):.2f} / {statistics.median(wall[name]):.2f}"
+                              f" s wall, {min(cpu[name]):.2f} / {statistics.median(cpu[name]):.2f}"
+                              f" s CPU" for name in trees)
+            print(f"  {fmt:<6} {cells}  ratio wall {_ratio(wall):.2f}, CPU {_ratio(cpu):.2f}")
+    print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def _ratio(times: dict[str, list[float]]) -> float:
+    return statistics.median(times["this tree"]) / statistics.median(times["other"])
+
+
+def _timed_once(args: list[str], out: Path, tree: Path) -> tuple[float, float, int, float]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    with open(out, "wb") as sink:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=sink, stderr=subprocess.DEVNULL, cwd=tree, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    return (seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
+            usage.ru_utime + usage.ru_stime)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--against", type=Path, metavar="OTHER_TREE",
+                        help="time this tree against another checkout, side by side")
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    if args.against:
+        against(args.against, args.repeats)
+        return
     print(f"cores usable: {len(os.sched_getaffinity(0))}; load average now: "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (figures need an idle machine)")
     rng = random.Random(2026)
