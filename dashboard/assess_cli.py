@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dashboard.adapters.assessments import Encoder
 from dashboard.core.content import Content
-from dashboard.core.engine import assess_many
 from dashboard.core.loader import load_content
 
 if TYPE_CHECKING:
@@ -60,7 +59,7 @@ def _chunks(items: list[Any], content: Content, encoder: Encoder,
     workers = _workers()
     if len(items) < PARALLEL_FROM or workers < 2 or content is not shared_content():
         for start, end in bounds:
-            yield _encode(items[start:end], start + 1, content, encoder, many)
+            yield _encode(items[start:end], start + 1, encoder, many)
         return
     yield from _in_parallel(items, _tapering(len(items), workers), workers, encoder, many)
 
@@ -77,10 +76,10 @@ def _tapering(total: int, workers: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def _encode(items: list[Any], first_number: int, content: Content, encoder: Encoder,
+def _encode(items: list[Any], first_number: int, encoder: Encoder,
             many: bool) -> tuple[bytes, int]:
     """A chunk's output, already UTF-8 (in a worker, so the parent only copies bytes)."""
-    assessments = assess_many(items, content)
+    assessments = encoder.assessed(items)  # CSV: only the verdicts
     return (encoder.chunk(first_number, assessments, many),
             sum(1 for a in assessments if not a.ok))
 
@@ -116,8 +115,7 @@ def _in_parallel(items: list[Any], bounds: list[tuple[int, int]], workers: int,
 def _work(start: int, end: int, fmt: str, pretty: bool, many: bool) -> tuple[bytes, int]:
     """One chunk of the inherited input in a worker process (gc is off there: assessments
     hold no cycles)."""
-    content = shared_content()
-    return _encode(_INPUT[0][start:end], start + 1, content, _worker_encoder(fmt, pretty), many)
+    return _encode(_INPUT[0][start:end], start + 1, _worker_encoder(fmt, pretty), many)
 
 
 @lru_cache(maxsize=4)

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from dashboard.assess_cli import PARALLEL_FROM, shared_content, write_assessments
-from dashboard.core.engine import assess
+from dashboard.core.engine import assess, assess_verdicts, verdicts_of
 from dashboard.core.explain import assessment_record
 from tests.generated_profiles import profiles
 from tests.test_properties import patients
@@ -73,6 +73,25 @@ def test_the_fast_path_equals_the_engine_on_100000_generated_profiles():
     assert checked == TOTAL and refused > 0  # refusals were among them, not only results
 
 
+@pytest.mark.slow
+@pytest.mark.hazard("H133")
+def test_the_verdicts_only_path_equals_the_reference_engine_on_100000_generated_profiles():
+    """`assess --format csv` assesses with `assess_verdicts` (no texts, variants, notes or
+    shared results are made): its verdicts, deciding rule ids, warnings and errors are those
+    of the reference engine's whole assessment, on every profile."""
+    content = shared_content()
+    checked = refused = 0
+    for part in range(TOTAL // PART):
+        items = profiles(content, PART, seed=2000 + part)
+        got = assess_verdicts(items, content)
+        wrong = [n for n, (item, v) in enumerate(zip(items, got))
+                 if v != verdicts_of(assess(item, content, reference=True))]
+        assert wrong == [], f"part {part}: profiles {wrong[:5]}"
+        checked += len(got)
+        refused += sum(1 for v in got if not v.ok)
+    assert checked == TOTAL and refused > 0
+
+
 @pytest.mark.hazard("H79")
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patients())
@@ -85,6 +104,29 @@ def test_the_fast_writer_equals_the_record_on_any_valid_patient(data):
         records = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.split("\n")
                                                           if x]
         assert records == [assessment_record(assess(data, content), content)] * 2
+
+
+@pytest.mark.hazard("H133")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(patients())
+def test_the_verdicts_only_path_equals_the_whole_assessment_on_any_valid_patient(data):
+    content = shared_content()
+    assert assess_verdicts([data], content) == [verdicts_of(assess(data, content))]
+
+
+@pytest.mark.hazard("H133")
+def test_the_verdicts_only_path_gives_the_verdicts_of_the_whole_assessment():
+    """On generated profiles (results, refusals, warnings, unknowns) and odd inputs: what the
+    CSV prints comes from the same pipeline as the whole assessment, and differs where the
+    verdicts differ (the comparison can fail)."""
+    content = shared_content()
+    items = [*profiles(content, 3000, seed=55), None, [], {"colour": "blue"}, {}]
+    whole = [assess(item, content) for item in items]
+    assert assess_verdicts(items, content) == [verdicts_of(a) for a in whole]
+    assert sum(a.ok for a in whole) > 1000 and any(a.warnings for a in whole)
+    first = verdicts_of(whole[0])
+    changed = first._replace(results=first.results[::-1])
+    assert first.ok and changed != first
 
 
 @pytest.mark.hazard("H130")

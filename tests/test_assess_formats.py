@@ -58,7 +58,7 @@ def test_jsonl_is_one_record_per_line_equal_to_the_json_array(content, generated
                                                    for a in assessments]
 
 
-@pytest.mark.hazard("H79")
+@pytest.mark.hazard("H79", "H133")
 def test_csv_has_one_row_per_profile_with_the_engines_verdicts_rules_and_errors(content,
                                                                                generated):
     items, assessments = generated

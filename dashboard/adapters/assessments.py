@@ -23,10 +23,11 @@ import io
 import json
 import secrets
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from dashboard.core.assessment import Assessment, OptionResult
 from dashboard.core.content import Content, text_in
+from dashboard.core.engine import Verdicts, assess_many, assess_verdicts, verdicts_of
 from dashboard.core.explain import assessment_record, finding_record
 
 FORMATS = ("json", "jsonl", "csv")
@@ -145,13 +146,13 @@ def csv_header(content: Content) -> list[str]:
     return columns + ["warnings", "errors", "content_version"]
 
 
-def csv_row(number: int, a: Assessment, options: int) -> list[Any]:
-    """The deciding rules of an option are the findings that carry its verdict."""
+def csv_row(number: int, a: Verdicts, options: int) -> list[Any]:
+    """The deciding rules of an option are the findings that carry its verdict (an
+    assessment's `Verdicts`: `engine.assess_verdicts`, or `engine.verdicts_of` an assessment)."""
     row: list[Any] = [number, a.fingerprint]
     if a.results:
-        for r in a.results:
-            row += [r.verdict.value, " ".join(f.rule_id for f in r.findings
-                                              if f.verdict is r.verdict)]
+        for _, verdict, rule_ids in a.results:
+            row += [verdict._value_, " ".join(rule_ids)]
     else:
         row += [""] * (2 * options)
     row.append(" ".join(w.code for w in a.warnings))
@@ -186,16 +187,26 @@ class Encoder:
                               indent=2).encode()
         return self._record(a)
 
+    def assessed(self, items: list[Any]) -> list[Assessment] | list[Verdicts]:
+        """What this format prints of each item: CSV only the verdicts (no texts are made)."""
+        if self.fmt == "csv":
+            return assess_verdicts(items, self.content)
+        return assess_many(items, self.content)
+
     def start(self, many: bool) -> str:
         if self.fmt == "csv":
             return _csv_text([csv_header(self.content)])
         return "[" + ("\n" if self.pretty else "") if self.fmt == "json" and many else ""
 
-    def chunk(self, first_number: int, assessments: list[Assessment], many: bool) -> bytes:
+    def chunk(self, first_number: int, assessments: list[Assessment] | list[Verdicts],
+              many: bool) -> bytes:
+        """A chunk's output: CSV takes `Verdicts` (`assess_verdicts`, as `built`), JSON and
+        JSON Lines whole assessments."""
         if self.fmt == "csv":
-            return _csv_text([csv_row(n, a, self._options)
+            return _csv_text([csv_row(n, a if isinstance(a, Verdicts) else verdicts_of(a),
+                                      self._options)
                               for n, a in enumerate(assessments, start=first_number)]).encode()
-        records = [self.record(a) for a in assessments]
+        records = [self.record(a) for a in cast(list[Assessment], assessments)]
         if self.fmt == "jsonl" or not many:
             return b"\n".join([*records, b""])  # each record followed by a newline
         joiner = b",\n" if self.pretty else b","

@@ -38,31 +38,94 @@ def assess(data: Any, content: Content, *, reference: bool = False) -> Assessmen
     option's rules as one function; `reference=True` runs each condition as core/conditions.py
     evaluates it, one rule at a time, instead, which is what tests/test_compiled.py and
     tests/test_assess_differential.py compare the compiled engine with."""
-    factors, errors, range_errors = parse_factors(data, content)
-    if factors is None:
-        return _refused(content, errors + range_errors, factors)
-    facts, derived = facts_and_derived(factors.values, factors.unknown, content)
-    codes_errors, warnings = _validation(content, facts, derived, reference)
-    named = {f for issue in codes_errors for f in _fields_of(issue, content)}
-    errors = codes_errors + [e for e in range_errors if e.field not in named]
-    if errors:
-        return _refused(content, errors, factors, warnings)
+    checked = _checked(data, content, reference)
+    if isinstance(checked, _Refusal):
+        return _refused(content, checked.errors, checked.factors, checked.warnings)
+    factors, facts, derived, warnings = checked
     results = _classify(content, facts, reference)
     return Assessment(content_version=content.version, results=results,
                       warnings=tuple(warnings), errors=(), derived=derived,
                       fingerprint=fingerprint(factors, content), factors=factors, facts=facts)
 
 
-def assess_many(items: list[Any], content: Content) -> list[Assessment]:
-    """Assess a list of patients (a command-line array, a clinic day) in order.
+class Verdicts(NamedTuple):
+    """An assessment's verdicts without any text, for output that prints no reason, variant or
+    note (`assess --format csv`): `assess_verdicts` makes only this, the same pipeline as
+    `assess` up to the verdicts, so nothing it leaves out can be printed from it by mistake."""
 
-    The cyclic garbage collector is paused meanwhile: assessments hold no reference cycles, and
-    its repeated scans of the growing result list cost about a third of the time for 10,000.
-    """
+    content_version: str
+    fingerprint: str  # "" when refused
+    # per option, in content order: (option id, verdict, ids of the findings that carry the
+    # verdict, in rule order); empty when refused
+    results: tuple[tuple[str, Verdict, tuple[str, ...]], ...]
+    warnings: tuple[Issue, ...]
+    errors: tuple[Issue, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def verdicts_of(assessment: Assessment) -> Verdicts:
+    """The `Verdicts` of a whole assessment (what `assess_verdicts` gives for the same input)."""
+    return Verdicts(assessment.content_version, assessment.fingerprint,
+                    tuple((r.option_id, r.verdict,
+                           tuple(f.rule_id for f in r.findings if f.verdict is r.verdict))
+                          for r in assessment.results),
+                    assessment.warnings, assessment.errors)
+
+
+def assess_verdicts(items: list[Any], content: Content) -> list[Verdicts]:
+    """`verdicts_of(assess(item))` for each item, in order, without making what it leaves out
+    (reason texts are never made by the engine; here also no text variants, agent notes, line
+    of therapy or shared option results)."""
+    return _paused_gc(_verdicts, items, content)
+
+
+def _verdicts(item: Any, content: Content) -> Verdicts:
+    checked = _checked(item, content, False)
+    if isinstance(checked, _Refusal):
+        return Verdicts(content.version, "", (), tuple(checked.warnings), tuple(checked.errors))
+    factors, facts, _, warnings = checked
+    return Verdicts(content.version, fingerprint(factors, content),
+                    _classify_verdicts(content, facts), tuple(warnings), ())
+
+
+class _Refusal(NamedTuple):
+    errors: list[Issue]
+    factors: PatientFactors | None
+    warnings: list[Issue]
+
+
+def _checked(data: Any, content: Content, reference: bool) -> (
+        tuple[PatientFactors, dict[str, Any], Derived, list[Issue]] | _Refusal):
+    """Validated factors, the facts the rules read, the derived values and the warnings; or
+    the refusal (its errors)."""
+    factors, errors, range_errors = parse_factors(data, content)
+    if factors is None:
+        return _Refusal(errors + range_errors, factors, [])
+    facts, derived = facts_and_derived(factors.values, factors.unknown, content)
+    codes_errors, warnings = _validation(content, facts, derived, reference)
+    named = {f for issue in codes_errors for f in _fields_of(issue, content)}
+    errors = codes_errors + [e for e in range_errors if e.field not in named]
+    if errors:
+        return _Refusal(errors, factors, warnings)
+    return factors, facts, derived, warnings
+
+
+def assess_many(items: list[Any], content: Content) -> list[Assessment]:
+    """Assess a list of patients (a command-line array, a clinic day) in order."""
+    return _paused_gc(assess, items, content)
+
+
+def _paused_gc(each: Any, items: list[Any], content: Content) -> list[Any]:
+    """`each(item, content)` for every item, in order. The cyclic garbage collector is paused
+    meanwhile: assessments hold no reference cycles, and its repeated scans of the growing
+    result list cost about a third of the time for 10,000."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return [assess(item, content) for item in items]
+        return [each(item, content) for item in items]
     finally:
         if was_enabled:
             gc.enable()
@@ -132,8 +195,30 @@ def _message(text: str, derived: Derived) -> str:
 
 def _classify(content: Content, facts: dict[str, Any],
               reference: bool = False) -> tuple[OptionResult, ...]:
-    """Phases in order (8.1 step 4); each phase may read the base verdicts of earlier phases."""
+    """Phases in order (8.1 step 4), then the preference step, notes and texts per option."""
     plan = _plan(content, reference)
+    results, global_findings = _base_results(plan, facts)
+    return tuple(_final_result(results[step.option.id], step, plan, facts, global_findings)
+                 for step in plan.steps)
+
+
+def _classify_verdicts(content: Content, facts: dict[str, Any]) -> tuple[
+        tuple[str, Verdict, tuple[str, ...]], ...]:
+    """`_classify` up to the verdicts (as `Verdicts.results`): the same phases, global rules
+    and preference step, without the final result's texts, notes and sharing."""
+    plan = _plan(content)
+    results, global_findings = _base_results(plan, facts)
+    out = []
+    for step in plan.steps:
+        findings, verdict = _preferred(results[step.option.id], step, global_findings)
+        out.append((step.option.id, verdict,
+                    tuple([f.rule_id for f in findings if f.verdict is verdict])))
+    return tuple(out)
+
+
+def _base_results(plan: _Plan, facts: dict[str, Any]) -> tuple[dict[str, _Base], list[Finding]]:
+    """Each option's result before the preference step, phase by phase (each phase may read the
+    base verdicts of earlier phases, put into `facts`), and the global rules' findings."""
     results: dict[str, _Base] = {}
     for phase_steps in plan.phases:
         for step in phase_steps:
@@ -142,9 +227,7 @@ def _classify(content: Content, facts: dict[str, Any],
             facts[f"verdict.{step.option.id}"] = _verdict_fact(results[step.option.id],
                                                                step.option)
     # the global rules read the same facts for every active option: applied once per patient
-    global_findings = [f for rule in plan.global_rules if (f := rule.finding(facts))]
-    return tuple(_final_result(results[step.option.id], step, plan, facts, global_findings)
-                 for step in plan.steps)
+    return results, [f for rule in plan.global_rules if (f := rule.finding(facts))]
 
 
 class _RuleStep:
@@ -183,8 +266,8 @@ class _OptionStep:
     """An option of the plan: its rules, tracks, default reason per track, notes and text
     variants, each test compiled once per content (the same for every patient)."""
 
-    __slots__ = ("defaults", "notes", "option", "results", "rules", "run", "tracks",
-                 "variant_keys", "worst")
+    __slots__ = ("defaults", "named", "notes", "option", "results", "rules", "run", "texts",
+                 "tracks", "worst")
 
     def __init__(self, option: Option, content: Content, test_of: Any, reference: bool):
         self.option = option
@@ -201,11 +284,20 @@ class _OptionStep:
         # track -> (optional fields read, not-entered tuple -> the default finding)
         self.defaults: dict[str, tuple[tuple[str, ...], dict[tuple[str, ...], Finding]]] = {
             track: (content.optional_reads(option.id, track), {}) for track in self.tracks}
-        self.notes = tuple((test_of(note), note.id) for note in option.notes)
-        tests = [(i, v.key, test_of(v)) for i, v in enumerate(option.variants)]
-        # text key -> (index among the option's variants, test) of the variants of that key
-        self.variant_keys = tuple((key, tuple((i, t) for i, k, t in tests if k == key))
-                                  for key in dict.fromkeys(k for _, k, _ in tests))
+        # facts -> the ids of the agent notes whose condition is True, in content order
+        # (None: the option has none)
+        self.notes: Rules | None = _holding(
+            [(note, note.id) for note in option.notes], test_of, reference)
+        # facts -> (text key, index among the option's variants) of every variant whose
+        # condition is True, grouped by key in the order the keys first appear: the first pair
+        # of each key is the variant used for this patient (None: the option has none)
+        keys = list(dict.fromkeys(v.key for v in option.variants))
+        self.texts: Rules | None = _holding(
+            sorted(((v, (v.key, i)) for i, v in enumerate(option.variants)),
+                   key=lambda item: keys.index(item[1][0])), test_of, reference)
+        # the rule ids of the option (its rules, its default, the global rules) whose findings
+        # name a text variant or earlier options (set by the plan: `_Plan.naming`)
+        self.named: frozenset[str] = frozenset()
         # the option's results made so far, by everything they are made of (see _final_result)
         self.results: dict[tuple[Any, ...], OptionResult] = {}
 
@@ -252,7 +344,12 @@ class _Plan:
             variants, reads = content.rule(rule_id).variants, content.verdict_reads(rule_id)
             self.naming[rule_id] = (tuple(test_of(v) for v in variants), reads) \
                 if variants or reads else None
-        self.named: dict[tuple[Finding, int, tuple[str, ...]], Finding] = {}
+        for step in self.steps:
+            step.named = frozenset(
+                r.id for r in (*step.option.rules, step.option.default, *content.global_rules)
+                if self.naming[r.id] is not None)
+        # (id of a finding, variant index, options named) -> (the finding, the named finding)
+        self.named: dict[tuple[int, int, tuple[str, ...]], tuple[Finding, Finding]] = {}
 
 
 _SHARED_MOST = 4096  # findings kept per rule or default (a bound: they depend on content only)
@@ -268,6 +365,18 @@ def _plan(content: Content, reference: bool = False) -> _Plan:
         _PLANS.clear()
     _PLANS[(id(content), reference)] = (content, plan)  # holding the content keeps its id
     return plan
+
+
+def _holding(items: list[tuple[Any, Any]], test_of: Any, reference: bool) -> Rules | None:
+    """facts -> the values of `items` (condition-holding item, value) whose condition is True,
+    in order: compiled into one function (core/compiled.py), or each test in a loop (the
+    reference); None when there are no items."""
+    if not items:
+        return None
+    if reference:
+        tests = tuple((test_of(item), value) for item, value in items)
+        return lambda facts: [value for test, value in tests if test(facts) is True]
+    return compiled_rules([(item.when, value, None) for item, value in items])
 
 
 def _tracks(option: Option) -> tuple[str, ...]:
@@ -297,13 +406,15 @@ def _with_variants(findings: list[Finding], plan: _Plan,
         options = () if finding.unknown or finding.default else tuple(
             fact[8:] for fact in reads if _surely_applicable(facts.get(fact)))
         if index >= 0 or options:
-            key = (finding, index, options)
-            named = plan.named.get(key)
-            if named is None:
-                named = replace(finding, variant=index, options=options)
+            # by the finding's identity (hashing the dataclass runs Python code per field);
+            # each entry holds its finding, so no other object can take its id meanwhile
+            key = (id(finding), index, options)
+            known = plan.named.get(key)
+            if known is None:
+                known = (finding, replace(finding, variant=index, options=options))
                 if len(plan.named) < _SHARED_MOST:
-                    plan.named[key] = named
-            out.append(named)
+                    plan.named[key] = known
+            out.append(known[1])
             continue
         out.append(finding)
     return out
@@ -413,34 +524,47 @@ def option_rule_verdict(option: Option, rule_id: str) -> Verdict:
     return next(_verdict(rule) for rule in option.rules if rule.id == rule_id)
 
 
+def _preferred(base: _Base, step: _OptionStep,
+               global_findings: list[Finding]) -> tuple[list[Finding], Verdict]:
+    """The preference step (8.1 step 5): an active option's findings and verdict with the
+    global rules' findings (the same for every option) added."""
+    findings = list(base.findings)
+    if step.option.active and global_findings:
+        findings += global_findings
+        return findings, _worst([base.verdict, *[f.verdict for f in global_findings]])
+    return findings, base.verdict
+
+
 def _final_result(base: _Base, step: _OptionStep, plan: _Plan,
                   facts: Mapping[str, Any], global_findings: list[Finding]) -> OptionResult:
     """The preference step (8.1 step 5) for active options, then agent notes and line of therapy.
     `global_findings`: the global rules applied to these facts (the same for every option)."""
     option = step.option
-    findings = list(base.findings)
-    verdict = base.verdict
-    if option.active and global_findings:
-        findings += global_findings
-        verdict = _worst([verdict, *[f.verdict for f in global_findings]])
-    notes = tuple(note_id for test, note_id in step.notes if test(facts) is True)
+    findings, verdict = _preferred(base, step, global_findings)
+    notes = tuple(step.notes(facts)) if step.notes is not None else ()
     line = ""
     if option.lines:  # derived.toml `second_line` says when the second-line list applies
         line = "second" if facts.get("second_line") is True and "second" in option.lines \
             else "first"
-    texts = {}
-    for key, tests in step.variant_keys:
-        for index, test in tests:  # the first variant of the key whose condition holds
-            if test(facts) is True:
+    texts: dict[str, int] = {}
+    if step.texts is not None:
+        for key, index in step.texts(facts):  # the first variant of each key that holds
+            if key not in texts:
                 texts[key] = index
-                break
-    named = tuple(_with_variants(findings, plan, facts))
+    named_ids = step.named
+    for finding in findings:
+        if finding.rule_id in named_ids:
+            named = tuple(_with_variants(findings, plan, facts))
+            break
+    else:  # no finding names a variant or an option (most options, most patients)
+        named = tuple(findings)
     # The same result is made once and shared (it is immutable, as its findings are, and holds
     # rule ids, never a patient's values): keyed by everything it is made of, its findings by
-    # identity (each is held by the result kept, so no other object can take its id).
-    made_of = (verdict._value_, base.verdict._value_, tuple(map(id, named)), notes, line,
-               tuple(texts.items()),
-               tuple([(t, v._value_) for t, v in base.track_verdicts.items()]))
+    # identity (each is held by the result kept, so no other object can take its id). One flat
+    # tuple: the findings' ids are its only integers, after the other parts.
+    made_of = (verdict._value_, base.verdict._value_, notes, line, tuple(texts.items()),
+               tuple([(t, v._value_) for t, v in base.track_verdicts.items()])
+               if base.track_verdicts else (), *map(id, named))
     known = step.results.get(made_of)
     if known is None:
         known = OptionResult(option.id, verdict, named, base.verdict, notes, line,
