@@ -10,16 +10,21 @@ each key that changes a value is followed by a bounded wait for the script run i
 from __future__ import annotations
 
 import base64
+import colorsys
+import io
+import re
 import time
 from pathlib import Path
 
 import pytest
 
 from dashboard.core.engine import assess
-from dashboard.screen import view
+from dashboard.screen import sheet_panel, view
 from tests.browser_support import (
+    PREPARE,
     choose,
     enter_factors,
+    ready_to_prepare,
     type_text,
     wait_for_app,
     wait_for_check_code,
@@ -241,22 +246,21 @@ def _engine_input(content, steps: list[tuple[str, object]]) -> dict:
     return {k: v for k, v in data.items() if v is not None or content.factor(k).core}
 
 
-def _reach_sheet_panel_by_keyboard(page, content) -> None:
+def _reach_sheet_panel_by_keyboard(page) -> None:
     """From the options, Tab on into the sheet panel until the focus is on its first control
-    ("Tick the … that may fit best"). Where the panel sits behind a closed section ("Prepare a
-    sheet for the patient"), the section is opened with Enter on the way. The one place the
-    tests go through to reach the panel."""
+    ("Tick the … that may fit best"), opening the closed section that holds the panel
+    ("3. Prepare a discussion sheet for the patient") with Enter on the way: the keyboard's
+    `open_sheet_panel`, and the one place these tests go through to reach the panel."""
     passed = []
     for _ in range(60):
         page.keyboard.press("Tab")
         now = _focused(page)
         if now["key"] == "tick_suggested":
             return
-        if (now["tag"] == "SUMMARY" and now["open"] is False
-                and "sheet" in now["name"].lower() and "chart" not in now["name"].lower()):
-            _press(page, "Enter")  # open the section that holds the panel
+        if now["key"] == sheet_panel.OPEN and now["tag"] == "SUMMARY" and not now["open"]:
+            _press(page, "Enter")  # open the section: the page reruns and draws the panel
             now = _focused(page)
-            assert now["open"] is True, now
+            assert (now["key"], now["open"]) == (sheet_panel.OPEN, True), now  # focus kept
         passed.append(f"{now['key'] or now['tag']}:{now['name'][:30]}")
     pytest.fail(f"Tab did not reach the sheet panel: {passed}")
 
@@ -297,7 +301,7 @@ TWO_SMALL_TUMOURS = [
 
 
 @pytest.mark.hazard("H127")
-@pytest.mark.parametrize("width", [1440])
+@pytest.mark.parametrize("width", [1440, 820])
 def test_a_whole_patient_is_entered_and_a_sheet_taken_by_keyboard_alone(browser, server,
                                                                         content, width):
     steps = TWO_SMALL_TUMOURS
@@ -320,7 +324,7 @@ def test_a_whole_patient_is_entered_and_a_sheet_taken_by_keyboard_alone(browser,
         why = page.locator(f".st-key-why_{first}").inner_text()
         assert content.string("ui.why_deciding") in why
 
-        _reach_sheet_panel_by_keyboard(page, content)
+        _reach_sheet_panel_by_keyboard(page)
         fitting = [r.option_id for r in expected.results if r.verdict.value != "not_applicable"]
         ticked = fitting[:2]
         for option_id in ticked:
@@ -390,5 +394,118 @@ def test_enter_on_each_error_link_then_tab_puts_the_focus_in_its_field(browser, 
             page.keyboard.press("Tab")
             now = _focused(page)
             assert (now["key"], now["tag"]) == (f"f_{field}", "INPUT"), (field, now)
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- Prepare's progress
+
+# Records, in the page, each time the sheet panel's progress line ("Preparing the sheet…") and
+# the download button come or go, in the order the browser drew them (no clock is read).
+PROGRESS_LOG = """words => {
+  window.__progress = [];
+  const now = {indicator: false, download: false};
+  const look = () => {
+    const box = document.querySelector('.st-key-sheet_progress');
+    const shown = !!box && box.textContent.includes(words);
+    const indicator = shown && box.getBoundingClientRect().height > 0;
+    const download = !!document.querySelector('.st-key-download button');
+    if (indicator !== now.indicator) window.__progress.push(indicator ? 'progress' : 'no progress');
+    if (download !== now.download) window.__progress.push(download ? 'download' : 'no download');
+    now.indicator = indicator; now.download = download;
+  };
+  new MutationObserver(look).observe(document.body,
+                                     {childList: true, subtree: true, characterData: true});
+}"""
+
+
+@pytest.mark.hazard("H129")
+def test_prepare_shows_progress_which_then_gives_way_to_the_download(browser, server, content):
+    """Pressing Prepare (Enter on it) shows "Preparing the sheet…" in the panel at once, and
+    the download replaces it: the page records the order in which the browser drew them."""
+    context, page = _keyboard_page(browser, server, 1440)
+    try:
+        enter_factors(page, content, BASELINE)
+        ready_to_prepare(page)
+        page.evaluate(PROGRESS_LOG, content.string("ui.sheet_preparing"))
+        page.locator(PREPARE).focus()
+        page.keyboard.press("Enter")
+        page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
+        wait_for_app(page)
+        log = page.evaluate("() => window.__progress")
+        assert log[0] == "progress", log  # the first thing drawn after Enter
+        assert sorted(log[1:]) == ["download", "no progress"], log  # it gave way to the download
+        assert content.string("ui.sheet_preparing") not in page.locator(
+            ".st-key-sheet_progress").inner_text()
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- the focus outline
+
+
+def _box_shot(page, locator, pad: int = 6):
+    """The widget and a margin around it (a focus ring is drawn outside the box), as pixels."""
+    from PIL import Image
+
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    data = page.screenshot(clip={"x": box["x"] - pad, "y": box["y"] - pad,
+                                 "width": box["width"] + 2 * pad,
+                                 "height": box["height"] + 2 * pad})
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def _hue(rgb: tuple[int, int, int]) -> tuple[float, float]:
+    """Hue in degrees and saturation (0-1) of a colour."""
+    h, _, sat = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
+    return h * 360, sat
+
+
+def _ring(before, after) -> tuple[int, tuple[int, int, int] | None]:
+    """How many pixels the focus changed, and the commonest coloured (not grey) one of them."""
+    from collections import Counter
+
+    old, new = before.tobytes(), after.tobytes()  # RGB, three bytes a pixel
+    pixels = [tuple(new[i:i + 3]) for i in range(0, len(new), 3) if old[i:i + 3] != new[i:i + 3]]
+    coloured = Counter(p for p in pixels if _hue(p)[1] > 0.3)
+    return len(pixels), (coloured.most_common(1)[0][0] if coloured else None)
+
+
+def _css_rgb(text: str) -> tuple[int, int, int]:
+    r, g, b = (int(v) for v in re.findall(r"\d+", text)[:3])
+    return r, g, b
+
+
+@pytest.mark.hazard("H129")
+def test_the_focus_outline_is_visible_and_unlike_the_error_style(browser, server, content):
+    """With an error on screen, Tab through the form's help button, a tick box, a list, a typed
+    number and a row of choices: each shows that it has the focus, and on those that draw an
+    outline (buttons, typed numbers, lists) its colour is blue, far in hue from the red
+    of the error message (Streamlit's default outline was that red)."""
+    context, page = _keyboard_page(browser, server, 1440)
+    try:
+        enter_factors(page, content, BASELINE)
+        type_text(page, "f_afp_ng_ml", "lots")
+        wait_for_app(page)
+        error = page.locator("[data-testid=stAlertContentError]").first
+        error.wait_for()
+        red = _css_rgb(error.evaluate("e => getComputedStyle(e).color"))
+        page.mouse.move(0, 0)
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        # a tick box and a row of choices show the focus as a light band across the row
+        outlined = ["form_help", "f_liver_tumour_count", "f_largest_tumour_cm"]
+        keys = ["form_help", "f_painful_bone_metastases", "f_liver_tumour_count",
+                "f_largest_tumour_cm", "f_remnant_adequate"]  # in Tab order
+        before = {k: _box_shot(page, page.locator(f".st-key-{k}")) for k in keys}
+        for key in keys:
+            _tab_to(page, key, limit=30)
+            changed, ring = _ring(before[key], _box_shot(page, page.locator(f".st-key-{key}")))
+            assert changed >= 50, (key, changed)  # the focus shows
+            if key in outlined:
+                assert ring is not None, key
+                hue, error_hue = _hue(ring)[0], _hue(red)[0]
+                distance = min(abs(hue - error_hue), 360 - abs(hue - error_hue))
+                assert distance > 90, (key, ring, red)
     finally:
         context.close()

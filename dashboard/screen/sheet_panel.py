@@ -31,6 +31,7 @@ FIELD_MIN_WIDTH = 220  # px
 NAME_LINE = "sheet_name_line"  # what name the sheet prints (H120)
 NOTE = "chart_note"  # the chart note's expander (its code block is drawn only while open)
 OPEN = "sheet_open"  # the sheet section's expander: the panel is drawn only while it is open
+PROGRESS = "sheet_progress"  # where "Preparing the sheet…" shows while the sheet is drawn
 
 
 def keep_while_hidden(*, panel_only: bool = False) -> None:
@@ -140,9 +141,15 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
         row.markdown(esc(_w(content, "sheet_pages_one" if pages == 1 else "sheet_pages").format(
             pages=pages, language=language, paper=paper_name(content, choices.paper))))
     printed = "" if problems else user_text(choices)[0].get("patient_name", "")
+    progress = st.container(key=PROGRESS)  # drawn on every run, like a slot
     if clicked and ready:  # a click that arrives as the button turns disabled makes nothing
-        with st.spinner(words(content, "sheet_preparing"), show_time=True):
-            prepared = _prepare(content, assessment, choices, signature, lang, printed)
+        # "Preparing the sheet…" at once, until the sheet is offered (st.spinner shows nothing
+        # for its first half second, so a quick sheet gave no sign at all but the small running
+        # icon at the top of the page, H129)
+        working = progress.empty()
+        working.status(words(content, "sheet_preparing"), state="running")
+        prepared = _prepare(content, assessment, choices, signature, lang, printed)
+        working.empty()
     with slot():
         if not (prepared and not stale):
             _name_line(content, printed, ready=False)
