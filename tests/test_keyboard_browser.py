@@ -192,9 +192,12 @@ def _yes_no(content, value: bool | None) -> str:
 def _enter_by_keyboard(page, content, steps: list[tuple[str, object]]) -> None:
     """Enter `steps` (field id or unit switch `u_<id>`, value), in the form's Tab order, by
     keyboard only. A value of a field with a unit is typed as shown; its unit switch is its own
-    step (the words of the unit)."""
+    step (the words of the unit). A field id after "<" is reached back with Shift+Tab."""
     first = True
-    for field_id, value in steps:
+    for step, value in steps:
+        back, field_id = step.startswith("<"), step.lstrip("<")
+        if back:
+            _tab_to(page, "f_" + field_id, limit=2, back=True)
         if field_id.startswith("u_"):
             key = field_id
             _tab_to(page, key, limit=2)
@@ -205,7 +208,7 @@ def _enter_by_keyboard(page, content, steps: list[tuple[str, object]]) -> None:
         if first:  # from the top of the page, through the header, into the form
             _tab_to(page, key, limit=20)
             first = False
-        else:
+        elif not back:
             _tab_to(page, key)
         if factor.kind == "yes_no" and factor.core:
             _choose(page, key, _yes_no(content, value))
@@ -228,6 +231,7 @@ def _engine_input(content, steps: list[tuple[str, object]]) -> dict:
     """The engine's input the screen builds from these steps (core fields always present; a
     value typed with another unit goes to that unit's field)."""
     data: dict = {f.id: None for f in content.factors if f.core and not f.alias_of}
+    steps = [(step.lstrip("<"), value) for step, value in steps]
     units = {k[2:]: v for k, v in steps if k.startswith("u_")}
     for field_id, value in steps:
         if field_id.startswith("u_"):
@@ -270,7 +274,7 @@ def _reach_sheet_panel_by_keyboard(page) -> None:
 # Two patients a liver clinic meets, in the form's Tab order, as a clinician types them.
 # Liver-only recurrence, two small tumours, cirrhosis, labs from a US laboratory: bilirubin is
 # typed before its unit is switched (the unit switch comes after the field), so for a moment
-# the form flags 1.2 umol/L; albumin likewise reads as out of range until its unit is set.
+# the form flags 1.2 umol/L; for albumin the clinician sets the unit first and goes back.
 TWO_SMALL_TUMOURS = [
     ("recurrence_site", "liver_only"),
     ("liver_tumour_count", 2),
@@ -282,8 +286,8 @@ TWO_SMALL_TUMOURS = [
     ("portal_hypertension", False),
     ("bilirubin_umol_l", "1.2"),
     ("u_bilirubin_umol_l", "mg/dL"),
-    ("albumin_g_l", "3.4"),
-    ("u_albumin_g_l", "g/dL"),
+    ("u_albumin_g_l", "g/dL"),  # this time the unit first (Tab passes the empty field)
+    ("<albumin_g_l", "3.4"),  # then Shift+Tab back to the field
     ("inr", "1.2"),
     ("ascites", "none"),
     ("encephalopathy", "none"),
@@ -296,24 +300,58 @@ TWO_SMALL_TUMOURS = [
     ("afp_ng_ml", "45"),
 ]
 
+# Jaundiced, decompensated cirrhosis, painful bone metastases, unsure what they want: the
+# bilirubin of 22 mg/dL is flagged as very unusual (W6) and the options show only once the
+# clinician confirms it (a tick box beside the warning, reached with Tab).
+JAUNDICED_WITH_BONE_PAIN = [
+    ("recurrence_site", "liver_and_extrahepatic"),
+    ("painful_bone_metastases", True),
+    ("liver_tumour_count", 3),
+    ("largest_tumour_cm", "6.5"),
+    ("portal_vein_invasion", "segmental"),
+    ("cirrhosis", True),
+    ("portal_hypertension", True),
+    ("bilirubin_umol_l", "22"),
+    ("u_bilirubin_umol_l", "mg/dL"),
+    ("albumin_g_l", "2.6"),
+    ("u_albumin_g_l", "g/dL"),
+    ("inr", "1.9"),
+    ("ascites", "moderate_severe"),
+    ("encephalopathy", "grade_1_2"),
+    ("ecog", 3),
+    ("fit_for_major_surgery", False),
+    ("transplant_candidate", False),
+    ("prior_liver_transplant", False),
+    ("months_since_last_curative_treatment", "8"),
+    ("patient_goal", "unsure"),
+]
+
 
 # --------------------------------------------------------------------------- whole patient
 
 
 @pytest.mark.hazard("H127")
-@pytest.mark.parametrize("width", [1440, 820])
+@pytest.mark.parametrize("width,steps,asks", [
+    (1440, TWO_SMALL_TUMOURS, False), (820, JAUNDICED_WITH_BONE_PAIN, True)],
+    ids=["1440-two-small-tumours", "820-jaundiced-with-bone-pain"])
 def test_a_whole_patient_is_entered_and_a_sheet_taken_by_keyboard_alone(browser, server,
-                                                                        content, width):
-    steps = TWO_SMALL_TUMOURS
+                                                                        content, width, steps,
+                                                                        asks):
     expected = assess(_engine_input(content, steps), content)
     context, page = _keyboard_page(browser, server, width)
     try:
         _enter_by_keyboard(page, content, steps)
+        confirm = page.locator("[class*=st-key-confirm_]")
+        assert confirm.count() == asks  # the form asks to confirm a flagged value
+        if asks:  # Tab on from the last field to the tick box beside the warning, and tick it
+            key = confirm.first.evaluate(
+                "e => [...e.classList].find(c => c.startsWith('st-key-')).slice(7)")
+            _tab_to(page, key, limit=12)
+            _tick(page, key)
         wait_for_check_code(page, expected.fingerprint)
         assert _screen_code(page) == expected.fingerprint
         assert _cards(page, content) == {r.option_id: WORDS[r.verdict.value]
                                          for r in expected.results}
-        assert not page.locator("[class*=st-key-confirm_] input").count()
 
         # Why? of the first card, by keyboard: the focus stays on it as it opens
         first = content.options[0].id
