@@ -24,6 +24,7 @@ from tests.browser_support import (
     PREPARE,
     choose,
     enter_factors,
+    pick_radio,
     ready_to_prepare,
     type_text,
     wait_for_app,
@@ -396,25 +397,44 @@ def test_a_whole_patient_is_entered_and_a_sheet_taken_by_keyboard_alone(browser,
 # --------------------------------------------------------------------------- the error list
 
 
+def _four_problems(page) -> set[str]:
+    """A tick box, a list and two typed numbers in error at once; the fields the list names."""
+    page.locator(".st-key-f_painful_bone_metastases label").first.click()  # E7
+    wait_for_app(page)
+    choose(page, "f_liver_tumour_count", "0")  # E3, first field: the number of tumours
+    wait_for_app(page)
+    for field, typed in (("largest_tumour_cm", "big"), ("afp_ng_ml", "lots")):
+        type_text(page, f"f_{field}", typed)  # not numbers
+        wait_for_app(page)
+    return {"painful_bone_metastases", "liver_tumour_count", "largest_tumour_cm", "afp_ng_ml"}
+
+
+def _site_contradiction(page) -> set[str]:
+    """Outside the liver only, yet a liver tumour entered (E4, first field: a row of choices),
+    and a typed slip."""
+    pick_radio(page, "f_recurrence_site", "Outside the liver only")
+    wait_for_app(page)
+    type_text(page, "f_afp_ng_ml", "lots")
+    wait_for_app(page)
+    return {"recurrence_site", "afp_ng_ml"}
+
+
 @pytest.mark.hazard("H128")
-@pytest.mark.parametrize("width", [1440, 820])
+@pytest.mark.parametrize("width,problems", [(1440, _four_problems), (820, _four_problems),
+                                            (820, _site_contradiction)],
+                         ids=["1440-four", "820-four", "820-site"])
 def test_enter_on_each_error_link_then_tab_puts_the_focus_in_its_field(browser, server, content,
-                                                                       width):
-    """Four problems at once, on a tick box, a list, and two typed numbers. Each link of the
-    list under the options is reached with Tab and followed with Enter: the field's message and
-    the field come into view, and the very next Tab puts the focus in that field's input (the
-    browser starts its next Tab from the link's target, the message's heading, which has no
-    link icon of its own). No JavaScript: the page's script policy is untouched."""
+                                                                       width, problems):
+    """Several problems at once, on a tick box, a list, two typed numbers, or a row of choices.
+    Each link of the list under the options is reached with Tab and followed with Enter: the
+    field's message and the field come into view, and the very next Tab puts the focus in that
+    field's input (the browser starts its next Tab from the link's target, the message's
+    heading, which has no link icon of its own). No JavaScript: the page's script policy is
+    untouched."""
     context, page = _keyboard_page(browser, server, width)
     try:
         enter_factors(page, content, BASELINE)
-        page.locator(".st-key-f_painful_bone_metastases label").first.click()  # E7
-        wait_for_app(page)
-        choose(page, "f_liver_tumour_count", "0")  # E3, first field: the number of tumours
-        wait_for_app(page)
-        for field, typed in (("largest_tumour_cm", "big"), ("afp_ng_ml", "lots")):
-            type_text(page, f"f_{field}", typed)  # not numbers
-            wait_for_app(page)
+        named = problems(page)
         page.locator(".st-key-msg_afp_ng_ml [data-testid='stAlertContentError']").wait_for()
         links = page.evaluate(
             "() => [...document.querySelectorAll('[data-testid=stAlertContentError] a')]"
@@ -423,8 +443,7 @@ def test_enter_on_each_error_link_then_tab_puts_the_focus_in_its_field(browser, 
             "id => { const s = document.getElementById(id)?.closest('[class*=st-key-msg_]');"
             " return s ? [...s.classList].find(c => c.startsWith('st-key-msg_')).slice(11)"
             " : null; }", href[1:]) for href in links}
-        assert set(targets.values()) == {"painful_bone_metastases", "liver_tumour_count",
-                                         "largest_tumour_cm", "afp_ng_ml"}, targets
+        assert set(targets.values()) == named, targets
 
         for href, field in targets.items():
             passed = []
