@@ -99,3 +99,36 @@ def test_the_check_code_is_the_same_for_12_and_12_point_0(run):
 
     assert whole.fingerprint == decimal.fingerprint
     assert run(make_factors(bilirubin_umol_l=13)).fingerprint != whole.fingerprint
+
+
+# Odd values for any field: every type JSON gives, on and past every kind of limit.
+_ODD_VALUES = (None, True, False, 0, 1, -1, 2, 5, 7.5, 12.0, 1.5, -0.0, 1e15, -1e15, 1e15 + 1,
+               10**16, 10**400, math.inf, -math.inf, math.nan, "", "1,5", " 1,500 ", "diffuse",
+               "yes", "no", "unknown", "none", "liver_only", "A", [], {}, [1], {"a": 1})
+
+
+@pytest.mark.hazard("H134")
+def test_quick_parsing_equals_parsing_each_field_on_generated_and_odd_inputs(content):
+    """`parse_factors` takes a usual value with one lookup; `each_field=True` sends every field
+    through `_parse_field`: the same factors, errors and range errors (every message, in the
+    same order) on generated profiles and with every odd value in every field, given directly,
+    alongside its unit alias, or missing."""
+    from dashboard.core.factors import parse_factors
+    from tests.generated_profiles import profiles
+
+    items: list = [*profiles(content, 3000, seed=31), None, [], "x", {"colour": "blue"}, {}]
+    base = make_factors()
+    for factor in content.factors:
+        items += [{**base, factor.id: value} for value in _ODD_VALUES]
+        items.append({k: v for k, v in base.items() if k != factor.id})
+    def parsed(item, each_field=False):
+        factors, errors, range_errors = parse_factors(item, content, each_field=each_field)
+        return (factors and (list(factors.values.items()), factors.unknown), errors,
+                range_errors)  # the values in their order too
+
+    differ = [item for item in items if parsed(item) != parsed(item, each_field=True)]
+    assert differ == []
+    outcomes = [parse_factors(item, content) for item in items]
+    assert sum(f is None for f, _, _ in outcomes) > 500 and sum(bool(r) for _, _, r in outcomes)
+    assert {e.code for _, errors, _ in outcomes for e in errors} >= {
+        "MISSING", "UNKNOWN_KEY", "TYPE", "CONFLICT", "NOT_OBJECT"}

@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from . import limits
 from .assessment import Issue, PatientFactors
@@ -26,53 +26,138 @@ from .derive import convert
 _COMMA_NUMBER = re.compile(r"[+-]?[0-9.]*,[0-9.,]*")
 
 
-def parse_factors(data: Any, content: Content) -> tuple[PatientFactors | None, list[Issue],
-                                                         list[Issue]]:
-    """(factors or None, blocking errors, range errors a validation code may replace)."""
+def parse_factors(data: Any, content: Content, *, each_field: bool = False) -> tuple[
+        PatientFactors | None, list[Issue], list[Issue]]:
+    """(factors or None, blocking errors, range errors a validation code may replace).
+
+    A field given directly (no unit alias) with a value of the usual type is taken with one
+    lookup and no call; anything else goes through `_parse_field`, which every field goes
+    through with `each_field=True` (what tests/test_factors.py compares this with)."""
     if not isinstance(data, Mapping):
         return None, [Issue("NOT_OBJECT", "", input_words(content, "not_object"))], []
     errors: list[Issue] = []
     range_errors: list[Issue] = []
-    for key in data:
-        if not content.has_factor(key):
-            errors.append(Issue("UNKNOWN_KEY", str(key),
-                                input_words(content, "unknown_field", key=key)))
+    plan = _plan(content)
+    if not plan.ids.issuperset(data):
+        for key in data:
+            if not content.has_factor(key):
+                errors.append(Issue("UNKNOWN_KEY", str(key),
+                                    input_words(content, "unknown_field", key=key)))
     values: dict[str, Any] = {}
     unknown: set[str] = set()
-    for factor in content.factors:
-        if factor.alias_of:
+    get = data.get
+    for factor, fid, quick, core, choices, low, high in plan.fields:
+        if each_field or quick == _ALIASED:  # a field with a unit alias, or every field
+            _parse_field(factor, data, content, values, unknown, errors, range_errors)
             continue
-        aliases = content.aliases_of(factor.id)
-        if aliases:
-            raw_key, raw = _pick(factor, data, aliases, errors, content)
-        elif factor.id in data:  # the common case, without building the key lists of _pick
-            raw_key, raw = factor.id, data[factor.id]
-        else:
-            raw_key, raw = None, None
-        if raw_key is None:
-            if factor.core:
-                errors.append(Issue("MISSING", factor.id, input_words(content, "required", factor)))
-            values[factor.id] = factor.default
+        raw = get(fid, _ABSENT)
+        if raw is _ABSENT:
+            if core:
+                errors.append(Issue("MISSING", fid, input_words(content, "required", factor)))
+            values[fid] = factor.default
             continue
-        source = factor if raw_key == factor.id else content.factor(raw_key)
         if raw is None:
-            values[factor.id] = None if factor.core else factor.default
-            if factor.core:
-                unknown.add(factor.id)
+            values[fid] = None if core else factor.default
+            if core:
+                unknown.add(fid)
             continue
-        value = _coerce(source, raw, errors, content)
-        if value is None:
+        kind = raw.__class__
+        if quick >= _NUMBER and (kind is int or (kind is float and quick == _NUMBER)) and \
+                -limits.NUMBER_MAGNITUDE_MAX <= raw <= limits.NUMBER_MAGNITUDE_MAX:
+            # a whole number (int() of an int is itself), or a finite number: `_coerce` keeps it
+            if raw < low or raw > high:  # as `_range_issue`, which words the message
+                range_errors.append(cast(Issue, _range_issue(factor, raw, content)))
+            values[fid] = raw
             continue
-        range_issue = _range_issue(source, value, content)
+        if (quick == _YES_NO and kind is bool) or (quick == _CHOICE and kind is str
+                                                   and raw in choices):
+            if low == -math.inf and high == math.inf:  # no range: `_range_issue` gives None
+                values[fid] = raw
+                continue
+            value = raw
+        else:
+            value = _coerce(factor, raw, errors, content)
+            if value is None:
+                continue
+        range_issue = _range_issue(factor, value, content)
         if range_issue:
             range_errors.append(range_issue)
-        if source is not factor:
-            values[source.id] = value
-            value = convert(value, source.alias_factor, source.alias_round)
-        values[factor.id] = value
+        values[fid] = value
     if errors:
         return None, errors, range_errors
     return PatientFactors(values=values, unknown=frozenset(unknown)), [], range_errors
+
+
+def _parse_field(factor: Factor, data: Mapping[str, Any], content: Content,
+                 values: dict[str, Any], unknown: set[str], errors: list[Issue],
+                 range_errors: list[Issue]) -> None:
+    """One field (itself or a unit alias) into `values`, or its issues."""
+    aliases = content.aliases_of(factor.id)
+    if aliases:
+        raw_key, raw = _pick(factor, data, aliases, errors, content)
+    elif factor.id in data:  # the common case, without building the key lists of _pick
+        raw_key, raw = factor.id, data[factor.id]
+    else:
+        raw_key, raw = None, None
+    if raw_key is None:
+        if factor.core:
+            errors.append(Issue("MISSING", factor.id, input_words(content, "required", factor)))
+        values[factor.id] = factor.default
+        return
+    source = factor if raw_key == factor.id else content.factor(raw_key)
+    if raw is None:
+        values[factor.id] = None if factor.core else factor.default
+        if factor.core:
+            unknown.add(factor.id)
+        return
+    value = _coerce(source, raw, errors, content)
+    if value is None:
+        return
+    range_issue = _range_issue(source, value, content)
+    if range_issue:
+        range_errors.append(range_issue)
+    if source is not factor:
+        values[source.id] = value
+        value = convert(value, source.alias_factor, source.alias_round)
+    values[factor.id] = value
+
+
+_ABSENT = object()
+# how a field is parsed (`_Plan.fields`): through `_parse_field` (it has a unit alias), or
+# quickly as a yes/no, a choice, a number, or a whole number (integer or count)
+_ALIASED, _YES_NO, _CHOICE, _NUMBER, _WHOLE = range(5)
+
+
+class _Plan(NamedTuple):
+    """What parsing needs of the content's fields, looked up once per content."""
+
+    ids: frozenset[str]  # every field id, unit aliases included
+    # per field that is not a unit alias, in content order: (factor, id, how it is parsed,
+    # core, a choice's values (else empty), low, high: its range, infinite where unbounded)
+    fields: tuple[tuple[Factor, str, int, bool, frozenset[str], float, float], ...]
+
+
+_PLANS: dict[int, tuple[Content, _Plan]] = {}
+
+
+def _plan(content: Content) -> _Plan:
+    known = _PLANS.get(id(content))
+    if known is not None and known[0] is content:
+        return known[1]
+    fields = []
+    quick = {"yes_no": _YES_NO, "choice": _CHOICE, "number": _NUMBER}
+    for factor in content.factors:
+        if factor.alias_of:
+            continue
+        how = _ALIASED if content.aliases_of(factor.id) else quick.get(factor.kind, _WHOLE)
+        low = -math.inf if factor.minimum is None else factor.minimum
+        high = math.inf if factor.maximum is None else factor.maximum
+        fields.append((factor, factor.id, how, factor.core, frozenset(factor.values), low, high))
+    plan = _Plan(frozenset(f.id for f in content.factors), tuple(fields))
+    if len(_PLANS) >= 8:  # a few contents at most (tests load variants); never grows without end
+        _PLANS.clear()
+    _PLANS[id(content)] = (content, plan)  # holding the content keeps its id
+    return plan
 
 
 def _pick(factor: Factor, data: Mapping[str, Any], aliases: tuple[str, ...],
