@@ -126,7 +126,7 @@ def test_a_duplicate_key_is_refused_naming_it(tmp_path):
 # --------------------------------------------------------------------------- numbers
 
 
-@pytest.mark.hazard("H76")
+@pytest.mark.hazard("H76", "H135")
 def test_numbers_at_the_length_limit_are_read_and_one_digit_more_is_refused():
     at = "9" * limits.NUMBER_CHARS_MAX
     assert parse_json(f'{{"ecog": {at}}}') == {"ecog": int(at)}
@@ -257,3 +257,55 @@ def test_a_clinic_day_list_goes_through_the_same_strict_reader(content):
         problems = intake.read_json(text, content).problems
         assert len(problems) == 1 and words in problems[0]
     assert intake.MAX_BYTES == limits.CLINIC_DAY_BYTES_MAX
+
+
+def _decoded(text, every_number=False):
+    try:
+        return ("ok", parse_json(text, every_number=every_number))
+    except InputRefused as exc:
+        return ("refused", str(exc))
+
+
+@pytest.mark.hazard("H135")
+def test_numbers_are_checked_by_the_hooks_exactly_when_they_could_be_too_long(content):
+    """`parse_json` uses the number hooks only when some run of number characters is longer
+    than the limit: the same data, or the same refusal, as with the hooks on every number, for
+    numbers at and past the limit (as values, beside text that looks like numbers, in keys,
+    with signs and exponents, after other errors) and for generated profiles."""
+    from tests.generated_profiles import profiles
+
+    limit = limits.NUMBER_CHARS_MAX
+    at, past = "1" * limit, "1" * (limit + 1)
+    written = [at, past, "-" + "1" * (limit - 1), "-" + at, "1." + "0" * (limit - 2),
+               "1e" + "0" * (limit - 2), "1E+" + "1" * (limit - 2), "0." + "5" * (limit - 1),
+               "-1.5e-3", "12", "12.0", "1e400", "-0"]
+    texts = [json.dumps(profiles(content, 200, seed=5))]
+    for number in written:
+        texts += [f'{{"ecog": {number}}}', f'[{{"ecog": {number}, "ecog": 1}}]',
+                  f'{{"ecog": "{number}"}}', f'{{"{number}": 1}}',
+                  f'{{"a": "{past}", "b": {number}}}', f'[{number}, NaN]',
+                  f'[{{"a": 1, "a": 2}}, {number}]', f'[{number}',
+                  f'{{"x": "é{number}é", "y": {number}}}']
+    outcomes = [_decoded(text) for text in texts]
+    assert outcomes == [_decoded(text, every_number=True) for text in texts]
+    kinds = {kind for kind, _ in outcomes}
+    assert kinds == {"ok", "refused"}
+    assert any("more than 24 characters" in str(value) for kind, value in outcomes
+               if kind == "refused")
+
+
+@pytest.mark.hazard("H135")
+def test_a_list_of_flat_profiles_is_checked_as_each_profile_alone():
+    """The usual profile of a list (no nested value, short texts) is passed without the walk of
+    `_check`; a text past the limit, a nested object or list, at any position, is still walked
+    and refused as before, naming the patient's position."""
+    good = make_factors()
+    long_text = {**good, "patient_goal": "x" * (limits.TEXT_CHARS_MAX + 1)}
+    assert parse_json(json.dumps([good, {**good, "patient_goal": "x" * limits.TEXT_CHARS_MAX}]))
+    _refuses(json.dumps([good, good, long_text]), "patient 3, field patient_goal: is longer "
+                                                 "than 100")
+    nested = {**good, "patient": {"notes": "n" * (limits.RAW_TEXT_CHARS_MAX + 1)}}
+    _refuses(json.dumps([good, nested]), "patient 2, field patient.notes: is longer than 20,000")
+    deep = {**good, "patient": {"a": {"b": 1}}}
+    _refuses(json.dumps([deep]), "nested more than 3 levels")
+    assert parse_json(json.dumps([{**good, "patient": {"name": "Ann"}}, [1, "x"], 5]))

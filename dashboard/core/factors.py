@@ -240,13 +240,20 @@ class InputRefused(ValueError):
     """Input refused before any work; str() is one line for the user, never a typed value."""
 
 
-def parse_json(text: str) -> Any:
-    """The decoded JSON of one input, checked against core/limits.py, or InputRefused."""
+def parse_json(text: str, *, every_number: bool = False) -> Any:
+    """The decoded JSON of one input, checked against core/limits.py, or InputRefused.
+
+    Each number's written length is checked by the decoder's number hooks only when some run of
+    the characters a JSON number is written with is longer than the limit (a long number can
+    only be such a run): without one, the hooks could never refuse, and would make the very
+    int() and float() the decoder makes itself, about a third of a long list's decoding time.
+    `every_number=True` always uses them (what tests/test_limits.py compares this with)."""
     if len(text) > limits.INPUT_BYTES_MAX:
         raise InputRefused(f"the input is larger than {limits.INPUT_BYTES_MAX // 2**20} MB")
+    numbers: dict[str, Any] = {"parse_int": _int, "parse_float": _float} \
+        if every_number or _long_run_of_number_characters(text) else {}
     try:
-        data = json.loads(text, object_pairs_hook=_object, parse_int=_int, parse_float=_float,
-                          parse_constant=_constant)
+        data = json.loads(text, object_pairs_hook=_object, parse_constant=_constant, **numbers)
     except RecursionError:  # the C decoder stops at Python's recursion limit
         raise InputRefused(_too_deep()) from None
     except json.JSONDecodeError as exc:
@@ -256,10 +263,35 @@ def parse_json(text: str) -> Any:
             raise InputRefused(f"the input lists {len(data):,} patients; at most "
                                f"{limits.PROFILES_MAX:,} at once")
         for number, item in enumerate(data, start=1):
-            _check(item, 2, f"patient {number}", "")
+            if type(item) is not dict or not _flat_and_short(item):
+                _check(item, 2, f"patient {number}", "")
     else:
         _check(data, 1, "", "")
     return data
+
+
+# bytes of the characters a JSON number is written with -> b"1", every other byte -> b" "
+_NUMBER_BYTES = bytes(0x31 if chr(b) in "0123456789+-.eE" else 0x20 for b in range(256))
+
+
+def _long_run_of_number_characters(text: str) -> bool:
+    """Whether some run of number characters is longer than NUMBER_CHARS_MAX (in UTF-8, whose
+    bytes of other characters are never ASCII, runs are those of the text)."""
+    runs = text.encode("utf-8", "surrogatepass").translate(_NUMBER_BYTES)
+    return b"1" * (limits.NUMBER_CHARS_MAX + 1) in runs
+
+
+def _flat_and_short(profile: dict[str, Any]) -> bool:
+    """A patient's object that `_check` passes without looking further: no nested object or
+    list, every text within TEXT_CHARS_MAX (the usual profile; anything else is `_check`ed)."""
+    for value in profile.values():
+        kind = type(value)
+        if kind is str:
+            if len(value) > limits.TEXT_CHARS_MAX:
+                return False
+        elif kind is dict or kind is list:
+            return False
+    return True
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
