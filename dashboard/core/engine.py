@@ -224,8 +224,7 @@ def _base_results(plan: _Plan, facts: dict[str, Any]) -> tuple[dict[str, _Base],
         for step in phase_steps:
             results[step.option.id] = _base_result(step, facts)
         for step in phase_steps:
-            facts[f"verdict.{step.option.id}"] = _verdict_fact(results[step.option.id],
-                                                               step.option)
+            facts[f"verdict.{step.option.id}"] = _verdict_fact(results[step.option.id], step)
     # the global rules read the same facts for every active option: applied once per patient
     return results, [f for rule in plan.global_rules if (f := rule.finding(facts))]
 
@@ -266,8 +265,8 @@ class _OptionStep:
     """An option of the plan: its rules, tracks, default reason per track, notes and text
     variants, each test compiled once per content (the same for every patient)."""
 
-    __slots__ = ("defaults", "named", "notes", "option", "results", "rules", "run", "texts",
-                 "tracks", "worst")
+    __slots__ = ("defaults", "named", "notes", "option", "results", "rule_verdicts", "rules",
+                 "run", "texts", "tracks", "worst")
 
     def __init__(self, option: Option, content: Content, test_of: Any, reference: bool):
         self.option = option
@@ -280,6 +279,10 @@ class _OptionStep:
             [(rule.when, step.holds, step.unknown) for rule, step in zip(option.rules,
                                                                         self.rules)])
         self.tracks = _tracks(option)
+        # rule id -> its verdict (`option_rule_verdict`: the first rule of that id)
+        self.rule_verdicts: dict[str, Verdict] = {}
+        for rule in option.rules:
+            self.rule_verdicts.setdefault(rule.id, _verdict(rule))
         self.worst = option.combine != "best_of_tracks"
         # track -> (optional fields read, not-entered tuple -> the default finding)
         self.defaults: dict[str, tuple[tuple[str, ...], dict[tuple[str, ...], Finding]]] = {
@@ -452,6 +455,10 @@ class _Base(NamedTuple):
     track_verdicts: dict[str, Verdict]
 
 
+# _Base(verdict, findings, track_verdicts) without the Python-level __new__ of a NamedTuple
+_new_base = tuple.__new__
+
+
 def _each_rule(rules: tuple[_RuleStep, ...]) -> Rules:
     """The findings of rules in order, each rule's test called in turn (the reference's way;
     `compiled_rules` is the same loop written out as one function)."""
@@ -475,7 +482,7 @@ def _base_result(step: _OptionStep, facts: Mapping[str, Any]) -> _Base:
     if step.worst:  # one track ("main"), every finding in it: the verdict is the worst
         if not findings:
             findings.append(step.default(tracks[0], facts))
-        return _Base(_worst([f.verdict for f in findings]), tuple(findings), {})
+        return _new_base(_Base, (_worst([f.verdict for f in findings]), tuple(findings), {}))
     track_verdicts = {}
     for track in tracks:
         in_track = findings if step.worst else [f for f in findings if f.track == track]
@@ -499,19 +506,31 @@ def _apply(rule: Rule, facts: Mapping[str, Any]) -> Finding | None:
     return None
 
 
-def _verdict_fact(result: _Base | OptionResult, option: Option) -> Any:
+def _verdict_fact(result: _Base, step: _OptionStep) -> Any:
     """An earlier option's verdict as a fact; Unknown (with what it could still be) when unknown
     values could change it, so a later rule never treats a guess as settled."""
     unsettled = [f for f in result.findings if f.unknown]
-    if not unsettled or option.combine != "worst":
-        return result.verdict._value_ if not unsettled else Unknown(
-            frozenset().union(*(f.unknown for f in unsettled)))
-    settled = Verdict.worst([f.verdict for f in result.findings if not f.unknown])
-    ceiling = Verdict.worst([settled] + [option_rule_verdict(option, f.rule_id)
-                                         for f in unsettled])
-    possible = frozenset(v.value for v in _ORDER
-                         if settled.severity <= v.severity <= ceiling.severity)
-    return Unknown(frozenset().union(*(f.unknown for f in unsettled)), possible)
+    if not unsettled:
+        return result.verdict._value_
+    fields = frozenset().union(*[f.unknown for f in unsettled])
+    if step.option.combine != "worst":
+        return Unknown(fields)
+    settled = _worst([f.verdict for f in result.findings if not f.unknown])
+    verdict_of = step.rule_verdicts  # option_rule_verdict, looked up once per content
+    ceiling = _worst([settled, *[verdict_of[f.rule_id] for f in unsettled]])
+    return Unknown(fields, _possible(settled, ceiling))
+
+
+_POSSIBLE: dict[tuple[Verdict, Verdict], frozenset[str]] = {}
+
+
+def _possible(settled: Verdict, ceiling: Verdict) -> frozenset[str]:
+    """The verdicts (values) from `settled` to `ceiling` in severity (nine pairs at most)."""
+    known = _POSSIBLE.get((settled, ceiling))
+    if known is None:
+        known = _POSSIBLE[settled, ceiling] = frozenset(
+            v.value for v in _ORDER if settled.severity <= v.severity <= ceiling.severity)
+    return known
 
 
 def _verdict(rule: Rule) -> Verdict:
