@@ -13,7 +13,6 @@ import sys
 from typing import Any
 
 from dashboard.adapters.assessments import FORMATS
-from dashboard.adapters.output import describe
 from dashboard.core.factors import InputRefused, parse_json
 from dashboard.core.limits import INPUT_BYTES_MAX
 from dashboard.core.loader import ContentError
@@ -122,6 +121,7 @@ def read_json(name: str) -> Any:
     except UnicodeDecodeError:
         message = "the input is not UTF-8 text"
     except OSError as exc:
+        from dashboard.adapters.output import describe  # not imported for every run (tempfile)
         message = f"cannot read {name}: {describe(exc)}"
     print(f"error: {message}", file=sys.stderr)
     return BAD

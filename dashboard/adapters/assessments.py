@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import secrets
+import os
 from dataclasses import replace
 from typing import Any, cast
 
@@ -51,8 +51,10 @@ class RecordWriter:
         # the same, by the identity of the result object (the engine shares equal results);
         # each entry holds its result, so no other object can take its id meanwhile
         self._shared: dict[int, tuple[OptionResult, _Pieces]] = {}
+        self._strings: dict[str, str] = {}  # an id or verdict -> its compact JSON
         # a placeholder no input can know in advance (keys of the input appear in errors)
-        self._mark = "\x00" + secrets.token_hex(8) + ":"
+        self._mark = "\x00" + os.urandom(8).hex() + ":"  # as secrets.token_hex, not importing
+        # secrets (random, hmac, base64: start-up time of every command)
         self._mark_json = ('"' + _compact(self._mark)[1:-1]).encode()  # ASCII (\u0000...)
 
     def __call__(self, a: Assessment) -> bytes:
@@ -64,6 +66,7 @@ class RecordWriter:
             self._findings.clear()
             self._results.clear()
             self._shared.clear()
+            self._strings.clear()
         record = assessment_record(replace(a, results=()), self.content, self.lang)
         pieces = [self._pieces(r) for r in a.results]
         spliced = {b"verdicts": b",".join([p[0] for p in pieces]),
@@ -113,7 +116,8 @@ class RecordWriter:
         return known
 
     def _make_pieces(self, r: OptionResult, findings: tuple) -> _Pieces:
-        name = _compact(r.option_id)
+        quoted = self._quoted
+        name = quoted(r.option_id)
         reasons = []
         for f, finding_key in zip(r.findings, findings):
             text = self._findings.get(finding_key)
@@ -127,11 +131,19 @@ class RecordWriter:
             note = f"{name}:" + _compact({"line": r.line, "agent_notes": [
                 {"rule": n, "text": text_in(self.content.rule(n).clinician, self.lang)}
                 for n in r.notes]})
-        return (f"{name}:{_compact(r.verdict._value_)}".encode(),
+        # a list of rule ids: the compact JSON of each, joined as the compact encoder joins them
+        return (f"{name}:{quoted(r.verdict._value_)}".encode(),
                 f"{name}:[{','.join(reasons)}]".encode(),
-                f"{name}:{_compact([f.rule_id for f in r.deciding])}".encode(),
-                f"{name}:{_compact([f.rule_id for f in also])}".encode() if also else b"",
-                note.encode())
+                f"{name}:[{','.join([quoted(f.rule_id) for f in r.deciding])}]".encode(),
+                f"{name}:[{','.join([quoted(f.rule_id) for f in also])}]".encode() if also
+                else b"", note.encode())
+
+    def _quoted(self, text: str) -> str:
+        """The compact JSON of an option id, verdict or rule id, encoded once (a few hundred)."""
+        known = self._strings.get(text)
+        if known is None:
+            known = self._strings[text] = _compact(text)
+        return known
 
 
 # --------------------------------------------------------------------------- CSV
