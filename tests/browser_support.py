@@ -236,7 +236,7 @@ def open_sheet_panel(page, timeout: float = 30_000) -> None:
     wait_for_app(page)
     panel = page.locator(TICK_SUGGESTED)
     if not panel.count():
-        page.locator(f"{SHEET_SECTION} summary").click()
+        page.locator(f"{SHEET_SECTION} summary").first.click()  # (the chart note's is inside)
     panel.wait_for(state="visible", timeout=timeout)
     wait_for_app(page)
 
@@ -248,7 +248,7 @@ async def async_open_sheet_panel(page, timeout: float = 90_000) -> None:
     await async_wait_for_app(page, timeout)
     panel = page.locator(TICK_SUGGESTED)
     if not await panel.count():
-        await page.locator(f"{SHEET_SECTION} summary").click()
+        await page.locator(f"{SHEET_SECTION} summary").first.click()
     await panel.wait_for(state="visible", timeout=timeout)
     await async_wait_for_app(page, timeout)
 

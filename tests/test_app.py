@@ -402,6 +402,7 @@ def _close_sheet(at: AppTest) -> AppTest:
     return at.run()
 
 
+@pytest.mark.hazard("H122")
 def test_the_sheet_panel_is_drawn_only_once_its_section_is_opened(app, content):
     """Closed at first: the options come without the panel's forty-odd elements (the screen's
     speed), and a click on the section draws it from the values then on screen."""
@@ -423,7 +424,7 @@ def test_the_sheet_panel_is_drawn_only_once_its_section_is_opened(app, content):
         (WORDS[r.verdict.value] for r in assess(BASELINE, content).results), labels))
 
 
-@pytest.mark.hazard("H60")
+@pytest.mark.hazard("H122")
 def test_closing_the_sheet_section_keeps_what_was_typed_and_offers_no_download(app, content):
     """Ticks, name, notes and language survive the section being closed, a slip in the form
     while it is closed, and its reopening; a sheet prepared before is not offered while the

@@ -13,6 +13,7 @@ from dashboard.core.engine import assess
 from tests.browser_support import (
     PREPARE,
     ROOT,
+    SHEET_SECTION,
     download_sheet,
     enter_factors,
     open_sheet_panel,
@@ -111,6 +112,50 @@ def test_changing_values_after_a_sheet_leaves_no_old_verdict_and_no_old_sheet(br
         _prepare(page)
         text = pdf_text(download_sheet(page)[0])
         assert new.fingerprint in text and old.fingerprint not in text
+    finally:
+        context.close()
+
+
+@pytest.mark.hazard("H122")
+def test_a_sheet_section_closed_then_reopened_after_a_change_offers_no_old_sheet(browser, server,
+                                                                                 content):
+    """The sheet panel is drawn only while its section is open: a sheet prepared, a slip in the
+    form, the section closed, a value changed, the section opened again. The name typed shows
+    in its field after each (Streamlit forgets a widget a run does not draw), nothing was
+    downloadable meanwhile, the old sheet is withdrawn, and the next one carries the new check
+    code."""
+    context, page = _page(browser, server)
+    try:
+        enter_factors(page, content, BASELINE)
+        _prepare(page)
+        type_text(page, "s_name", "Ann Closed")
+        wait_for_app(page)
+        type_text(page, "f_largest_tumour_cm", "2.5cm")  # a slip: no options, no panel
+        page.locator(PREPARE).wait_for(state="detached", timeout=30_000)
+        type_text(page, "f_largest_tumour_cm", "2.5")
+        page.locator(".st-key-s_name input").wait_for(timeout=30_000)
+        wait_for_app(page)
+        assert page.locator(".st-key-s_name input").input_value() == "Ann Closed"
+        old = assess(BASELINE, content)
+        page.locator(f"{SHEET_SECTION} summary").first.click()  # closed: the panel goes
+        page.locator(PREPARE).wait_for(state="detached", timeout=30_000)
+        wait_for_app(page)
+        assert page.locator(".st-key-download").count() == 0
+
+        type_text(page, "f_largest_tumour_cm", "3.1")
+        new = assess(make_factors(largest_tumour_cm=3.1), content)
+        wait_for_check_code(page, new.fingerprint)
+        assert page.locator(".st-key-download").count() == 0
+        open_sheet_panel(page)
+
+        assert page.locator(".st-key-s_name input").input_value() == "Ann Closed"
+        assert page.locator(".st-key-download").count() == 0
+        assert not page.locator(".st-key-s_confirmed input").is_checked()  # asked again
+        assert old.fingerprint not in page.inner_text("body")
+        prepare_sheet(page, tick=False, name="Ann Closed")  # the ticks were kept
+        text = pdf_text(download_sheet(page)[0])
+        assert new.fingerprint in text and old.fingerprint not in text
+        assert "Ann Closed" in text
     finally:
         context.close()
 

@@ -22,6 +22,11 @@ from dashboard.screen.results import COMPARE, TABLE_SCOPE, WHY, lazy_expander
 from dashboard.screen.view import LANG, PAPERS, esc, label_md, paper_name, words
 
 SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
+# Every sheet choice keeps its value while the panel is not drawn (its section closed, an error
+# in the form, before any value) and shows it again when the panel is: Streamlit's own
+# `persist_state` (the value set back on the user key only on the server would print a name
+# the remounted field no longer showed: H120, H122).
+KEPT = "page"
 PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint", "name"}
 CONFIRMED_FOR = "sheet_confirmed_for"  # check code the review tick was given for
 PAGES = "sheet_pages"  # {"signature", "pages"}: the page count of the sheet as now chosen
@@ -35,17 +40,14 @@ PROGRESS = "sheet_progress"  # where "Preparing the sheet…" shows while the sh
 
 
 def keep_while_hidden(*, panel_only: bool = False) -> None:
-    """Keep the sheet panel's choices (and which "Why?", table, note or sheet section was
-    open) through a run that does not draw them: while the form shows an error, before any
-    value, or (`panel_only`: the rest is drawn) while the sheet section is closed. Streamlit
-    forgets the value of every widget a full run does not draw, so a typing slip in the form
-    (a letter in a number) cleared the name, ticks, details and notes typed for the sheet.
-    Setting each kept key to its own value is Streamlit's documented way to keep it (and only
-    allowed before the widget is drawn in the run); buttons hold no value and are not kept.
-    Nothing leaves the session."""
+    """Keep which "Why?", table, chart note or sheet section was open through a run that does
+    not draw them: while the form shows an error, before any value, or (`panel_only`: the rest
+    is drawn) while the sheet section is closed. Streamlit forgets the value of every widget a
+    full run does not draw; expanders take no `persist_state` (the sheet's own choices do:
+    `KEPT`), so each kept key is set to its own value (only allowed before the widget is drawn
+    in the run). Nothing leaves the session."""
     state = st.session_state
-    prefixes, keys = ((SHEET,), {NOTE}) if panel_only else ((SHEET, WHY),
-                                                           {NOTE, OPEN, COMPARE, TABLE_SCOPE})
+    prefixes, keys = ((), {NOTE}) if panel_only else ((WHY,), {NOTE, OPEN, COMPARE, TABLE_SCOPE})
     for key in list(state):
         if key.startswith(prefixes) or key in keys:
             state[key] = state[key]
@@ -102,7 +104,8 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
     for option in content.options:
         verdict = assessment.result(option.id).verdict
         grid.checkbox(label_md(f"{option.name(LANG)} — {verdict_words(verdict, content, LANG)}"),
-                      key=f"{SHEET}opt_{option.id}", wrap=True)  # plain words: read aloud
+                      key=f"{SHEET}opt_{option.id}", persist_state=KEPT,
+                      wrap=True)  # plain words: read aloud
     selected = selected_options(content)
     no_longer = [content.option(o).name(LANG) for o in selected
                  if assessment.result(o).verdict is Verdict.NOT_APPLICABLE]
@@ -121,7 +124,7 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
         st.session_state[SHEET + "confirmed"] = False
         st.session_state[CONFIRMED_FOR] = assessment.fingerprint
     confirmed = st.checkbox(label_md(words(content, "sheet_review")), key=SHEET + "confirmed",
-                            wrap=True)
+                            persist_state=KEPT, wrap=True)
     signature = _signature(assessment, choices, confirmed, lang)
     prepared = st.session_state.get(PREPARED)
     with slot():
@@ -197,7 +200,7 @@ def _language(content: Content) -> str:
     names = {lang: locale_for(content, lang).name for lang in content.languages}
     default = service.Choices().language
     return st.radio(_w(content, "sheet_language_label"), list(names), horizontal=True,
-                    key=SHEET + "lang", format_func=names.get,
+                    key=SHEET + "lang", persist_state=KEPT, format_func=names.get,
                     index=list(names).index(default) if default in names else 0,
                     help=_w(content, "sheet_language_help"))
 
@@ -231,9 +234,9 @@ def _copy_note(content: Content, assessment: Assessment, choices: SheetChoices,
         return
     with note:
         goal = st.checkbox(label_md(words(content, "note_goal_label")), value=True,
-                           key=SHEET + "note_goal")
+                           key=SHEET + "note_goal", persist_state=KEPT)
         named = st.checkbox(label_md(words(content, "note_name_label")), key=SHEET + "note_name",
-                            disabled=not printed_name)
+                            persist_state=KEPT, disabled=not printed_name)
         text = view.chart_note(content, assessment, choices.selected, today=date.today(),
                                patient_name=printed_name if named else "", with_goal=goal)
         st.code(text, language=None, wrap_lines=True)
@@ -246,25 +249,27 @@ def _sheet_fields(content: Content,
     def label(key: str) -> str:
         return label_md(words(content, key))
 
-    name = a.text_input(label("sheet_name_label"), key=SHEET + "name",
+    name = a.text_input(label("sheet_name_label"), key=SHEET + "name", persist_state=KEPT,
                         max_chars=usertext.NAME_MAX, autocomplete="off",
                         help=esc(words(content, "sheet_name_help")))
     when = b.date_input(label("sheet_date_label"), value=None, key=SHEET + "date",
-                        format="YYYY-MM-DD")
+                        persist_state=KEPT, format="YYYY-MM-DD")
     clinician = c.text_input(label("sheet_clinician_label"), key=SHEET + "clinician",
-                             max_chars=usertext.FIELD_MAX, autocomplete="off")
-    phone = d.text_input(label("sheet_phone_label"), key=SHEET + "phone",
+                             persist_state=KEPT, max_chars=usertext.FIELD_MAX,
+                             autocomplete="off")
+    phone = d.text_input(label("sheet_phone_label"), key=SHEET + "phone", persist_state=KEPT,
                          max_chars=usertext.FIELD_MAX, autocomplete="off")
-    notes = st.text_area(label("sheet_notes_label"), key=SHEET + "notes",
+    notes = st.text_area(label("sheet_notes_label"), key=SHEET + "notes", persist_state=KEPT,
                          max_chars=SHEET_NOTES_MAX, height=100,
                          help=esc(words(content, "sheet_notes_help")))
     e = f = g = st.grid("auto", min_column_width=FIELD_MIN_WIDTH, gap="small")
     not_fitting = e.checkbox(label("sheet_not_fitting_label"),
-                             value=False, key=SHEET + "not_fitting", wrap=True,
+                             value=False, key=SHEET + "not_fitting", persist_state=KEPT, wrap=True,
                              help=esc(words(content, "sheet_not_fitting_help")))
-    large = f.checkbox(label("sheet_large_print_label"), key=SHEET + "large_print")
+    large = f.checkbox(label("sheet_large_print_label"), key=SHEET + "large_print",
+                       persist_state=KEPT)
     paper = g.radio(label("sheet_paper_label"), PAPERS, horizontal=True, key=SHEET + "paper",
-                    index=view.paper_index(),
+                    persist_state=KEPT, index=view.paper_index(),
                     format_func={p: paper_name(content, p) for p in PAPERS}.get)
     choices = SheetChoices(selected=selected, patient_name=name or "",
                            appointment_date=_date_words(when), clinician=clinician or "",
