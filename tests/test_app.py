@@ -424,7 +424,7 @@ def test_the_sheet_panel_is_drawn_only_once_its_section_is_opened(app, content):
         (WORDS[r.verdict.value] for r in assess(BASELINE, content).results), labels))
 
 
-@pytest.mark.hazard("H122")
+@pytest.mark.hazard("H60", "H122")
 def test_closing_the_sheet_section_keeps_what_was_typed_and_offers_no_download(app, content):
     """Ticks, name, notes and language survive the section being closed, a slip in the form
     while it is closed, and its reopening; a sheet prepared before is not offered while the
