@@ -221,7 +221,7 @@ def wait_for_check_code(page, code: str, timeout: float = 30_000) -> None:
 
 def new_patient(page) -> None:
     """New patient asks first: open it, then confirm."""
-    page.get_by_role("button", name="New patient").first.click()
+    page.locator(".st-key-new_patient_ask button").click()
     page.locator(".st-key-new_patient button").click()
 
 

@@ -17,6 +17,21 @@ WORDS = {"applicable": "May be discussed", "caution": "Consider with caution",
          "not_applicable": "Not applicable now"}
 
 
+@pytest.mark.hazard("H28")
+def test_new_patient_asks_first_and_keeping_the_values_clears_nothing(app, content):
+    submit(fill(app, content, BASELINE))
+    before = card_verdicts(app, content)
+    question = esc(content.string("ui.new_patient_question"))
+
+    app.button(key="new_patient_ask").click().run()
+    assert question in texts(app) and app.button(key="new_patient")
+    app.button(key="new_patient_keep").click().run()
+
+    assert question not in texts(app)
+    assert all(b.key != "new_patient" for b in app.button)
+    assert card_verdicts(app, content) == before
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -641,6 +656,7 @@ def test_new_patient_clears_every_value(app, content):
     submit(fill(app, content, make_factors(ablation_site_risky=True)))
     prepare(app, name="Ann Smith")
 
+    app.button(key="new_patient_ask").click().run()
     app.button(key="new_patient").click().run()
 
     assert not app.exception

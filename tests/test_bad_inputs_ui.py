@@ -385,6 +385,7 @@ def test_case_32_new_patient_after_an_export_clears_every_patient_value(app, con
     prepare(app, name=marker)
     assert app.get("download_button")
 
+    app.button(key="new_patient_ask").click().run()
     app.button(key="new_patient").click().run()
 
     assert not app.exception and not app.get("download_button") and not results_shown(app)

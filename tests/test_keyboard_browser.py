@@ -575,3 +575,35 @@ def test_the_focus_outline_is_visible_and_unlike_the_error_style(browser, server
                 assert distance > 90, (key, ring, red)
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- New patient
+
+
+@pytest.mark.hazard("H28")
+def test_new_patient_is_asked_and_answered_by_keyboard_right_under_its_button(browser, server,
+                                                                              content):
+    context, page = _keyboard_page(browser, server, 1440)
+    try:
+        data = dict(BASELINE, largest_tumour_cm=2.5)
+        enter_factors(page, content, data)  # the patient by mouse: this test is New patient
+        wait_for_check_code(page, assess(data, content).fingerprint)
+        tumour = page.locator(".st-key-f_largest_tumour_cm input")
+
+        for answer in ("new_patient_keep", "new_patient"):
+            page.locator(".st-key-new_patient_ask button").focus()  # where a Tab would land
+            _press(page, "Enter")
+            assert _focused(page)["key"] == "new_patient_ask"  # the focus stays on it
+            assert _tab_to(page, "new_patient", limit=1) == 1  # the answer is the next stop
+            if answer == "new_patient_keep":
+                assert _tab_to(page, answer, limit=1) == 1
+            _press(page, "Enter")
+            page.locator(".st-key-new_patient").wait_for(state="detached")
+            wait_for_app(page)
+            if answer == "new_patient_keep":
+                assert tumour.input_value() == "2.5"  # kept: nothing cleared
+        page.wait_for_function(
+            "() => document.querySelector('.st-key-f_largest_tumour_cm input').value === ''")
+        assert page.locator(f".st-key-card_{content.options[0].id}").count() == 0
+    finally:
+        context.close()

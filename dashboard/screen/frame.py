@@ -29,6 +29,8 @@ TITLE = "Recurrent liver cancer: options to discuss"
 PANE_MIN_WIDTH = 400  # px: two panes from a 1024 px screen up, one below
 ABOUT = "about"  # the intended-use expander (drawn only while open)
 RESET_SWEEP = "reset_sweep"  # set by New patient: one more run releases the old sheet
+ASK_NEW_PATIENT = "new_patient_ask"  # the "New patient" button: asks first
+NEW_PATIENT_ASKED = "new_patient_asked"  # its question is on screen
 _LOG = logging.getLogger("dashboard")
 
 
@@ -122,11 +124,19 @@ def header(content: Content, today: date) -> None:
     """Title, New patient (asks first), the review banner and the About expander."""
     left, right = st.columns([3, 1], vertical_alignment="center")
     left.title(TITLE)
-    with right.popover(words(content, "new_patient"), icon=":material/refresh:", width="stretch"):
-        st.markdown(esc(words(content, "new_patient_question")))
-        st.button(words(content, "new_patient_confirm"), key="new_patient",
-                  on_click=_new_patient, args=(content,), type="primary",
-                  icon=":material/delete:")
+    with right:
+        # The question is drawn right under the button, only once asked: the next Tab from
+        # "New patient" is the answer. (A popover drew its body at the end of the page's Tab
+        # order, 64 Tab presses away, and was three more elements redrawn on every change.)
+        st.button(words(content, "new_patient"), key=ASK_NEW_PATIENT, icon=":material/refresh:",
+                  width="stretch", on_click=_toggle_question)
+        if st.session_state.get(NEW_PATIENT_ASKED):
+            st.markdown(esc(words(content, "new_patient_question")))
+            st.button(words(content, "new_patient_confirm"), key="new_patient",
+                      on_click=_new_patient, args=(content,), type="primary",
+                      icon=":material/delete:", width="stretch")
+            st.button(words(content, "new_patient_keep"), key="new_patient_keep",
+                      on_click=_toggle_question, width="stretch")
     st.markdown(esc(words(content, "screen_intro")))
     overdue = view.overdue_review(content, today)
     if overdue:
@@ -162,6 +172,11 @@ def _about(content: Content) -> None:
         lines += [f"| {esc(o.name(LANG))} | {esc(o.reviewed_by)} | {o.last_reviewed} | "
                   f"{o.next_review} |" for o in content.options]
         st.markdown("\n".join(lines))
+
+
+def _toggle_question() -> None:
+    """Ask "clear everything?" (New patient), or stop asking (New patient again, or Keep)."""
+    st.session_state[NEW_PATIENT_ASKED] = not st.session_state.get(NEW_PATIENT_ASKED, False)
 
 
 def _new_patient(content: Content) -> None:
