@@ -96,8 +96,10 @@ def albi_grade(score: float) -> int:
 def facts_and_derived(values: Mapping[str, Any], unknown: frozenset[str],
                       content: Content) -> tuple[dict[str, Any], Derived]:
     """All facts a rule may read (fields plus derived facts), and the record shown to clinicians."""
-    facts: dict[str, Any] = {key: (Unknown(frozenset({key})) if key in unknown else value)
-                             for key, value in values.items()}
+    facts: dict[str, Any] = dict(values)
+    for key in unknown:  # a field given as null: not yet known (its place in the order kept)
+        if key in facts:
+            facts[key] = Unknown(frozenset({key}))
     site, count = facts["recurrence_site"], facts["liver_tumour_count"]
     facts["liver"] = _map(site, lambda s: s in ("liver_only", "liver_and_extrahepatic"))
     facts["ehs"] = _map(site, lambda s: s in ("extrahepatic_only", "liver_and_extrahepatic"))

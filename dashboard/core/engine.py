@@ -140,8 +140,10 @@ def fingerprint(factors: PatientFactors, content: Content) -> str:
 
     It is built from the factors only, never from names or notes.
     """
-    values = {key: float(value) if type(value) in (int, float) else value
-              for key, value in factors.values.items()}  # 12 and 12.0 are the same value
+    values = dict(factors.values)
+    for key, value in factors.values.items():  # 12 and 12.0 are the same value
+        if value.__class__ is int:  # float() of a float is itself; a bool stays a bool
+            values[key] = float(value)
     payload = _FINGERPRINT_JSON({"values": values, "unknown": sorted(factors.unknown),
                                  "content": content.version})
     digest = hashlib.sha256(payload.encode()).hexdigest()[:8].upper()
@@ -393,7 +395,7 @@ def _empty(field: str, facts: Mapping[str, Any]) -> bool:
     return facts.get(field) is None
 
 
-def _with_variants(findings: list[Finding], plan: _Plan,
+def _with_variants(findings: Sequence[Finding], plan: _Plan,
                    facts: Mapping[str, Any]) -> list[Finding]:
     """Each finding with the index of the rule text variant that holds for this patient, and
     the earlier options whose "applicable" verdict it read (to name them, 8.3 T3)."""
@@ -544,14 +546,13 @@ def option_rule_verdict(option: Option, rule_id: str) -> Verdict:
 
 
 def _preferred(base: _Base, step: _OptionStep,
-               global_findings: list[Finding]) -> tuple[list[Finding], Verdict]:
+               global_findings: list[Finding]) -> tuple[tuple[Finding, ...], Verdict]:
     """The preference step (8.1 step 5): an active option's findings and verdict with the
     global rules' findings (the same for every option) added."""
-    findings = list(base.findings)
     if step.option.active and global_findings:
-        findings += global_findings
-        return findings, _worst([base.verdict, *[f.verdict for f in global_findings]])
-    return findings, base.verdict
+        return ((*base.findings, *global_findings),
+                _worst([base.verdict, *[f.verdict for f in global_findings]]))
+    return base.findings, base.verdict
 
 
 def _final_result(base: _Base, step: _OptionStep, plan: _Plan,
@@ -576,7 +577,7 @@ def _final_result(base: _Base, step: _OptionStep, plan: _Plan,
             named = tuple(_with_variants(findings, plan, facts))
             break
     else:  # no finding names a variant or an option (most options, most patients)
-        named = tuple(findings)
+        named = tuple(findings)  # itself: a tuple
     # The same result is made once and shared (it is immutable, as its findings are, and holds
     # rule ids, never a patient's values): keyed by everything it is made of, its findings by
     # identity (each is held by the result kept, so no other object can take its id). One flat
