@@ -122,16 +122,6 @@ def verdict_counts(assessment: Assessment) -> dict[Verdict, int]:
     return counts
 
 
-def unknown_labels(assessment: Assessment, content: Content, lang: str = "en") -> list[str]:
-    """Labels of the core fields left as "not yet known", in content order."""
-    if assessment.factors is None:
-        return []
-    computed = {"child_pugh_score"} if assessment.derived and \
-        assessment.derived.child_pugh_from_labs else set()
-    return [text_in(f.label, lang) for f in content.factors
-            if f.id in assessment.factors.unknown - computed]
-
-
 def overdue_review(content: Content, today: date) -> date | None:
     """The earliest next-review date when it has passed (else None)."""
     earliest = content.review_dates[1]
