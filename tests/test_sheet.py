@@ -60,8 +60,9 @@ def _sheet(content, overrides=None, **choices):
     selection = choices.pop("selected", discussable(assessment))
     choices = {**ALL_SECTIONS, **choices}
     today = choices.pop("today", TODAY)
+    lang = choices.pop("lang", "en")
     return build_sheet(assessment, content, SheetChoices(selected=selection, **choices),
-                       today=today)
+                       today=today, lang=lang)
 
 
 def _strings(sheet, *, prose_only=False) -> list[str]:
@@ -279,6 +280,41 @@ def test_questions_are_tick_boxes_general_ones_and_at_most_two_per_option(conten
     ticks3 = next(b for b in _blocks_after(three, content.string("sheet.questions_heading"))
                   if isinstance(b, TickBoxes))
     assert len(ticks3.items) == len(general) + 3
+
+
+NOT_FITTING_IN = {"outside the liver with bone pain", "poor liver function",
+                  "main portal vein invasion"}
+
+
+@pytest.mark.hazard("H87")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_an_option_that_does_not_fit_asks_why_not_how_it_is_done(content, scenario, lang):
+    """A post-transplant patient's sheet asked "Liver transplant: Could I go on the transplant
+    waiting list?" and "Chemoembolization: How many treatments might I need?" beside columns
+    saying both do not fit: an option's own questions take it for granted. A selected option
+    that does not fit asks why, and whether that could change; the others keep their own."""
+    assessment = assess(make_factors(**SCENARIOS[scenario]), content)
+    general = content.string("sheet.general_questions", lang)
+    not_fit = content.string("sheet.not_fit_question", lang)
+    seen = set()
+    for option in content.options:
+        verdict = assessment.result(option.id).verdict
+        seen.add(verdict)
+        sheet = _sheet(content, SCENARIOS[scenario], selected=(option.id,), lang=lang)
+        ticks = next(b for b in _blocks_after(sheet, content.string("sheet.questions_heading",
+                                                                    lang))
+                     if isinstance(b, TickBoxes))
+        own = list(ticks.items[len(general):])
+        mine = option_items(content, assessment, option.id, "questions", lang)
+        if verdict is Verdict.NOT_APPLICABLE:
+            assert len(own) == 1 and own[0].endswith(not_fit), (option.id, own)
+            assert not any(q in item for q in mine for item in own), (option.id, own)
+        else:
+            assert len(own) == 2 and own[0].endswith(mine[0]), (option.id, own)
+            assert not any(not_fit in item for item in own)
+    # the test would pass vacuously without an option that does not fit
+    assert (Verdict.NOT_APPLICABLE in seen) is (scenario in NOT_FITTING_IN), (scenario, seen)
 
 
 # (tumours in the liver, surgery ruled out?) -> what the ablation questions must and must not say

@@ -381,7 +381,10 @@ def _questions(words: _Words, content: Content, assessment: Assessment,
     per_option = OPTION_QUESTIONS if len(selected) <= 2 else 1
     for result in selected:
         option = content.option(result.option_id)
-        own = option_items(content, assessment, option.id, "questions", words.lang)
+        # an option that does not fit now asks why, not how it is done ("How many treatments
+        # might I need?" would take for granted a treatment the sheet says does not fit)
+        own = ((words("not_fit_question"),) if result.verdict is Verdict.NOT_APPLICABLE
+               else option_items(content, assessment, option.id, "questions", words.lang))
         items += [words("option_question", option=words.option(option, "short_name"), question=q)
                   for q in own[:per_option]]
     return [Heading(words("questions_heading")), Paragraph(words("questions_intro")),
