@@ -80,6 +80,7 @@ class SheetOutcome:
     pdf: bytes | None
     errors: tuple[SheetError, ...]
     file_name: str = ""
+    pages: int | None = None  # the PDF's page count (None: no PDF)
 
     @property
     def ok(self) -> bool:
@@ -203,12 +204,12 @@ def draw_sheet(assessment: Assessment, content: Content, choices: SheetChoices,
     """The last step of `prepare_sheet`, in this thread: build the sheet and render the PDF."""
     from dashboard.adapters.pdf import (  # fpdf2 loads on the first sheet only
         UnprintableText,
-        render,
+        render_counted,
     )
 
     try:
         sheet = build_sheet(assessment, content, choices, today=created.date(), lang=language)
-        data = bytes(render(sheet, created=created))
+        data, pages = render_counted(sheet, created=created)
     except UnprintableText as exc:
         error = SheetError(ErrorKind.UNPRINTABLE, exc.field, str(exc), exc.without_text)
     except SheetInputError as exc:
@@ -219,7 +220,7 @@ def draw_sheet(assessment: Assessment, content: Content, choices: SheetChoices,
         message = f"The sheet could not be made (code {code})."
         error = SheetError(ErrorKind.UNEXPECTED, "", message, message, code)
     else:
-        return SheetOutcome(assessment, data, (), sheet.file_name)
+        return SheetOutcome(assessment, bytes(data), (), sheet.file_name, pages)
     return SheetOutcome(assessment, None, (error,))
 
 

@@ -636,6 +636,194 @@ def test_the_page_count_beside_prepare_is_the_sheets_and_follows_every_choice(ap
     assert larger > pages  # the count followed the change (large print needs more pages)
 
 
+# --------------------------------------------------------------------------- drawn ahead
+
+
+def _ready(at: AppTest, content, name: str = "Ann Smith") -> AppTest:
+    """Everything for Prepare given (ticks, name, review), Prepare not pressed."""
+    submit(fill(at, content, BASELINE))
+    open_sheet(at)
+    at.button(key="tick_suggested").click().run()
+    at.text_input(key="s_name").set_value(name)
+    at.checkbox(key="s_confirmed").check()
+    return at.run()
+
+
+def _ahead(at: AppTest) -> dict | None:
+    from dashboard.screen import sheet_panel
+
+    return at.session_state.get(sheet_panel.AHEAD)
+
+
+@pytest.mark.hazard("H123")
+def test_the_sheet_drawn_before_prepare_is_the_one_offered_and_holds_what_is_on_screen(
+        app, content):
+    """Once Prepare can be pressed the sheet is drawn (the page count needs its layout);
+    Prepare then offers that very sheet, and nothing reaches a download before Prepare."""
+    from dashboard import service
+
+    _ready(app, content)
+    ahead = _ahead(app)
+    assert ahead is not None and not app.get("download_button")
+    assert "sheet_prepared" not in app.session_state
+    text = " ".join(_pdf_pages(ahead["prepared"]["data"]))
+    ticked = tuple(o.id for o in content.options if app.checkbox(key=f"s_opt_{o.id}").value)
+    fresh = service.prepare_sheet(BASELINE, service.Choices(selected=ticked,
+                                                            include_not_fitting=False),
+                                  content, patient=service.PatientDetails(name="Ann Smith"))
+    assert _pdf_pages(ahead["prepared"]["data"]) == _pdf_pages(fresh.pdf)
+    pages = ahead["prepared"]["pages"]
+    assert "Ann Smith" in text and pages == 2 and _pages_shown(app).startswith(f"{pages} page")
+
+    app.button(key="prepare").click().run()
+
+    assert app.session_state["sheet_prepared"]["data"] is ahead["prepared"]["data"]
+    assert app.get("download_button") and _ahead(app) is None  # kept once, as the prepared
+
+
+CHANGES = {  # a change of one thing printed -> what the new sheet must show
+    "name": (lambda at: at.text_input(key="s_name").set_value("Anne Smyth"),
+             lambda text, data, content: "Anne Smyth" in text and "Ann Smith" not in text),
+    "notes": (lambda at: at.text_area(key="s_notes").set_value("Bring your pill box"),
+              lambda text, data, content: "Bring your pill box" in text),
+    "clinician": (lambda at: at.text_input(key="s_clinician").set_value("Dr Okafor"),
+                  lambda text, data, content: "Dr Okafor" in text),
+    "language": (lambda at: at.radio(key="s_lang").set_value("fr"),
+                 lambda text, data, content: " ".join(
+                     content.string("sheet.footer_disclaimer", "fr").split()) in text),
+    "paper": (lambda at: at.radio(key="s_paper").set_value("a4"),
+              lambda text, data, content: b"/MediaBox [0 0 595.28 841.89]" in data),
+    "large print": (lambda at: at.checkbox(key="s_large_print").check(),
+                    lambda text, data, content: len(_pdf_pages(data)) > 2),
+    "an option": (lambda at: at.checkbox(key="s_opt_supportive_care").check(),
+                  lambda text, data, content: "Supportive care" in text),
+}
+
+
+@pytest.mark.hazard("H123")
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_sheet_drawn_ahead_is_dropped_when_anything_printed_changes(app, content, change):
+    """Any change of what the sheet prints, after it was drawn ahead, drops it at once: the
+    sheet kept and the one Prepare offers are drawn from the new values, never the old."""
+    from dashboard.screen import sheet_panel
+
+    _ready(app, content)
+    before = _ahead(app)
+    assert before is not None
+    alter, shows = CHANGES[change]
+    alter(app)
+    app.run()
+
+    after = _ahead(app)
+    assert after is not None and after["key"] != before["key"]
+    assert after["prepared"]["signature"] != before["prepared"]["signature"]
+    app.button(key="prepare").click().run()
+    data = app.session_state["sheet_prepared"]["data"]
+    assert data is after["prepared"]["data"] and data != before["prepared"]["data"]
+    assert shows(" ".join(_pdf_pages(data)), data, content)
+    assert sheet_panel.AHEAD not in app.session_state
+
+
+@pytest.mark.hazard("H123")
+def test_a_factor_changed_after_the_sheet_was_drawn_ahead_leaves_nothing_to_offer(app,
+                                                                                  content):
+    _ready(app, content)
+    assert _ahead(app) is not None
+
+    app.text_input(key="f_largest_tumour_cm").set_value("4.0")
+    submit(app)
+
+    assert _ahead(app) is None  # the review is asked again: nothing drawn, nothing kept
+    assert app.button(key="prepare").disabled and not app.get("download_button")
+    app.checkbox(key="s_confirmed").check().run()
+    code = assess({**BASELINE, "largest_tumour_cm": 4.0}, content).fingerprint
+    assert _ahead(app)["prepared"]["fingerprint"] == code  # drawn again, for the new values
+
+
+@pytest.mark.hazard("H123")
+@pytest.mark.parametrize("why", ["too old", "another day", "other content"])
+def test_a_sheet_drawn_ahead_too_long_ago_on_another_day_or_content_is_drawn_again(
+        app, content, monkeypatch, why):
+    """The sheet prints its date and the content's version: one drawn ahead yesterday, for
+    other content, or longer ago than the server allows is not offered; Prepare draws anew."""
+    import datetime as dt
+
+    from dashboard.screen import sheet_panel
+
+    _ready(app, content)
+    before = _ahead(app)
+    if why == "too old":
+        before["made"] -= sheet_panel.AHEAD_SECONDS + 1
+    elif why == "another day":
+        class Tomorrow(dt.date):
+            @classmethod
+            def today(cls):
+                return dt.date.today() + dt.timedelta(days=1)
+        monkeypatch.setattr(sheet_panel, "date", Tomorrow)
+    else:  # as if drawn by a server that had loaded other content
+        other = type("Other", (), {"version": content.version + "-other"})()
+        before["key"] = sheet_panel._ahead_key(other, before["prepared"]["signature"])
+
+    app.button(key="prepare").click().run()
+
+    data = app.session_state["sheet_prepared"]["data"]
+    assert data is not before["prepared"]["data"] and app.get("download_button")
+
+
+@pytest.mark.hazard("H124")
+@pytest.mark.parametrize("end", ["new patient", "section closed", "review unticked"])
+def test_a_sheet_drawn_ahead_goes_with_its_patient_and_is_never_handed_out_unasked(
+        app, content, end):
+    """The sheet drawn ahead stays in this session's memory only, with no download (no media
+    file, no link) until Prepare and Download; New patient, closing the section or unticking
+    the review drops it."""
+    _ready(app, content, name="Ann Gone")
+    assert _ahead(app) is not None and not app.get("download_button")
+    if end == "new patient":
+        app.button(key="new_patient_ask").click().run()
+        app.button(key="new_patient").click().run()
+    elif end == "section closed":
+        _close_sheet(app)
+    else:
+        app.checkbox(key="s_confirmed").uncheck().run()
+    assert _ahead(app) is None and "sheet_prepared" not in app.session_state
+    assert not app.get("download_button")
+
+
+@pytest.mark.hazard("H124")
+def test_two_sessions_drawing_ahead_each_keep_their_own_patients_sheet(content):
+    first, second = _ready(start(), content, name="Ann First"), _ready(start(), content,
+                                                                       name="Bea Second")
+    for at, mine, other in ((first, "Ann First", "Bea Second"),
+                            (second, "Bea Second", "Ann First")):
+        text = " ".join(_pdf_pages(_ahead(at)["prepared"]["data"]))
+        assert mine in text and other not in text
+        at.button(key="prepare").click().run()
+        text = " ".join(_pdf_pages(at.session_state["sheet_prepared"]["data"]))
+        assert mine in text and other not in text
+
+
+@pytest.mark.hazard("H123")
+def test_with_drawing_ahead_off_prepare_draws_the_sheet_and_counts_its_pages(app, content,
+                                                                            monkeypatch):
+    from dashboard.screen import sheet_panel
+
+    monkeypatch.setattr(sheet_panel, "AHEAD_SECONDS", 0)
+    _ready(app, content)
+    assert _ahead(app) is None and _pages_shown(app).startswith("2 pages")
+    app.button(key="prepare").click().run()
+    assert len(_pdf_pages(app.session_state["sheet_prepared"]["data"])) == 2
+
+
+def test_the_ahead_setting_is_bounded(monkeypatch):
+    from dashboard.screen import sheet_panel
+
+    for raw, seconds in (("", 600), ("0", 0), ("90", 90), ("3600", 3600), ("3601", 600),
+                         ("-5", 600), ("ten", 600)):
+        monkeypatch.setenv("PREP_SHEET_AHEAD_SECONDS", raw)
+        assert sheet_panel._ahead_seconds() == seconds, raw
+
+
 def test_the_screen_prints_on_the_same_paper_as_the_command_line_unless_asked(app, content):
     from dashboard import service
 

@@ -411,7 +411,7 @@ def test_case_35_a_failure_inside_pdf_generation_shows_a_code_and_the_app_stays_
 
     caplog.set_level(logging.DEBUG)
     submit(fill(app, content, BASELINE))
-    monkeypatch.setattr(pdf, "render", broken)
+    monkeypatch.setattr(pdf, "render_counted", broken)  # what the screen's sheets are drawn by
     prepare(app, name=marker)
 
     assert not app.exception and not app.get("download_button")

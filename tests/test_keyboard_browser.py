@@ -23,6 +23,7 @@ from dashboard.screen import sheet_panel, view
 from tests.browser_support import (
     PREPARE,
     choose,
+    download_sheet,
     enter_factors,
     pick_radio,
     ready_to_prepare,
@@ -485,11 +486,24 @@ PROGRESS_LOG = """words => {
 }"""
 
 
+@pytest.fixture(scope="module")
+def drawn_on_prepare(executable):
+    """A server that draws each sheet only when Prepare is pressed (no sheet drawn ahead,
+    PREP_SHEET_AHEAD_SECONDS=0): what every Prepare is when the sheet drawn ahead could not be
+    kept (changed on the click, too old, a busy server)."""
+    from tests.browser_support import running_app
+
+    with running_app(env={"PREP_SHEET_AHEAD_SECONDS": "0"}) as served:
+        yield served
+
+
 @pytest.mark.hazard("H129")
-def test_prepare_shows_progress_which_then_gives_way_to_the_download(browser, server, content):
-    """Pressing Prepare (Enter on it) shows "Preparing the sheet…" in the panel at once, and
-    the download replaces it: the page records the order in which the browser drew them."""
-    context, page = _keyboard_page(browser, server, 1440)
+def test_prepare_shows_progress_which_then_gives_way_to_the_download(browser, drawn_on_prepare,
+                                                                     content):
+    """Pressing Prepare (Enter on it) when the sheet must still be drawn shows "Preparing the
+    sheet…" in the panel at once, and the download replaces it: the page records the order in
+    which the browser drew them."""
+    context, page = _keyboard_page(browser, drawn_on_prepare, 1440)
     try:
         enter_factors(page, content, BASELINE)
         ready_to_prepare(page)
@@ -503,6 +517,31 @@ def test_prepare_shows_progress_which_then_gives_way_to_the_download(browser, se
         assert sorted(log[1:]) == ["download", "no progress"], log  # it gave way to the download
         assert content.string("ui.sheet_preparing") not in page.locator(
             ".st-key-sheet_progress").inner_text()
+    finally:
+        context.close()
+
+
+@pytest.mark.hazard("H123")
+def test_a_sheet_drawn_ahead_is_offered_at_once_and_is_for_the_values_on_screen(browser, server,
+                                                                                content):
+    """With the review ticked the sheet is drawn ahead: a note typed afterwards replaces it,
+    and Prepare then offers, without a progress line, the sheet with that note and the check
+    code on screen (never the one drawn before the note)."""
+    context, page = _keyboard_page(browser, server, 1440)
+    try:
+        enter_factors(page, content, BASELINE)
+        ready_to_prepare(page, name="Ann Ahead")
+        type_text(page, "s_notes", "Bring the pill box")
+        wait_for_app(page)
+        page.evaluate(PROGRESS_LOG, content.string("ui.sheet_preparing"))
+        page.locator(PREPARE).click()
+        page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
+        wait_for_app(page)
+        assert page.evaluate("() => window.__progress") == ["download"]  # nothing to wait for
+        data, _ = download_sheet(page)
+        text = pdf_text(data)
+        assert "Bring the pill box" in text and "Ann Ahead" in text
+        assert _screen_code(page) in text
     finally:
         context.close()
 

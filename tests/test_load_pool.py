@@ -52,6 +52,36 @@ def test_with_the_pool_a_sheet_is_drawn_in_a_worker_and_is_the_same_pdf(pool, co
         service.draw_sheets_with(pool.draw, pool.count_pages)
     assert outcome.pdf == here.pdf and outcome.file_name == here.file_name
     assert outcome.check_code == here.check_code and "Ann Pool" in pdf_text(outcome.pdf)
+    assert outcome.pages == here.pages == len(_pages(outcome.pdf))  # shown beside Prepare
+
+
+def _pages(pdf: bytes) -> list:
+    import io
+
+    from pypdf import PdfReader
+
+    return list(PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.mark.hazard("H124")
+def test_sheets_drawn_at_once_for_two_sessions_each_get_their_own_patient(pool, content):
+    """Two sessions' sheets drawn at the same time (ahead of Prepare, say) through the one
+    pool: each comes back with its own patient's name and notes only, never the other's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [new_marker("Sa"), new_marker("Sb")]
+
+    def draw(marker: str) -> str:
+        outcome = prepare_sheet(make_factors(), ONE, content, created=CREATED,
+                                patient=PatientDetails(name=f"{marker} Lee",
+                                                       notes=f"{marker} note"))
+        assert outcome.ok, outcome.errors
+        return pdf_text(outcome.pdf)
+
+    with ThreadPoolExecutor(2) as sessions:
+        texts = list(sessions.map(draw, names))  # two: the pool admits both at once
+    for text, (mine, other) in zip(texts, [names, names[::-1]]):
+        assert mine in text and other not in text
 
 
 def test_with_the_pool_the_screens_page_count_is_laid_out_in_a_worker(pool, content):
@@ -206,8 +236,8 @@ def test_a_clinicians_sheet_through_the_server_is_drawn_by_its_worker(content):
             page.goto(server.url)
             web.wait_for_app(page)
             web.enter_factors(page, content, make_factors())
-            web.ready_to_prepare(page, name="Ann Worker", timeout=60_000)
-            ready_ticks = _cpu_ticks(worker)  # page count laid out: the worker sits idle
+            ready_ticks = _cpu_ticks(worker)  # no sheet yet: the worker sits idle
+            web.ready_to_prepare(page, name="Ann Worker", timeout=60_000)  # drawn ahead (H123)
             web.press_prepare(page, timeout=60_000)
             drew_ticks = _cpu_ticks(worker)
             data, _ = web.download_sheet(page)

@@ -144,8 +144,8 @@ class SheetPool:
             return None
         with self._lock:
             self.drawn_by[pid] += 1
-        pdf, errors, file_name = drawn
-        return service.SheetOutcome(assessment, pdf, errors, file_name)
+        pdf, errors, file_name, pages = drawn
+        return service.SheetOutcome(assessment, pdf, errors, file_name, pages)
 
     def count_pages(self, assessment: Assessment, content: Content, choices: SheetChoices,
                     created: datetime, language: str) -> int | None:
@@ -220,12 +220,12 @@ def _warm(content: Content) -> None:
 
 
 def _draw_job(assessment: Assessment, choices: SheetChoices, created: datetime, language: str,
-              version: str) -> tuple[int, tuple[bytes | None, tuple, str] | None]:
+              version: str) -> tuple[int, tuple[bytes | None, tuple, str, int | None] | None]:
     content = _WORKER.get("content")
     if content is None or content.version != version:
         return os.getpid(), None
     outcome = service.draw_sheet(assessment, content, choices, created, language)
-    return os.getpid(), (outcome.pdf, outcome.errors, outcome.file_name)
+    return os.getpid(), (outcome.pdf, outcome.errors, outcome.file_name, outcome.pages)
 
 
 def _count_job(assessment: Assessment, choices: SheetChoices, created: datetime,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from datetime import date
 from typing import Any
 
@@ -27,7 +29,7 @@ SHEET = "s_"  # sheet choices: s_<name>, s_opt_<option id>
 # `persist_state` (the value set back on the user key only on the server would print a name
 # the remounted field no longer showed: H120, H122).
 KEPT = "page"
-PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint", "name"}
+PREPARED = "sheet_prepared"  # {"signature", "data", "file_name", "fingerprint", "name", "pages"}
 CONFIRMED_FOR = "sheet_confirmed_for"  # check code the review tick was given for
 PAGES = "sheet_pages"  # {"signature", "pages"}: the page count of the sheet as now chosen
 SUGGEST_AT_MOST = DEFAULT_AT_MOST  # options that fit a two-page sheet (one rule, in the core)
@@ -37,6 +39,17 @@ NAME_LINE = "sheet_name_line"  # what name the sheet prints (H120)
 NOTE = "chart_note"  # the chart note's expander (its code block is drawn only while open)
 OPEN = "sheet_open"  # the sheet section's expander: the panel is drawn only while it is open
 PROGRESS = "sheet_progress"  # where "Preparing the sheet…" shows while the sheet is drawn
+AHEAD = "sheet_ahead"  # {"key", "made", "prepared"}: the sheet drawn before Prepare (or None)
+
+
+def _ahead_seconds() -> int:
+    """How long a sheet drawn ahead (once Prepare can be pressed) may wait for Prepare; 0:
+    sheets are drawn only on Prepare. Server setting PREP_SHEET_AHEAD_SECONDS, 0-3600."""
+    raw = os.environ.get("PREP_SHEET_AHEAD_SECONDS", "")
+    return int(raw) if raw.isdigit() and int(raw) <= 3600 else 600
+
+
+AHEAD_SECONDS = _ahead_seconds()
 
 
 def keep_while_hidden(*, panel_only: bool = False) -> None:
@@ -81,6 +94,7 @@ def sheet_panel(content: Content, assessment: Assessment, values: dict[str, Any]
                             icon=":material/description:")
     if not section.open:
         keep_while_hidden(panel_only=True)  # ticks, name, notes, language: for when it opens
+        _drop_ahead()  # a sheet drawn ahead is kept only while its panel shows what it holds
         return
     with section:
         _panel(content, assessment, values)
@@ -137,15 +151,14 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
     clicked = row.button(_w(content, "sheet_prepare").format(language=language), key="prepare",
                          type="primary", disabled=not ready, icon=":material/description:")
-    # The count needs a layout of the sheet (a few hundred ms): only once Prepare can be
-    # pressed. A change of any value clears the review tick, so typing never pays for it.
-    pages = _page_count(content, assessment, choices, lang) if ready else None
-    if pages:
-        row.markdown(esc(_w(content, "sheet_pages_one" if pages == 1 else "sheet_pages").format(
-            pages=pages, language=language, paper=paper_name(content, choices.paper))))
     printed = "" if problems else user_text(choices)[0].get("patient_name", "")
+    ahead = _kept_ahead(content, signature) if ready else _drop_ahead()
+    early = ahead["prepared"] if ahead else None  # None too when it could not be drawn
     progress = st.container(key=PROGRESS)  # drawn on every run, like a slot
-    if clicked and ready:  # a click that arrives as the button turns disabled makes nothing
+    if clicked and ready and early:  # drawn ahead for exactly these values: offered at once
+        prepared = st.session_state[PREPARED] = early
+        _drop_ahead()
+    elif clicked and ready:  # a click that arrives as the button turns disabled makes nothing
         # "Preparing the sheet…" at once, until the sheet is offered (st.spinner shows nothing
         # for its first half second, so a quick sheet gave no sign at all but the small running
         # icon at the top of the page, H129)
@@ -153,6 +166,17 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
         working.status(words(content, "sheet_preparing"), state="running")
         prepared = _prepare(content, assessment, choices, signature, lang, printed)
         working.empty()
+    elif ready and AHEAD_SECONDS and not prepared and not ahead:
+        # The sheet is drawn now, ahead of Prepare (H123): the page count beside Prepare needs
+        # a layout of it anyway (all but the last ~10 % of the work), and Prepare then only
+        # offers it. A change of any value clears the review tick, so typing never pays for it.
+        early = _draw_ahead(content, assessment, choices, signature, lang, printed)
+    pages = (prepared or early or {}).get("pages") if ready else None
+    if ready and not pages:  # no sheet drawn (ahead off, busy, unprintable): lay it out
+        pages = _page_count(content, assessment, choices, lang)
+    if pages:
+        row.markdown(esc(_w(content, "sheet_pages_one" if pages == 1 else "sheet_pages").format(
+            pages=pages, language=language, paper=paper_name(content, choices.paper))))
     with slot():
         if not (prepared and not stale):
             _name_line(content, printed, ready=False)
@@ -203,6 +227,47 @@ def _language(content: Content) -> str:
                     key=SHEET + "lang", persist_state=KEPT, format_func=names.get,
                     index=list(names).index(default) if default in names else 0,
                     help=_w(content, "sheet_language_help"))
+
+
+def _ahead_key(content: Content, signature: str) -> str:
+    """What a sheet drawn ahead was drawn from: everything printed (`_signature`: the options'
+    check code, the ticks, name, details, notes, language, paper, large print, review), the
+    content version and the day (the sheet prints its date)."""
+    return hashlib.sha256(repr((signature, content.version,
+                                date.today().isoformat())).encode()).hexdigest()
+
+
+def _kept_ahead(content: Content, signature: str) -> dict | None:
+    """The sheet drawn ahead, if it was drawn from exactly what is on screen now and is
+    recent; any other is dropped at once (never offered for other values: H123)."""
+    ahead = st.session_state.get(AHEAD)
+    if ahead and ahead["key"] == _ahead_key(content, signature) and \
+            time.monotonic() - ahead["made"] < AHEAD_SECONDS:
+        return ahead
+    return _drop_ahead()
+
+
+def _drop_ahead() -> None:
+    st.session_state.pop(AHEAD, None)
+
+
+def _draw_ahead(content: Content, assessment: Assessment, choices: SheetChoices,
+                signature: str, lang: str, printed_name: str) -> dict | None:
+    """Draw the sheet for what is on screen now, in the server's sheet workers as on Prepare,
+    and keep it in this session only (like a prepared sheet: never on disk, in the media
+    store or a link until its Download is clicked). None when it could not be drawn (busy,
+    unprintable; not tried again for the same values): Prepare then draws it and says why."""
+    sheet_choices, patient = service.split_sheet_choices(choices, lang)
+    outcome = service.prepare_sheet(assessment, sheet_choices, content, patient=patient)
+    prepared = _prepared(outcome, signature, printed_name) if outcome.ok else None
+    st.session_state[AHEAD] = {"key": _ahead_key(content, signature), "made": time.monotonic(),
+                               "prepared": prepared}
+    return prepared
+
+
+def _prepared(outcome: service.SheetOutcome, signature: str, printed_name: str) -> dict:
+    return {"signature": signature, "data": outcome.pdf, "file_name": outcome.file_name,
+            "fingerprint": outcome.check_code, "name": printed_name, "pages": outcome.pages}
 
 
 def _page_count(content: Content, assessment: Assessment, choices: SheetChoices,
@@ -319,7 +384,5 @@ def _prepare(content: Content, assessment: Assessment, choices: SheetChoices,
             st.error(esc(words(content, "sheet_not_prepared", message=error.message)),
                      icon=":material/error:")
         return None
-    prepared = {"signature": signature, "data": outcome.pdf, "file_name": outcome.file_name,
-                "fingerprint": outcome.check_code, "name": printed_name}
-    st.session_state[PREPARED] = prepared
+    prepared = st.session_state[PREPARED] = _prepared(outcome, signature, printed_name)
     return prepared

@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
-from .document import count_pages, render, shared_measurements
+from .document import count_pages, render, render_counted, shared_measurements
 from .fonts import UnprintableText, load_fonts, printable
 
 __all__ = ["UnprintableText", "count_pages", "load_fonts", "printable", "render",
-           "shared_measurements"]
+           "render_counted", "shared_measurements"]

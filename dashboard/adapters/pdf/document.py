@@ -62,7 +62,7 @@ from .table import (
     row_height,
 )
 
-__all__ = ["count_pages", "render", "shared_measurements"]
+__all__ = ["count_pages", "render", "render_counted", "shared_measurements"]
 
 # The overrides of fpdf2 internals (_SheetPDF._parse_chars, _SummedFragment) hold for
 # PINNED_FPDF only (fonts.py: one pin for every workaround of the sheet's PDF code).
@@ -950,11 +950,16 @@ def render(sheet: DiscussionSheet, *, created: datetime) -> bytes:
     `created` becomes the PDF creation date; a naive datetime is taken as UTC (not local time,
     so the bytes do not depend on the server's time zone).
     """
+    return render_counted(sheet, created=created)[0]
+
+
+def render_counted(sheet: DiscussionSheet, *, created: datetime) -> tuple[bytes, int]:
+    """`render`, and the number of pages it made (the screen shows it beside Prepare)."""
     if created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
     pdf = _laid_out(sheet, _preflight(sheet))
     pdf.set_creation_date(created)
-    return _output(pdf)
+    return _output(pdf), pdf.page_no()
 
 
 def count_pages(sheet: DiscussionSheet) -> int:
