@@ -126,6 +126,20 @@ def test_the_encoder_caches_reason_texts_not_patients(content, generated, monkey
                    for text in cached)
 
 
+@pytest.mark.hazard("H136")
+def test_the_record_writers_copy_without_results_is_that_of_dataclasses_replace(generated):
+    from dataclasses import replace
+
+    from dashboard.adapters.assessments import without_results
+
+    _, assessments = generated
+    for a in assessments:
+        bare = without_results(a)
+        assert bare == replace(a, results=()) and bare is not a
+        assert list(vars(bare).items()) == list(vars(replace(a, results=())).items())
+        assert bare.results == () and (bare.ok, bare.fingerprint) == (a.ok, a.fingerprint)
+
+
 def test_an_input_key_shaped_like_a_placeholder_changes_nothing(content):
     """Input keys are echoed in errors; the writer's splice marks are random per run."""
     odd = {**make_factors(), "\x00splice:verdicts": 1, '"}],"x":{': 2}

@@ -25,6 +25,7 @@ import os
 from dataclasses import replace
 from typing import Any, cast
 
+from dashboard.core import jsontext
 from dashboard.core.assessment import Assessment, OptionResult
 from dashboard.core.content import Content, text_in
 from dashboard.core.engine import Verdicts, assess_many, assess_verdicts, verdicts_of
@@ -35,8 +36,9 @@ _CACHE_MAX = 100_000  # distinct pieces kept; cleared beyond this, so memory sta
 _SHARED_MAX = 20_000  # results held by identity (each holds its findings)
 # an option's piece of verdicts, reasons, deciding, also_noted and notes, as UTF-8 (b"": absent)
 _Pieces = tuple[bytes, bytes, bytes, bytes, bytes]
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
-                            allow_nan=False).encode
+# json.dumps(..., ensure_ascii=False, separators=(",", ":"), ...), the C encoder made once
+_compact = jsontext.encoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
+                            allow_nan=False)
 
 
 class RecordWriter:
@@ -67,7 +69,7 @@ class RecordWriter:
             self._results.clear()
             self._shared.clear()
             self._strings.clear()
-        record = assessment_record(replace(a, results=()), self.content, self.lang)
+        record = assessment_record(without_results(a), self.content, self.lang)
         pieces = [self._pieces(r) for r in a.results]
         spliced = {b"verdicts": b",".join([p[0] for p in pieces]),
                    b"reasons": b",".join([p[1] for p in pieces])}
@@ -144,6 +146,18 @@ class RecordWriter:
         if known is None:
             known = self._strings[text] = _compact(text)
         return known
+
+
+def without_results(a: Assessment) -> Assessment:
+    """`dataclasses.replace(a, results=())`, without its Python-level work for every field at
+    each call: a new frozen Assessment whose fields are those of `a` but `results` (its
+    fields are its instance dict: a dataclass without slots or post-init)."""
+    if a.__class__ is not Assessment:  # a subclass: the standard library's way
+        return replace(a, results=())
+    bare = object.__new__(Assessment)
+    bare.__dict__.update(a.__dict__)
+    bare.__dict__["results"] = ()
+    return bare
 
 
 # --------------------------------------------------------------------------- CSV

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple, cast
 
+from . import jsontext
 from .assessment import Assessment, Derived, Finding, Issue, OptionResult, PatientFactors, Verdict
 from .compiled import Rules, compiled_rules, compiled_test
 from .conditions import Unknown
@@ -131,8 +131,8 @@ def _paused_gc(each: Any, items: list[Any], content: Content) -> list[Any]:
             gc.enable()
 
 
-# json.dumps(..., sort_keys=True, default=str), without making a new encoder per call
-_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
+# json.dumps(..., sort_keys=True, default=str), with the C encoder made once (core/jsontext)
+_FINGERPRINT_JSON = jsontext.encoder(sort_keys=True, default=str)
 
 
 def fingerprint(factors: PatientFactors, content: Content) -> str:
@@ -140,10 +140,9 @@ def fingerprint(factors: PatientFactors, content: Content) -> str:
 
     It is built from the factors only, never from names or notes.
     """
-    values = dict(factors.values)
-    for key, value in factors.values.items():  # 12 and 12.0 are the same value
-        if value.__class__ is int:  # float() of a float is itself; a bool stays a bool
-            values[key] = float(value)
+    # 12 and 12.0 are the same value: whole numbers as floats (a bool stays a bool)
+    values = {key: float(value) if value.__class__ is int else value
+              for key, value in factors.values.items()}
     payload = _FINGERPRINT_JSON({"values": values, "unknown": sorted(factors.unknown),
                                  "content": content.version})
     digest = hashlib.sha256(payload.encode()).hexdigest()[:8].upper()
