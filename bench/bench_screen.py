@@ -15,7 +15,9 @@ For the value change it also prints where the time goes, from Chromium's DevTool
 (a CDP session): the messages the server sent for the change and when the last one arrived, and
 the browser's own script, style and layout time (Performance.getMetrics) for the change, and
 the CPU time the page's main thread (ThreadTime) and the server process (/proc) spent on it:
-CPU times barely move when other work shares the machine, wall times do.
+CPU times barely move when other work shares the machine, wall times do. For Prepare the same
+(messages of the click's run, the last one's arrival, CPU times) and when the download button was
+in the page, before Playwright has waited for the layout to settle and clicked it.
 
 "Done" is read from the page's text without forcing a layout (textContent, not innerText: a
 layout forced on every animation frame of a 2,700-node page was part of what was measured),
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser_support import (  # noqa: E402
     APP,
+    DOWNLOAD,
     chromium,
     download_sheet,
     press_prepare,
@@ -141,15 +144,38 @@ def change(page, value: str, done_js: str, wire: Wire | None = None,
     return elapsed, parts
 
 
-def prepare(page) -> float:
-    """The Prepare click until the PDF is downloaded (the shared path of the browser tests)."""
+def prepare(page, wire: Wire | None = None, server_pid: int = 0) -> tuple[float, dict]:
+    """The Prepare click until the PDF is downloaded (the shared path of the browser tests),
+    and where it goes: the messages the click's run sent and when the last arrived, when the
+    download button was in the page (before Playwright's wait for it to settle), the browser's
+    main-thread time and the server's CPU time for the click."""
+    before = wire.metrics() if wire else {}
+    server_before = cpu_seconds(server_pid) if server_pid else 0.0
+    if wire:
+        wire.sent.clear()
+        wire.received.clear()
+    page.evaluate(f"""() => {{ window.__offered = 0; const began = performance.now();
+        new MutationObserver((_, seen) => {{ if (document.querySelector('{DOWNLOAD}')) {{
+            window.__offered = performance.now() - began; seen.disconnect(); }} }})
+        .observe(document.body, {{childList: true, subtree: true}}); }}""")
     began = time.perf_counter()
     press_prepare(page, timeout=60_000)
+    offered = time.perf_counter() - began
+    messages = len(wire.received) if wire else 0
+    last = (wire.received[-1] - wire.sent[0]) * 1000 if wire and wire.received else 0.0
     data, _ = download_sheet(page)
     elapsed = time.perf_counter() - began
     if not data.startswith(b"%PDF"):
         raise SystemExit("bench_screen: the download is not a PDF")
-    return elapsed
+    parts: dict[str, float] = {}
+    if wire and messages:
+        after = wire.metrics()
+        parts = {"button in page ms": page.evaluate("() => window.__offered"),
+                 "offered and settled ms": offered * 1000, "messages": messages,
+                 "last message ms": last,
+                 "browser CPU ms": (after["ThreadTime"] - before["ThreadTime"]) * 1000,
+                 "server CPU ms": (cpu_seconds(server_pid) - server_before) * 1000}
+    return elapsed, parts
 
 
 # Done when the options show the check code of the new value (the screen) or the echo shows it.
@@ -161,7 +187,7 @@ HELLO_DONE = "v => document.body.textContent.includes('Echo ' + v)"
 def measure(browser, server, screen: bool) -> tuple[dict[str, list[float]], list[dict]]:
     url = server.url
     out: dict[str, list[float]] = {"load": [], "change": [], "prepare": [], "open": []}
-    breakdown = []
+    breakdown, prepared = [], []
     for i in range(ROUNDS):
         seconds, page = load(browser, url)
         out["load"].append(seconds)
@@ -176,12 +202,14 @@ def measure(browser, server, screen: bool) -> tuple[dict[str, list[float]], list
         breakdown.append(parts)
         if screen:  # tick the suggested options and the review box; Prepare is then enabled
             ready_to_prepare(page, timeout=60_000)
-        out["prepare"].append(prepare(page))
+        seconds, parts = prepare(page, wire, server.process.pid)
+        out["prepare"].append(seconds)
+        prepared.append(parts)
         if screen:  # the sheet section is open now: the same kind of change, its panel redrawn
             page.evaluate(f"() => {{ window.__before = {CODE}[1]; }}")
             out["open"].append(change(page, f"{3 + i / 10:.1f}", SCREEN_DONE)[0])
         page.context.close()
-    return out, breakdown
+    return out, (breakdown, prepared)
 
 
 def main() -> None:
@@ -207,12 +235,13 @@ def main() -> None:
               f"ratio {a / b:4.2f}x   aim: {aims[what]}")
     print(f"  {'value change, sheet section open':34} {median_ms(screen['open']):7.0f} ms   "
           "(its panel redrawn too; no aim)")
-    print("  where a value change goes (medians; browser times are its main thread's):")
-    for name, measured in (("screen", parts), ("hello-world", base_parts)):
-        rows = [r for r in measured if r]
-        if rows:
-            print(f"    {name:12} " + "   ".join(
-                f"{k} {statistics.median(r[k] for r in rows):.0f}" for k in rows[0]))
+    for what, index in (("a value change", 0), ("Prepare", 1)):
+        print(f"  where {what} goes (medians; browser times are its main thread's):")
+        for name, measured in (("screen", parts[index]), ("hello-world", base_parts[index])):
+            rows = [r for r in measured if r]
+            if rows:
+                print(f"    {name:12} " + "   ".join(
+                    f"{k} {statistics.median(r[k] for r in rows):.0f}" for k in rows[0]))
 
 
 if __name__ == "__main__":
