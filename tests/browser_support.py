@@ -196,7 +196,8 @@ def enter_factors(page, content, data: dict) -> None:
             if value:
                 page.locator(f".st-key-{key} label").first.click()
         elif factor.kind == "count":
-            choose(page, key, "Diffuse / too many to count" if value == "diffuse" else str(value))
+            pick_radio(page, key, content.string("ui.value_count_diffuse") if value == "diffuse"
+                       else str(value))
         elif factor.kind == "choice" or factor.value_labels:
             words = view.format_value(content, factor, value)
             if page.locator(f".st-key-{key} input[type='radio']").count():

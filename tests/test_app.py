@@ -313,6 +313,30 @@ def test_the_form_keeps_every_value_on_error(app, content):
     assert app.radio(key="f_cirrhosis").value == "no"
 
 
+@pytest.mark.hazard("H142")
+def test_the_number_of_tumours_is_a_row_of_choices_and_not_known_sets_it_back(app, content):
+    """Every count is in view at once (a row of choices, not a list box), and a count chosen
+    by mistake can be taken back: "Not known" gives the options of an unknown count, as an
+    emptied list box did, never those of the count first chosen."""
+    submit(fill(app, content, dict(BASELINE, liver_tumour_count=3)))
+    count = app.radio(key="f_liver_tumour_count")
+    factor = content.factor("liver_tumour_count")
+    assert count.options == [*map(str, range(int(factor.minimum), int(factor.maximum) + 1)),
+                             content.string("ui.value_count_diffuse"),
+                             content.string("ui.value_unknown_choice")]
+    assert not app.get("selectbox")  # no list box on the form (none at load: no fetch)
+    three = assess(dict(BASELINE, liver_tumour_count=3), content).fingerprint
+
+    count.set_value("unknown").run()
+
+    unknown = assess(dict(BASELINE, liver_tumour_count=None), content)
+    shown = " ".join(texts(app)).replace("\\", "")
+    assert unknown.fingerprint in shown and three not in shown
+    assert card_verdicts(app, content) == {r.option_id: WORDS[r.verdict.value]
+                                           for r in unknown.results}
+    assert WORDS["applicable"] not in card_verdicts(app, content)["resection"]
+
+
 def test_a_warning_is_shown_above_the_results(app, content):
     submit(fill(app, content, make_factors(child_pugh_score=7, cirrhosis=False)))
 

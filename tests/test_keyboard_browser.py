@@ -22,7 +22,6 @@ from dashboard.core.engine import assess
 from dashboard.screen import sheet_panel, view
 from tests.browser_support import (
     PREPARE,
-    choose,
     download_sheet,
     enter_factors,
     pick_radio,
@@ -226,8 +225,8 @@ def _enter_by_keyboard(page, content, steps: list[tuple[str, object]],
         elif factor.kind == "yes_no":
             if value:
                 _tick(page, key)
-        elif factor.kind == "count":
-            _select(page, key, str(value))
+        elif factor.kind == "count":  # a row of choices
+            _choose(page, key, str(value))
         elif factor.kind == "choice" or factor.value_labels:
             shown = view.format_value(content, factor, value)
             if page.locator(f".st-key-{key} input[type=radio]").count():
@@ -341,7 +340,7 @@ JAUNDICED_WITH_BONE_PAIN = [
 # --------------------------------------------------------------------------- whole patient
 
 
-@pytest.mark.hazard("H127")
+@pytest.mark.hazard("H127", "H142")
 @pytest.mark.parametrize("width,steps,asks,apply", [
     (1440, TWO_SMALL_TUMOURS, False, "Enter"), (820, JAUNDICED_WITH_BONE_PAIN, True, "Tab")],
     ids=["1440-two-small-tumours", "820-jaundiced-with-bone-pain"])
@@ -402,7 +401,7 @@ def _four_problems(page) -> set[str]:
     """A tick box, a list and two typed numbers in error at once; the fields the list names."""
     page.locator(".st-key-f_painful_bone_metastases label").first.click()  # E7
     wait_for_app(page)
-    choose(page, "f_liver_tumour_count", "0")  # E3, first field: the number of tumours
+    pick_radio(page, "f_liver_tumour_count", "0")  # E3, first field: the number of tumours
     wait_for_app(page)
     for field, typed in (("largest_tumour_cm", "big"), ("afp_ng_ml", "lots")):
         type_text(page, f"f_{field}", typed)  # not numbers
@@ -599,7 +598,7 @@ def test_the_focus_outline_is_visible_and_unlike_the_error_style(browser, server
         page.mouse.move(0, 0)
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
         # a tick box and a row of choices show the focus as a light band across the row
-        outlined = ["form_help", "f_liver_tumour_count", "f_largest_tumour_cm"]
+        outlined = ["form_help", "f_largest_tumour_cm"]
         keys = ["form_help", "f_painful_bone_metastases", "f_liver_tumour_count",
                 "f_largest_tumour_cm", "f_remnant_adequate"]  # in Tab order
         before = {k: _box_shot(page, page.locator(f".st-key-{k}")) for k in keys}

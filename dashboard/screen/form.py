@@ -24,7 +24,8 @@ from dashboard.screen.view import LANG, ScreenIssues, esc, label_md, words
 FIELD = "f_"  # widget keys of patient factors: f_<field id>
 UNIT = "u_"  # unit switches: u_<field id>
 HELP = "form_help"  # the form's one help box (its text drawn only while open)
-YES_NO = ("yes", "no", "unknown")
+UNKNOWN = "unknown"  # the "Not known" choice of a row of choices: the value is not known
+YES_NO = ("yes", "no", UNKNOWN)
 CALCULATOR_FIELDS = ("child_pugh_score", "albi_grade", *CHILD_PUGH_LABS)  # drawn together
 PANE_HEIGHT = 600  # px: form and options scroll inside their panes, so both stay in view
 GROUP_MIN_WIDTH = 270  # px: narrower panes show the groups in one column
@@ -152,10 +153,13 @@ def _field(content: Content, factor: Factor, form: FactorForm) -> None:
             st.selectbox(label_md(label), values, index=None, key=key, format_func=shown.get,
                          placeholder=_placeholder(content, factor))
     elif factor.kind == "count":
-        counts = (*range(int(factor.minimum or 0), int(factor.maximum or 10) + 1), "diffuse")
-        st.selectbox(label_md(label), counts, index=None, key=key,
-                     placeholder=_placeholder(content, factor),
-                     format_func={c: _count_words(content, c) for c in counts}.get)
+        # A row of choices, not a list box: every count in view at once, one Tab stop, and no
+        # list-box code for the browser to fetch before the form is drawn (the only list box
+        # at load: its ten script files came in the same six connections as the text fields',
+        # bench/bench_screen.py). "Not known" sets it back, as clearing the list box did.
+        counts = _counts(factor)
+        st.radio(label_md(label), counts, index=None, key=key, horizontal=True,
+                 format_func={c: _count_words(content, c) for c in counts}.get)
     else:
         unit = f" ({factor.unit})" if factor.unit and factor.unit not in label else ""
         _number(content, factor, label + unit)
@@ -179,7 +183,15 @@ def _yes_no_words(content: Content, value: str) -> str:
                                                                     "value_unknown_choice"))
 
 
+def _counts(factor: Factor) -> tuple[int | str, ...]:
+    """A count's choices: each whole number in range, diffuse, and not known."""
+    return (*range(int(factor.minimum or 0), int(factor.maximum or 10) + 1), "diffuse",
+            UNKNOWN)
+
+
 def _count_words(content: Content, value: int | str) -> str:
+    if value == UNKNOWN:
+        return words(content, "value_unknown_choice")
     return words(content, "value_count_diffuse") if value == "diffuse" else str(value)
 
 
@@ -237,6 +249,8 @@ def _factor_data(content: Content) -> dict[str, Any]:
             value = usertext.parse_number(value)
         if factor.kind == "yes_no" and factor.core:
             value = {"yes": True, "no": False}.get(value)
+        elif value == UNKNOWN and factor.kind == "count":
+            value = None
         unit = state.get(UNIT + factor.id, factor.unit)
         alias = next((content.factor(a) for a in content.aliases_of(factor.id)
                       if content.factor(a).unit == unit), None)
