@@ -828,6 +828,31 @@ def test_two_sessions_drawing_ahead_each_keep_their_own_patients_sheet(content):
 
 
 @pytest.mark.hazard("H123")
+def test_a_prepare_run_drawn_from_other_choices_than_the_sessions_offers_nothing(app, content,
+                                                                               monkeypatch):
+    """Prepare and the download are a fragment of their own, rerun alone by a click, with the
+    panel's last choices: when the session's choices differ from those (a click that came with
+    a change) it prepares and offers nothing, reruns the page once, and never loops."""
+    from dashboard.screen import sheet_panel
+
+    _ready(app, content)
+    assert not app.button(key="prepare").disabled
+    real = sheet_panel._signature_now
+    monkeypatch.setattr(sheet_panel, "_signature_now", lambda *args: "other choices")
+    app.button(key="prepare").click().run()
+
+    assert not app.exception and not app.get("download_button")
+    assert "sheet_prepared" not in app.session_state
+    assert app.button(key="prepare").disabled  # and the run ended: no rerun without end
+    assert app.session_state[sheet_panel.RERUN_FOR] == "other choices"
+
+    monkeypatch.setattr(sheet_panel, "_signature_now", real)
+    app.run()
+    app.button(key="prepare").click().run()
+    assert app.get("download_button")
+
+
+@pytest.mark.hazard("H123")
 def test_with_drawing_ahead_off_prepare_draws_the_sheet_and_counts_its_pages(app, content,
                                                                             monkeypatch):
     from dashboard.screen import sheet_panel

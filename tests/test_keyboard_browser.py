@@ -545,6 +545,60 @@ def test_a_sheet_drawn_ahead_is_offered_at_once_and_is_for_the_values_on_screen(
         context.close()
 
 
+@pytest.mark.hazard("H123")
+def test_prepare_reruns_only_its_own_part_of_the_panel(browser, server, content):
+    """A Prepare click reruns Prepare, the progress line and the download (a fragment inside
+    the panel's fragment), not the panel's ticks and fields: fewer elements than a tick sends,
+    each from a fragment, none of the form or the options."""
+    from tests.test_screen_browser import _deltas_sent
+
+    context, page = _keyboard_page(browser, server, 1440)
+    try:
+        enter_factors(page, content, BASELINE)
+        ready_to_prepare(page)
+        ticked = _deltas_sent(page, lambda: page.locator(".st-key-s_large_print label").click())
+        page.locator(f"{PREPARE}:not([disabled])").wait_for(timeout=30_000)
+        wait_for_app(page)
+        prepared = _deltas_sent(page, lambda: (page.locator(PREPARE).click(), page.locator(
+            ".st-key-download button").wait_for(state="visible", timeout=30_000)))
+        assert prepared and all(d.fragment_id for d in prepared), len(prepared)
+        (own,) = {d.fragment_id for d in prepared}  # one fragment: Prepare's own part
+        assert {d.fragment_id for d in ticked} - {own}  # a tick reruns the panel around it
+        assert 2 * len(prepared) < len(ticked), (len(prepared), len(ticked))
+    finally:
+        context.close()
+
+
+@pytest.mark.hazard("H123")
+@pytest.mark.parametrize("field", ["s_name", "s_notes"])
+def test_a_detail_typed_then_prepare_clicked_without_leaving_the_field_gives_no_old_sheet(
+        browser, server, content, field):
+    """The blur race for the sheet's own details: a name or note typed and Prepare clicked at
+    once (the click blurs the field, both reach the server). Prepare reruns alone with the
+    panel's last choices; the sheet offered, if any, is the one with what was typed, never the
+    one drawn ahead before it."""
+    context, page = _keyboard_page(browser, server, 1440)
+    try:
+        enter_factors(page, content, BASELINE)
+        ready_to_prepare(page, name="Ann Before")
+        typed = "Ann Typed Late" if field == "s_name" else "Bring the list of pills"
+        page.locator(f".st-key-{field} input, .st-key-{field} textarea").first.fill(typed)
+        page.locator(PREPARE).click()  # no Tab: the click blurs the field
+        wait_for_app(page)
+        page.wait_for_timeout(300)
+        wait_for_app(page)
+        if page.locator(".st-key-download button").count():
+            text = pdf_text(download_sheet(page)[0])
+            assert typed in text
+            assert field != "s_name" or "Ann Before" not in text
+        else:  # nothing offered yet: Prepare again gives the sheet with what was typed
+            page.locator(PREPARE).click()
+            page.locator(".st-key-download button").wait_for(state="visible", timeout=30_000)
+            assert typed in pdf_text(download_sheet(page)[0])
+    finally:
+        context.close()
+
+
 # --------------------------------------------------------------------------- the focus outline
 
 

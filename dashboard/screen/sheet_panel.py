@@ -39,6 +39,7 @@ NAME_LINE = "sheet_name_line"  # what name the sheet prints (H120)
 NOTE = "chart_note"  # the chart note's expander (its code block is drawn only while open)
 OPEN = "sheet_open"  # the sheet section's expander: the panel is drawn only while it is open
 PROGRESS = "sheet_progress"  # where "Preparing the sheet…" shows while the sheet is drawn
+RERUN_FOR = "sheet_rerun_for"  # the choices a Prepare run found changed and reran the page for
 AHEAD = "sheet_ahead"  # {"key", "made", "prepared"}: the sheet drawn before Prepare (or None)
 
 
@@ -146,12 +147,38 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
             del st.session_state[PREPARED]
             prepared = None
             st.info(esc(words(content, "sheet_withdrawn")), icon=":material/sync_problem:")
-    ready = confirmed and bool(selected) and not problems and not stale
+    printed = "" if problems else user_text(choices)[0].get("patient_name", "")
+    _act(content, assessment, values, choices, confirmed and bool(selected) and not problems,
+         signature, lang, printed)
+    _copy_note(content, assessment, choices, printed)
+    if stale:
+        st.rerun(scope="app")
+
+
+@st.fragment
+def _act(content: Content, assessment: Assessment, values: dict[str, Any],
+         choices: SheetChoices, complete: bool, signature: str, lang: str,
+         printed: str) -> None:
+    """Prepare, the page count, the progress line and the download: a fragment of its own, so
+    that a Prepare click reruns these dozen elements, not the panel's forty-odd (what the
+    browser redrew was most of the time from the click to the download).
+
+    Its arguments are those of the panel's last run. Every change of a sheet choice reruns the
+    panel, and a change of a factor the page, which draw this part again; still, a click that
+    arrives together with a change (its run then comes alone) must never prepare or offer a
+    sheet for the old values: each run compares what the panel was drawn from (`signature`,
+    `values`) with the session's values now (`_signature_now`), and when they differ offers
+    nothing and reruns the page (H60, H123)."""
+    now = _signature_now(content, assessment)
+    stale = form.values_now(content) != values or now != signature
+    ready = complete and not stale
+    prepared = st.session_state.get(PREPARED)
+    if prepared and prepared["signature"] != signature:
+        prepared = None  # withdrawn by the panel's run (it says so there)
     language = locale_for(content, lang).name
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")
     clicked = row.button(_w(content, "sheet_prepare").format(language=language), key="prepare",
                          type="primary", disabled=not ready, icon=":material/description:")
-    printed = "" if problems else user_text(choices)[0].get("patient_name", "")
     ahead = _kept_ahead(content, signature) if ready else _drop_ahead()
     early = ahead["prepared"] if ahead else None  # None too when it could not be drawn
     progress = st.container(key=PROGRESS)  # drawn on every run, like a slot
@@ -180,7 +207,7 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
     with slot():
         if not (prepared and not stale):
             _name_line(content, printed, ready=False)
-        if not confirmed:
+        if not st.session_state.get(SHEET + "confirmed"):
             st.markdown(esc(words(content, "sheet_tick_review")))
     if prepared and not stale:
         st.success(_w(content, "sheet_ready").format(language=esc(language),
@@ -190,8 +217,11 @@ def _panel(content: Content, assessment: Assessment, values: dict[str, Any]) -> 
         sheet_download_button(_w(content, "sheet_download").format(language=language),
                               prepared["data"], prepared["file_name"], key="download",
                               icon=":material/download:", type="primary")
-    _copy_note(content, assessment, choices, printed)
-    if stale:
+    if now != signature and st.session_state.get(RERUN_FOR) != now:
+        # Drawn from other choices than the session's: the page again, once for these values
+        # (a changed factor reruns the page through the panel's own check). Should the two
+        # ever keep differing, Prepare stays disabled rather than the page rerunning forever.
+        st.session_state[RERUN_FOR] = now
         st.rerun(scope="app")
 
 
@@ -336,10 +366,7 @@ def _sheet_fields(content: Content,
     paper = g.radio(label("sheet_paper_label"), PAPERS, horizontal=True, key=SHEET + "paper",
                     persist_state=KEPT, index=view.paper_index(),
                     format_func={p: paper_name(content, p) for p in PAPERS}.get)
-    choices = SheetChoices(selected=selected, patient_name=name or "",
-                           appointment_date=_date_words(when), clinician=clinician or "",
-                           team_phone=phone or "", notes=notes or "",
-                           include_not_fitting=not_fitting, large_print=large, paper=paper)
+    choices = _choices(selected, name, when, clinician, phone, notes, not_fitting, large, paper)
     cleaned, problems = user_text(choices, content)  # the sheet's own check, shown before preparing
     with slot():
         for key, value in cleaned.items():
@@ -350,6 +377,18 @@ def _sheet_fields(content: Content,
                 st.text(words(content, "sheet_prints_as",
                               field=words(content, f"sheet_field_{key}"), value=value))
     return choices, problems
+
+
+def _choices(selected: tuple[str, ...], name: str | None, when: date | None,
+             clinician: str | None, phone: str | None, notes: str | None, not_fitting: bool,
+             large: bool, paper: str) -> SheetChoices:
+    """The sheet's choices from the panel's widget values (as drawn, or as the session holds
+    them: `_signature_now`)."""
+    return SheetChoices(selected=selected, patient_name=name or "",
+                        appointment_date=_date_words(when), clinician=clinician or "",
+                        team_phone=phone or "", notes=notes or "",
+                        include_not_fitting=bool(not_fitting), large_print=bool(large),
+                        paper=paper)
 
 
 def _date_words(when: date | None) -> str:
@@ -365,6 +404,16 @@ def _signature(assessment: Assessment, choices: SheetChoices, confirmed: bool | 
                                       "team_phone", "notes", "include_not_fitting",
                                       "large_print", "paper")), confirmed, lang)
     return hashlib.sha256(repr(normal).encode()).hexdigest()
+
+
+def _signature_now(content: Content, assessment: Assessment) -> str:
+    """`_signature` of the sheet choices as the session holds them now (each widget's value
+    under its key), without drawing a widget."""
+    state = st.session_state
+    choices = _choices(selected_options(content), *(state.get(SHEET + k) for k in (
+        "name", "date", "clinician", "phone", "notes", "not_fitting", "large_print", "paper")))
+    return _signature(assessment, choices, state.get(SHEET + "confirmed"),
+                      state.get(SHEET + "lang"))
 
 
 def _prepare(content: Content, assessment: Assessment, choices: SheetChoices,
