@@ -188,6 +188,35 @@ def test_shared_results_are_the_results_made_anew(monkeypatch):
     assert alone == shared and sharing(alone) == 0
 
 
+@pytest.mark.hazard("H138")
+def test_assessments_built_without_the_dataclass_init_equal_those_built_with_it():
+    """The engine builds Assessment, Derived and PatientFactors with `assessment.built` (no
+    frozen-dataclass __init__): each equals, field by field and in field order, the object
+    the class's own constructor makes of the same values; anything else goes to the
+    constructor, which refuses a missing field."""
+    from dataclasses import fields
+
+    from dashboard.core.assessment import Assessment, Derived, Issue, PatientFactors, built
+
+    content = shared_content()
+    checked = 0
+    for item in profiles(content, 2000, seed=137):
+        a = assess(item, content)
+        parts = [(a, Assessment), (a.derived, Derived), (a.factors, PatientFactors)]
+        for made, cls in parts:
+            if made is None:
+                continue
+            again = cls(**{f.name: getattr(made, f.name) for f in fields(cls)})
+            assert type(made) is cls and made == again
+            assert list(vars(made).items()) == list(vars(again).items())
+            checked += 1
+    assert checked > 4000
+    with pytest.raises(TypeError):
+        built(Derived, child_pugh_score=6)  # fields missing: the constructor's own refusal
+    issue = built(Issue, code="W1", field="", message="m")  # not one of the three
+    assert issue == Issue("W1", "", "m")
+
+
 def test_worker_chunks_cover_the_list_in_order_and_taper_at_the_end():
     from dashboard.assess_cli import CHUNK, _tapering
 

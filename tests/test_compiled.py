@@ -157,7 +157,7 @@ def _unknown_of(name):
     return lambda outcome: (name, outcome.fields, outcome.possible)
 
 
-@pytest.mark.hazard("H130")
+@pytest.mark.hazard("H130", "H138")
 def test_every_options_rules_in_one_function_give_the_loops_findings(content, facts_of_patients):
     """Each option's rules (and the validation codes, which keep only what holds) compiled into
     one function give the per-rule loop's findings, in order, on generated patients' facts."""
@@ -173,7 +173,7 @@ def test_every_options_rules_in_one_function_give_the_loops_findings(content, fa
     assert unknowns > 1000
 
 
-@pytest.mark.hazard("H130")
+@pytest.mark.hazard("H130", "H138")
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(CONDITIONS, st.booleans()), min_size=1, max_size=6),
        st.dictionaries(st.sampled_from(FACTS), FACT_VALUES))
@@ -181,3 +181,26 @@ def test_any_rules_in_one_function_give_the_loops_findings_on_any_facts(drawn, f
     rules = [(when, f"R{i}", _unknown_of(f"R{i}") if keeps_unknown else None)
              for i, (when, keeps_unknown) in enumerate(drawn)]
     assert compiled_rules(rules)(facts) == _each(rules, facts), rules_source(rules)
+
+
+@pytest.mark.hazard("H138")
+def test_the_compiled_code_reads_each_fact_once_before_any_rule(content):
+    """A rule or clause that reads a fact another one read uses the value read at the start
+    (the facts do not change while the function runs): one lookup per fact, none later."""
+    import re
+
+    sources = [rules_source([(r.when, r.id, _unknown_of(r.id)) for r in o.rules])
+               for o in content.options if o.rules]
+    sources += [source_of(r.when) for o in content.options for r in o.rules]
+    repeated = 0
+    for source in sources:
+        lines = source.splitlines()
+        reads = [i for i, line in enumerate(lines) if re.search(r"get\('", line)]
+        facts = re.findall(r"get\('([^']+)'\)", source)
+        assert len(facts) == len(set(facts)), source
+        first_test = min((i for i, line in enumerate(lines) if line.strip().startswith("if ")),
+                         default=len(lines))
+        assert all(i < first_test for i in reads), source
+        uses = len(re.findall(r"if v\d+ is None:", source))  # one per clause read
+        repeated += uses > len(facts)
+    assert repeated > 0  # some clauses do read a fact another one read

@@ -55,7 +55,7 @@ def test_default_circular_checks_and_a_failed_call_are_as_the_standard_encoder()
         jsontext.encoder(indent=2)
 
 
-@pytest.mark.hazard("H136")
+@pytest.mark.hazard("H136", "H137")
 def test_the_check_code_is_the_sha256_of_the_standard_encoders_json(content):
     """The check code as first written (json.dumps with sorted keys), on generated profiles
     (results, refusals, unknowns, unit aliases): the faster encoder changes no code."""
@@ -80,3 +80,37 @@ def test_the_check_code_is_the_sha256_of_the_standard_encoders_json(content):
         assert fingerprint(factors, content) == f"{digest[:4]}-{digest[4:]}"
         checked += 1
     assert checked > 1000
+
+
+_field_values = (st.none() | st.booleans() | st.integers(-10**6, 10**6)
+                 | st.floats(allow_nan=True, allow_infinity=True)
+                 | st.sampled_from([0.0, -0.0, 1.0, True, 1, "1", "liver_only", "é", "\u2028"])
+                 | st.text(max_size=6))
+
+
+@pytest.mark.hazard("H137")
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(["ecog", "b", "A", "é", "ecog_", "a b", "\x00"])
+                                | st.text(max_size=4), _field_values, max_size=8),
+                min_size=1, max_size=4),
+       st.frozensets(st.sampled_from(["ecog", "inr", "x"])))
+def test_the_check_codes_json_from_cached_pairs_is_the_encoders_own(many, unknown):
+    """Pairs cached from earlier profiles (the same field with 1, 1.0 and True; 0.0 and -0.0;
+    NaN; texts) never change the text written for a later one."""
+    from dashboard.core import engine
+
+    for values in many:  # several profiles in turn: the cache fills between them
+        assert engine._check_code_json(values, unknown, "0.2.0+ab") == \
+            engine.check_code_json_reference(values, unknown, "0.2.0+ab")
+
+
+@pytest.mark.hazard("H137")
+def test_the_check_code_cache_is_bounded_and_equal_after_it_is_cleared(monkeypatch):
+    from dashboard.core import engine
+
+    monkeypatch.setattr(engine, "_PIECES_MOST", 50)
+    for n in range(400):
+        values = {"ecog": float(n), "x": n % 3 == 0, f"k{n % 7}": "y" * (n % 4)}
+        assert engine._check_code_json(values, frozenset(), "v") == \
+            engine.check_code_json_reference(values, frozenset(), "v")
+    assert len(engine._PAIRS) <= 50 and len(engine._SORTED) <= 50

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 
 class Verdict(str, enum.Enum):
@@ -169,3 +169,21 @@ class Assessment:
             if result.option_id == option_id:
                 return result
         raise KeyError(option_id)
+
+
+_T = TypeVar("_T")
+_FIELD_NAMES: dict[type, frozenset[str]] = {
+    cls: frozenset(f.name for f in fields(cls)) for cls in (Derived, PatientFactors, Assessment)}
+
+
+def built(cls: type[_T], **values: Any) -> _T:
+    """`cls(**values)` for Derived, PatientFactors or Assessment with every field given by
+    name, without the generated `__init__` of a frozen dataclass (one `object.__setattr__`
+    per field: the engine makes all three for every assessment). Anything else (a field
+    missing or misspelt, another class) goes to `cls(**values)` itself, which refuses it."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None or values.keys() != names:
+        return cls(**values)
+    made: _T = object.__new__(cls)
+    made.__dict__.update(values)  # the dataclasses have no slots and no __post_init__
+    return made

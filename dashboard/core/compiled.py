@@ -91,7 +91,7 @@ def compiled_rules(rules: Sequence[Rule]) -> Rules:
             elif outcome is not False: findings.append(rule.unknown(outcome))
 
     written out with each condition's code inline (one call per option instead of one per
-    rule, the facts looked up by one bound `get`)."""
+    rule, each fact looked up once, at the start)."""
     run: Rules = _function(_Writer(rules=rules), "rules", "<compiled rules>")
     return run
 
@@ -114,13 +114,16 @@ class _Writer:
     def __init__(self, condition: Condition | None = None, rules: Sequence[Rule] = ()):
         self.constants: dict[str, Any] = {}
         self._names = itertools.count()
+        # each fact the code reads -> the local it is read into once, at the start (the facts
+        # do not change while the function runs; a rule or clause may read a fact again)
+        self._facts: dict[str, str] = {}
+        self.lines: list[str] = []
         if condition is not None:
-            self.lines: list[str] = ["def test(facts):", "    get = facts.get"]
+            header = ["def test(facts):"]
             result = self._node(condition, 1)
             self.lines.append(f"    return {result}")
         else:
-            self.lines = ["def rules(facts):", "    get = facts.get", "    found = []",
-                          "    add = found.append"]
+            header = ["def rules(facts):", "    found = []", "    add = found.append"]
             for when, holds, unknown in rules:
                 result = self._node(when, 1)
                 self._emit(1, f"if {result} is True:")
@@ -129,6 +132,12 @@ class _Writer:
                     self._emit(1, f"elif {result} is not False:")
                     self._emit(2, f"add({self._constant(unknown, 'U')}({result}))")
             self.lines.append("    return found")
+        if len(self._facts) == 1:  # one lookup: no bound method made for it
+            header += [f"    {name} = facts.get({fact!r})" for fact, name in self._facts.items()]
+        elif self._facts:
+            header += ["    get = facts.get",
+                       *(f"    {name} = get({fact!r})" for fact, name in self._facts.items())]
+        self.lines = header + self.lines
         self.source = "\n".join(self.lines) + "\n"
 
     def _name(self, prefix: str) -> str:
@@ -177,9 +186,11 @@ class _Writer:
         if op in ("eq", "ne") and isinstance(node.value, bool):
             op += "_bool"
         check = self._constant(operator_check(node.op, node.value), "C")
-        out, value = self._name("r"), self._name("v")
+        out = self._name("r")
+        value = self._facts.get(node.fact)
+        if value is None:
+            value = self._facts[node.fact] = self._name("v")
         expected = self._constant(node.value) if "{e}" in _OPERATORS[op] else ""
-        self._emit(depth, f"{value} = get({node.fact!r})")
         self._emit(depth, f"if {value} is None:")
         self._emit(depth + 1, f"{out} = False")
         self._emit(depth, f"elif {value}.__class__ is Unknown:")

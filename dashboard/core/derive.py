@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .assessment import Derived
+from .assessment import Derived, built
 from .conditions import FactSpec, Unknown
 from .content import Content
 
@@ -120,7 +120,8 @@ def facts_and_derived(values: Mapping[str, Any], unknown: frozenset[str],
     for fact in content.derived_facts:  # in file order: a fact may use the ones before it
         facts[fact.id] = fact.test(facts)
 
-    derived = Derived(
+    derived = built(  # Derived(...), without the frozen dataclass's per-field set-up
+        Derived,
         child_pugh_score=cp.score if _is_value(cp.score) else None,
         child_pugh_class=cp.cls if _is_value(cp.cls) else None,
         child_pugh_from_labs=cp.source == "labs",

@@ -13,7 +13,16 @@ from dataclasses import replace
 from typing import Any, NamedTuple, cast
 
 from . import jsontext
-from .assessment import Assessment, Derived, Finding, Issue, OptionResult, PatientFactors, Verdict
+from .assessment import (
+    Assessment,
+    Derived,
+    Finding,
+    Issue,
+    OptionResult,
+    PatientFactors,
+    Verdict,
+    built,
+)
 from .compiled import Rules, compiled_rules, compiled_test
 from .conditions import Unknown
 from .content import Content, Option, Rule, Variant, text_in
@@ -43,9 +52,9 @@ def assess(data: Any, content: Content, *, reference: bool = False) -> Assessmen
         return _refused(content, checked.errors, checked.factors, checked.warnings)
     factors, facts, derived, warnings = checked
     results = _classify(content, facts, reference)
-    return Assessment(content_version=content.version, results=results,
-                      warnings=tuple(warnings), errors=(), derived=derived,
-                      fingerprint=fingerprint(factors, content), factors=factors, facts=facts)
+    return built(Assessment, content_version=content.version, results=results,
+                 warnings=tuple(warnings), errors=(), derived=derived,
+                 fingerprint=fingerprint(factors, content), factors=factors, facts=facts)
 
 
 class Verdicts(NamedTuple):
@@ -138,15 +147,70 @@ _FINGERPRINT_JSON = jsontext.encoder(sort_keys=True, default=str)
 def fingerprint(factors: PatientFactors, content: Content) -> str:
     """A short check code of the clinical inputs and content version (shown on screen and sheet).
 
-    It is built from the factors only, never from names or notes.
-    """
-    # 12 and 12.0 are the same value: whole numbers as floats (a bool stays a bool)
-    values = {key: float(value) if value.__class__ is int else value
-              for key, value in factors.values.items()}
-    payload = _FINGERPRINT_JSON({"values": values, "unknown": sorted(factors.unknown),
-                                 "content": content.version})
+    It is built from the factors only, never from names or notes: the first 8 hex digits of
+    the SHA-256 of `_FINGERPRINT_JSON({"values": values, "unknown": sorted(unknown),
+    "content": version})`, whole numbers written as floats (12 and 12.0 are the same value).
+    That text is written by `_check_code_json`, from pieces the same encoder wrote."""
+    payload = _check_code_json(factors.values, factors.unknown, content.version)
     digest = hashlib.sha256(payload.encode()).hexdigest()[:8].upper()
     return f"{digest[:4]}-{digest[4:]}"
+
+
+def check_code_json_reference(values: Mapping[str, Any], unknown: frozenset[str],
+                              version: str) -> str:
+    """The check code's JSON as one call of the encoder (what `_check_code_json` writes)."""
+    converted = {key: float(value) if value.__class__ is int else value
+                 for key, value in values.items()}
+    return _FINGERPRINT_JSON({"values": converted, "unknown": sorted(unknown),
+                              "content": version})
+
+
+# The pieces of the check code's JSON: (field ids in input order) -> the same, sorted; (field
+# id, class, value) -> '"id": value' as the encoder writes the pair. Field ids and values only
+# (a number, a yes/no, a choice of the content), never a combination of a patient's values.
+_SORTED: dict[tuple[str, ...], tuple[str, ...]] = {}
+_PAIRS: dict[tuple[str, type, Any], str] = {}
+_PIECES_MOST = 20_000  # cleared beyond this: memory stays bounded whatever the input
+
+
+def _check_code_json(values: Mapping[str, Any], unknown: frozenset[str], version: str) -> str:
+    """`check_code_json_reference(values, unknown, version)`, without encoding every pair anew.
+
+    The encoder writes a dict with sorted keys as '{' + its pairs '"key": value' in key order,
+    joined by ', ', + '}' (keys are unique, so the order is that of the keys alone); each pair
+    here is the encoder's own text for that pair, cached by the field id and the value with its
+    class (True and 1.0 are equal, and encode differently). Zero is not cached (0.0 and -0.0
+    are equal and encode differently), nor any value of another class than None, bool, str
+    and float (a str() of an equal value could differ). Field ids that are not all text: the
+    reference itself."""
+    keys = tuple(values)
+    order = _SORTED.get(keys)
+    if order is None:
+        if not all(key.__class__ is str for key in keys):
+            return check_code_json_reference(values, unknown, version)
+        if len(_SORTED) >= _PIECES_MOST:
+            _SORTED.clear()
+        order = _SORTED[keys] = tuple(sorted(keys))
+    pairs = []
+    for key in order:
+        value = values[key]
+        kind = value.__class__
+        if kind is int:
+            value, kind = float(value), float
+        piece = _PAIRS.get((key, kind, value))
+        if piece is None:
+            piece = _FINGERPRINT_JSON({key: value})[1:-1]
+            if kind in _CACHED and not (kind is float and value == 0.0):
+                if len(_PAIRS) >= _PIECES_MOST:
+                    _PAIRS.clear()
+                _PAIRS[(key, kind, value)] = piece
+        pairs.append(piece)
+    listed = _FINGERPRINT_JSON(sorted(unknown)) if unknown else "[]"
+    return (f'{{"content": {_FINGERPRINT_JSON(version)}, "unknown": {listed}, '
+            f'"values": {{{", ".join(pairs)}}}}}')
+
+
+_CACHED = frozenset({type(None), bool, str, float})
 
 
 def _refused(content: Content, errors: list[Issue], factors: PatientFactors | None,

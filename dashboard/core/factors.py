@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple, cast
 
 from . import limits
-from .assessment import Issue, PatientFactors
+from .assessment import Issue, PatientFactors, built
 from .content import Content, Factor, text_in
 from .derive import convert
 
@@ -85,7 +85,7 @@ def parse_factors(data: Any, content: Content, *, each_field: bool = False) -> t
         values[fid] = value
     if errors:
         return None, errors, range_errors
-    return PatientFactors(values=values, unknown=frozenset(unknown)), [], range_errors
+    return built(PatientFactors, values=values, unknown=frozenset(unknown)), [], range_errors
 
 
 def _parse_field(factor: Factor, data: Mapping[str, Any], content: Content,
