@@ -6,7 +6,10 @@ Every problem is collected and reported at once as `file -> key -> index: messag
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
 import tomllib
+from _pickle import Unpickler, UnpicklingError  # the C reader alone (pickle: 2 ms to import)
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -62,12 +65,25 @@ class ContentError(Exception):
         super().__init__("content is invalid:\n" + "\n".join(f"  {p}" for p in problems))
 
 
-def load_content(root: Path | str = CONTENT_DIR) -> Content:
-    """Read and check every content file under `root`; raise ContentError listing all problems."""
+def load_content(root: Path | str = CONTENT_DIR, *, cache: bool = True) -> Content:
+    """Read and check every content file under `root`; raise ContentError listing all problems.
+
+    The parsed TOML of the files is kept in a cache file in `root` itself (`CACHE_DIR`, next
+    to the content and as protected as it; ignored by git), named by the SHA-256 of every
+    file's path and bytes: any change of any file gives another name, so a cache never gives
+    old content. Only plain data and dates are read back (`_CacheReader`); anything else, a
+    damaged file, or a folder that cannot be written, and the files are parsed as without it.
+    `cache=False` parses them (tests/test_loader.py compares the two)."""
     root = Path(root)
     problems: list[str] = []
     files = sorted(root.rglob("*.toml"))
-    docs = {path.relative_to(root).as_posix(): _read(path, root, problems) for path in files}
+    raw = [(path.relative_to(root).as_posix(), path.read_bytes()) for path in files]
+    key = hashlib.sha256(b"".join(name.encode() + data for name, data in raw)).hexdigest()
+    docs = _cached_documents(root, key) if cache else None
+    if docs is None:
+        docs = {path.relative_to(root).as_posix(): _read(path, root, problems) for path in files}
+        if cache and not problems:
+            _store_documents(root, key, docs)
     for required in ("manifest.toml", "factors.toml", "validation.toml", "references.toml",
                      "global.toml", "derived.toml", "claims.toml",
                      *(f"{name}.toml" for name in STRING_FILES)):
@@ -75,12 +91,68 @@ def load_content(root: Path | str = CONTENT_DIR) -> Content:
             problems.append(f"{required}: file is missing")
     if problems:
         raise ContentError(problems)
-    digest = hashlib.sha256(b"".join(p.relative_to(root).as_posix().encode() + p.read_bytes()
-                                     for p in files)).hexdigest()[:8]
-    content = _build(docs, problems, digest)
+    content = _build(docs, problems, key[:8])
     if problems:
         raise ContentError(problems)
     return content
+
+
+CACHE_DIR = ".parsed"  # in the content folder: .gitignore names it
+_CACHE_FORMAT = f"1-{sys.version_info[0]}.{sys.version_info[1]}"  # pickle and tomllib
+
+
+class _CacheReader(Unpickler):
+    """Plain data only: dicts, lists, texts, numbers, yes/no and dates (what TOML gives); a
+    cache file naming any other class is refused, never run."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("datetime", "date"):
+            return date
+        raise UnpicklingError(f"not content: {module}.{name}")
+
+
+def _cache_file(root: Path, key: str) -> Path:
+    return root / CACHE_DIR / f"{_CACHE_FORMAT}-{key}.pickle"
+
+
+def _cached_documents(root: Path, key: str) -> dict[str, Any] | None:
+    """The parsed files of this very content (by `key`), or None (no cache, or not usable)."""
+    try:
+        with open(_cache_file(root, key), "rb") as f:
+            stored = _CacheReader(f).load()
+    except Exception:  # noqa: BLE001 - missing, unreadable, damaged, refused: parse instead
+        return None
+    if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key
+            and isinstance(stored[1], dict)):
+        return None
+    docs: dict[str, Any] = stored[1]
+    return docs
+
+
+def _store_documents(root: Path, key: str, docs: dict[str, Any]) -> None:
+    """Keep the parsed files for the next process (best effort: a read-only content folder,
+    a full disk or any other failure only means the next process parses them too). Written
+    to a new temporary file renamed into place, so a reader never sees half a file; cache
+    files of other versions of the content are removed."""
+    import pickle  # only when the cache is written (a content change): not at every start
+    import tempfile
+
+    target = _cache_file(root, key)
+    try:
+        target.parent.mkdir(exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump((key, docs), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, target)
+        except BaseException:
+            os.unlink(temp)
+            raise
+        for old in target.parent.glob("*.pickle"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError):
+        pass
 
 
 def _read(path: Path, root: Path, problems: list[str]) -> dict[str, Any]:
