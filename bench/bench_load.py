@@ -50,7 +50,8 @@ untimed first. Rounds: at least five sheets per level (`--rounds` sets a fixed n
 
 Side by side in one run, interleaved level by level: the launcher as shipped (sheets drawn by
 its worker processes, `dashboard/adapters/render_pool.py`) and the same launcher with
-`PREP_SHEET_WORKERS=0` (sheets drawn in the script thread, under the one GIL); before them,
+`PREP_SHEET_WORKERS=0` (sheets drawn in the script thread, under the one GIL), both with
+drawing ahead off (`PREP_SHEET_AHEAD_SECONDS=0`: each Prepare draws its sheet); before them,
 the pipeline alone (threads calling `service.prepare_sheet`, no server). Printed: p50 / p95
 per level, each level's p50 against one session on the same server, the ratio in-script /
 workers, and the ratio real browser / light client. Bounded: at most 20 sessions and 10
@@ -93,7 +94,12 @@ LEVEL_TIMEOUT = 90.0  # all rounds of one level on one server
 RUN_TIMEOUT = 200.0  # real browser: no step starts after this
 LIGHT_TIMEOUT = 100.0  # light client: no step starts after this
 LAST_LEVEL_GRACE = 20.0  # a level started before RUN_TIMEOUT stops at most this much after
-SETUPS = {"pool": {}, "inline": {"PREP_SHEET_WORKERS": "0"}}
+# Drawing ahead is off on both servers (PREP_SHEET_AHEAD_SECONDS=0): with it, each sheet is
+# drawn by the run of the review tick that comes before Prepare, so Prepare would measure no
+# drawing at all. Off, every Prepare draws its sheet, the load of many clinicians preparing
+# sheets at once (with it on, the same drawing happens at their review ticks).
+NOT_AHEAD = {"PREP_SHEET_AHEAD_SECONDS": "0"}
+SETUPS = {"pool": NOT_AHEAD, "inline": {**NOT_AHEAD, "PREP_SHEET_WORKERS": "0"}}
 SETUP_SESSIONS = {"pool": MAX_SESSIONS, "inline": 10}  # tabs set up per server, at most
 TABS_PER_CONTEXT = 1  # a tab of its own context is the front tab: drawn at full rate
 SETUP_NAMES = {"pool": "worker processes", "inline": "in the script thread"}
