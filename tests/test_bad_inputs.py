@@ -694,6 +694,7 @@ def test_case_35_a_failure_inside_pdf_generation_writes_no_file(tmp_path, monkey
         raise RuntimeError("simulated renderer failure")
 
     monkeypatch.setattr(pdf, "render", broken)
+    monkeypatch.setattr(pdf, "render_counted", broken)  # what the service calls
     payload = tmp_path / "p.json"
     payload.write_text(_patient_json("Ann Lee"), encoding="utf-8")
     out = tmp_path / "sheet.pdf"

@@ -96,6 +96,7 @@ def test_an_unexpected_failure_is_a_code_logged_without_any_value(content, monke
         raise RuntimeError("Ann Lee secret")
 
     monkeypatch.setattr(pdf, "render", broken)
+    monkeypatch.setattr(pdf, "render_counted", broken)  # what the service calls
     outcome = prepare_sheet(make_factors(), ONE, content, patient=PatientDetails(name="Ann Lee"))
     error, = outcome.errors
     assert (error.kind, error.code) == (ErrorKind.UNEXPECTED, "PDF-RuntimeError")
