@@ -36,7 +36,7 @@ from tests.test_screen_browser import _IN_VIEW, WORDS, _cards, _screen_code
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {1440: 900, 820: 1180}
+WIDTHS = {1440: 900, 1024: 768, 820: 1180}
 
 # What has the focus: the widget key of the innermost keyed element around it, and what the
 # clinician would see or hear of it.
@@ -342,8 +342,9 @@ JAUNDICED_WITH_BONE_PAIN = [
 
 @pytest.mark.hazard("H127", "H142")
 @pytest.mark.parametrize("width,steps,asks,apply", [
-    (1440, TWO_SMALL_TUMOURS, False, "Enter"), (820, JAUNDICED_WITH_BONE_PAIN, True, "Tab")],
-    ids=["1440-two-small-tumours", "820-jaundiced-with-bone-pain"])
+    (1440, TWO_SMALL_TUMOURS, False, "Enter"), (1024, TWO_SMALL_TUMOURS, False, "Tab"),
+    (820, JAUNDICED_WITH_BONE_PAIN, True, "Tab")],
+    ids=["1440-two-small-tumours", "1024-two-small-tumours", "820-jaundiced-with-bone-pain"])
 def test_a_whole_patient_is_entered_and_a_sheet_taken_by_keyboard_alone(browser, server,
                                                                         content, width, steps,
                                                                         asks, apply):
