@@ -22,11 +22,10 @@ import csv
 import io
 import json
 import os
-from dataclasses import replace
 from typing import Any, cast
 
 from dashboard.core import jsontext
-from dashboard.core.assessment import Assessment, OptionResult
+from dashboard.core.assessment import Assessment, OptionResult, built
 from dashboard.core.content import Content, text_in
 from dashboard.core.engine import Verdicts, assess_many, assess_verdicts, verdicts_of
 from dashboard.core.explain import assessment_record, finding_record
@@ -149,15 +148,9 @@ class RecordWriter:
 
 
 def without_results(a: Assessment) -> Assessment:
-    """`dataclasses.replace(a, results=())`, without its Python-level work for every field at
-    each call: a new frozen Assessment whose fields are those of `a` but `results` (its
-    fields are its instance dict: a dataclass without slots or post-init)."""
-    if a.__class__ is not Assessment:  # a subclass: the standard library's way
-        return replace(a, results=())
-    bare = object.__new__(Assessment)
-    bare.__dict__.update(a.__dict__)
-    bare.__dict__["results"] = ()
-    return bare
+    """`dataclasses.replace(a, results=())`, made by `assessment.built` (the engine's own way to
+    make an Assessment without the frozen dataclass's per-field work)."""
+    return built(Assessment, **{**a.__dict__, "results": ()})
 
 
 # --------------------------------------------------------------------------- CSV
